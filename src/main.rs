@@ -2,15 +2,16 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::Report;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use byz::check::{self, Errors};
+use byz::experiment::test::{self, Options as TestOptions};
+use byz::experiment::{self, Progress, Store};
 use byz::plan::{RunPlan, ScenarioPlan, TaskPlan};
 use byz::registry::{self, Kind};
-use byz::report::{output, trajectory};
-use byz::sim::{self, RunResult, SimError};
+use byz::report::{output, scenario};
+use byz::sim;
 
 #[derive(Parser)]
 #[command(name = "byz", version, about = "Run Byzantine-robust distributed-learning experiments written as .byz files")]
@@ -37,6 +38,9 @@ enum Command {
         /// Print each honest worker's class histogram (data tasks) to standard error first.
         #[arg(long)]
         show_split: bool,
+        /// Run every run again, even those whose results are stored under the output folder.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Check files without running them: syntax, names, values, requirements.
     Check {
@@ -62,6 +66,16 @@ enum Command {
     Test {
         /// Files or directories (default: scenarios).
         paths: Vec<PathBuf>,
+        /// Also test scenarios without expectations, and record missing snapshots of results
+        /// (DIR/snapshots/FILE__SCENARIO.snap beside each file).
+        #[arg(long)]
+        snapshot: bool,
+        /// Take changed results as the new snapshots.
+        #[arg(long)]
+        accept: bool,
+        /// Decimals kept in snapshots.
+        #[arg(long, default_value_t = 4)]
+        digits: usize,
     },
     /// Time D-SGD steps of each run of a scenario (no evaluation, no files).
     Bench {
@@ -90,13 +104,13 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, scenario, out, format, show_split } => {
-            run(&file, scenario.as_deref(), &out, format, show_split)
+        Command::Run { file, scenario, out, format, show_split, fresh } => {
+            run(&file, scenario.as_deref(), &out, format, show_split, fresh)
         }
         Command::Check { files } => check_files(&files),
         Command::Explain { name } => explain(&name),
         Command::Bench { file, scenario, steps } => bench(&file, scenario.as_deref(), steps),
-        Command::Test { paths } => test(&paths),
+        Command::Test { paths, snapshot, accept, digits } => test(&paths, &TestOptions { snapshot, accept, digits }),
         Command::Aggregate { pipeline, f, input, explain } => {
             match byz::aggregate::cli::run_cli(&pipeline, f, input.as_deref(), explain) {
                 Ok(json) => {
@@ -133,7 +147,7 @@ fn check_files(files: &[PathBuf]) -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
 }
 
-fn run(file: &Path, only: Option<&str>, out: &Path, format: Format, show_split: bool) -> ExitCode {
+fn run(file: &Path, only: Option<&str>, out: &Path, format: Format, show_split: bool, fresh: bool) -> ExitCode {
     let plans = match check::check_path(file) {
         Ok(p) => p,
         Err(e) => {
@@ -164,66 +178,50 @@ fn run(file: &Path, only: Option<&str>, out: &Path, format: Format, show_split: 
             }
         }
     }
+    let progress = Progress::new(selected.iter().map(|p| p.runs.len()).sum(), false);
     for plan in selected {
-        // Independent runs in parallel; collected in plan order, so output is deterministic.
-        let results: Vec<Result<RunResult, SimError>> = plan.runs.par_iter().map(sim::run).collect();
+        let store = Store::new(out, &plan.name, fresh);
+        let outcomes = experiment::run_all(&plan.runs, Some(&store), &progress);
+        let stored = outcomes.iter().filter(|o| o.stored).count();
         let mut done = vec![];
-        for (run, r) in plan.runs.iter().zip(results) {
-            match r {
-                Ok(r) => {
-                    match format {
-                        Format::Text => println!("{}", output::text_line(&r)),
-                        Format::Json => println!("{}", output::json_line(&r)),
-                    }
-                    done.push(r);
-                }
+        for (run, o) in plan.runs.iter().zip(outcomes) {
+            match o.result {
+                Ok(r) => done.push(r),
                 Err(e) => {
                     failed = true;
-                    eprintln!("error: run of `{}` (seed {}) failed: {e}", run.scenario, run.seed);
+                    progress.println(&format!("error: run of `{}` (seed {}) failed: {e}", run.scenario, run.seed));
                 }
             }
         }
-        if let Err(e) = write_outputs(out, plan, &done) {
-            failed = true;
-            eprintln!("error: cannot write results under {}: {e}", out.display());
-        }
+        progress.suspend(|| {
+            for r in &done {
+                match format {
+                    Format::Text => println!("{}", output::text_line(r)),
+                    Format::Json => println!("{}", output::json_line(r)),
+                }
+            }
+            if stored > 0 {
+                eprintln!(
+                    "{stored} of {} runs of `{}` came from the results store (`--fresh` runs them again)",
+                    plan.runs.len(),
+                    plan.name
+                );
+            }
+            let table = scenario::summary_table(plan, &done);
+            if let (Some(t), Format::Text) = (&table, format) {
+                println!("\n{}", t.text());
+            }
+            match scenario::write_all(out, plan, &done, table.as_ref()) {
+                Ok(files) => files.iter().for_each(|f| eprintln!("wrote {}", f.display())),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("error: cannot write results under {}: {e}", out.display());
+                }
+            }
+        });
     }
+    progress.finish();
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
-}
-
-fn write_outputs(out: &Path, plan: &ScenarioPlan, done: &[RunResult]) -> Result<(), String> {
-    let path = output::write_runs(out, &plan.name, done).map_err(|e| e.to_string())?;
-    eprintln!("wrote {}", path.display());
-    let Some(first) = plan.runs.first().filter(|r| r.report.trajectory) else { return Ok(()) };
-    // One plot per seed, every sweep point's trajectory on the same landscape.
-    let mut seeds: Vec<u64> = done.iter().map(|r| r.seed).collect();
-    seeds.dedup();
-    for seed in seeds {
-        let runs: Vec<(String, Vec<Vec<f32>>)> = done
-            .iter()
-            .filter(|r| r.seed == seed)
-            .map(|r| {
-                (
-                    if r.label.is_empty() {
-                        r.attack.clone()
-                    } else {
-                        r.label.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>().join(", ")
-                    },
-                    r.series.theta.clone(),
-                )
-            })
-            .collect();
-        let path = out.join(&plan.name).join(format!("trajectory-seed{seed}.svg"));
-        let task = landscape_loss(first, seed)?;
-        trajectory::plot(&path, &format!("{} (seed {seed})", plan.name), &runs, &|x, y| task(&[x, y]))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
-}
-
-fn landscape_loss(run: &RunPlan, seed: u64) -> Result<impl Fn(&[f32]) -> f64, String> {
-    let task = byz::task::build(&run.task, run.workers.honest, seed).map_err(|e| e.to_string())?;
-    Ok(move |theta: &[f32]| task.loss(theta, 0).unwrap_or(f64::NAN))
 }
 
 /// One line per honest worker: how many samples of each class it holds.
@@ -254,8 +252,8 @@ fn byz_files(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// One line per scenario with expectations, then `N passed, N failed`.
-fn test(paths: &[PathBuf]) -> ExitCode {
+/// One line per scenario tested, then `N passed, N failed`.
+fn test(paths: &[PathBuf], opts: &TestOptions) -> ExitCode {
     let mut files = vec![];
     let roots = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths.to_vec() };
     roots.iter().for_each(|p| byz_files(p, &mut files));
@@ -271,28 +269,25 @@ fn test(paths: &[PathBuf]) -> ExitCode {
             }
         };
         for plan in plans {
-            if plan.expect.is_empty() {
+            if !test::selected(&plan, file, opts) {
                 skipped += 1;
                 continue;
             }
-            let results: Vec<Result<RunResult, SimError>> = plan.runs.par_iter().map(sim::run).collect();
-            let (ok, errs): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-            let runs: Vec<RunResult> = ok.into_iter().flatten().collect();
-            let mut problems: Vec<String> =
-                errs.into_iter().filter_map(Result::err).map(|e| format!("a run failed: {e}")).collect();
-            problems.extend(byz::report::expect::failures(&plan.expect, &runs));
-            if problems.is_empty() {
+            let progress = Progress::new(plan.runs.len(), true);
+            let verdict = test::test_scenario(&plan, file, opts, &progress);
+            if verdict.problems.is_empty() {
                 passed += 1;
                 println!("ok   {} ({}, {} runs)", plan.name, file.display(), plan.runs.len());
             } else {
                 failed += 1;
                 println!("FAIL {} ({})", plan.name, file.display());
-                problems.iter().for_each(|p| println!("       {p}"));
+                verdict.problems.iter().for_each(|p| println!("       {p}"));
             }
+            verdict.notes.iter().for_each(|n| println!("       {n}"));
         }
     }
     if skipped > 0 {
-        println!("({skipped} scenarios without expectations not run)");
+        println!("({skipped} scenarios without expectations or snapshots not run; `--snapshot` runs them)");
     }
     println!("{passed} passed, {failed} failed");
     if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }

@@ -12,6 +12,7 @@ mod model;
 mod resolve;
 mod sections;
 mod sweep;
+mod table;
 
 use std::path::Path;
 

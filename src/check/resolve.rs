@@ -30,6 +30,7 @@ pub struct Sections {
     pub report: Option<Placed<crate::syntax::ast::Report>>,
     pub sweep: Option<Placed<Vec<crate::syntax::ast::SweepAxis>>>,
     pub expect: Option<Placed<Vec<crate::syntax::ast::Expectation>>>,
+    pub table: Option<Placed<crate::syntax::ast::Table>>,
 }
 
 pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<Diag>) -> Vec<ScenarioPlan> {
@@ -44,7 +45,8 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
         }
         let runs = runs(decl, src, &merged, scope, errors);
         let expect = super::expect::resolve(&merged, &runs, errors);
-        plans.push(ScenarioPlan { name: decl.name.name.clone(), file: src.name.clone(), runs, expect });
+        let table = super::table::resolve(&merged, &runs, errors);
+        plans.push(ScenarioPlan { name: decl.name.name.clone(), file: src.name.clone(), runs, expect, table });
     }
     plans
 }
@@ -140,6 +142,7 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile) {
         SectionKind::Report(r) => out.report = Some(Placed { node: r.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Expect(e) => out.expect = Some(Placed { node: e.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Sweep(s) => out.sweep = Some(Placed { node: s.clone(), src: src.clone(), keyword: kw }),
+        SectionKind::Table(t) => out.table = Some(Placed { node: t.clone(), src: src.clone(), keyword: kw }),
     }
 }
 

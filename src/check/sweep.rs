@@ -1,44 +1,87 @@
 //! Sweeps: the cartesian product of the axes, each point a copy of the
 //! scenario's sections with the swept fields replaced.
+//!
+//! A field path names what a point replaces: `aggregate` and `attack` (the
+//! whole pipeline or attack), `workers.KEY` and `train.KEY` (one setting),
+//! or an argument of a component: `workers.heterogeneity.alpha`,
+//! `attack.eps` (the single attack), `aggregate.trim` (the rule).
 
-use super::diagnostic::{Diag, did_you_mean};
+use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::resolve::{Placed, Sections};
-use crate::syntax::ast::{Attack, Ident, Setting, SweepAxis, SweepValue};
-
-/// The fields a sweep can vary.
-const FIELDS: &[&str] = &[
-    "aggregate",
-    "attack",
-    "workers.honest",
-    "workers.byzantine",
-    "train.steps",
-    "train.lr",
-    "train.momentum",
-    "train.clip",
-];
+use super::sections::{TRAIN_KEYS, WORKER_KEYS};
+use crate::syntax::ast::{Arg, Attack, Component, Ident, Setting, SweepAxis, SweepValue, Value, ValueKind};
 
 type Point = (Vec<(String, String)>, Sections);
+
+/// What a field path replaces.
+enum Field<'a> {
+    Aggregate,
+    Attack,
+    /// A setting of `workers` or `train`.
+    Setting {
+        block: &'a str,
+        key: &'a str,
+    },
+    /// An argument of the component held by a setting, the attack or the rule.
+    Arg {
+        owner: Owner<'a>,
+        arg: &'a str,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Setting { block: &'a str, key: &'a str },
+    Attack,
+    Rule,
+}
+
+/// Every field a sweep can vary, for "did you mean" help.
+fn known_fields() -> Vec<String> {
+    let mut out = vec!["aggregate".to_string(), "attack".to_string()];
+    out.extend(WORKER_KEYS.iter().map(|k| format!("workers.{k}")));
+    out.extend(TRAIN_KEYS.iter().map(|k| format!("train.{k}")));
+    out.push("workers.heterogeneity.alpha".into());
+    out
+}
+
+fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
+    match *parts {
+        ["aggregate"] => Some(Field::Aggregate),
+        ["attack"] => Some(Field::Attack),
+        ["workers", key] if WORKER_KEYS.contains(&key) => Some(Field::Setting { block: "workers", key }),
+        ["train", key] if TRAIN_KEYS.contains(&key) => Some(Field::Setting { block: "train", key }),
+        ["workers", "heterogeneity", arg] => {
+            Some(Field::Arg { owner: Owner::Setting { block: "workers", key: "heterogeneity" }, arg })
+        }
+        ["attack", arg] => Some(Field::Arg { owner: Owner::Attack, arg }),
+        ["aggregate", arg] => Some(Field::Arg { owner: Owner::Rule, arg }),
+        _ => None,
+    }
+}
 
 pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
     let mut points: Vec<Point> = vec![(vec![], merged.clone())];
     let Some(sweep) = &merged.sweep else { return points };
     for axis in &sweep.node {
-        let field = axis.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".");
-        if !FIELDS.contains(&field.as_str()) {
-            let d = Diag::new(&sweep.src, axis.path_span, format!("cannot sweep over `{field}`"))
+        let parts: Vec<&str> = axis.path.iter().map(|i| i.name.as_str()).collect();
+        let name = parts.join(".");
+        let Some(field) = field(&parts) else {
+            let known = known_fields();
+            let d = Diag::new(&sweep.src, axis.path_span, format!("cannot sweep over `{name}`"))
                 .label("not a field a sweep can vary");
-            errors.push(match did_you_mean(&field, FIELDS.iter().copied()) {
+            errors.push(match did_you_mean(&name, known.iter().map(String::as_str)) {
                 Some(f) => d.help(format!("did you mean `{f}`?")),
                 None => d.help(format!(
-                    "sweepable fields: {}",
-                    FIELDS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                    "sweepable fields: {}, and arguments such as `attack.eps` or `aggregate.trim`",
+                    known.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
                 )),
             });
             continue;
-        }
+        };
         if axis.values.is_empty() {
             errors.push(
-                Diag::new(&sweep.src, axis.span, format!("the sweep over `{field}` has no values"))
+                Diag::new(&sweep.src, axis.span, format!("the sweep over `{name}` has no values"))
                     .label("empty list")
                     .help("list at least one value, e.g. `[1, 3]`"),
             );
@@ -47,11 +90,11 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
         let mut next = vec![];
         for (label, sections) in &points {
             for v in &axis.values {
-                let Some(s) = apply(sections, &field, axis, v, &sweep.src, errors) else { continue };
+                let Some(s) = apply(sections, &name, &field, axis, v, &sweep.src, errors) else { continue };
                 let text =
                     sweep.src.text[v.span().start..v.span().end].split_whitespace().collect::<Vec<_>>().join(" ");
                 let mut label = label.clone();
-                label.push((field.clone(), text));
+                label.push((name.clone(), text));
                 next.push((label, s));
             }
         }
@@ -62,39 +105,88 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
 
 fn apply(
     sections: &Sections,
-    field: &str,
+    name: &str,
+    field: &Field,
     axis: &SweepAxis,
     v: &SweepValue,
-    src: &super::SourceFile,
+    src: &SourceFile,
     errors: &mut Vec<Diag>,
 ) -> Option<Sections> {
     let mut out = sections.clone();
-    let placed = |node| Placed { node, src: src.clone(), keyword: axis.path_span };
+    fn placed<T>(node: T, src: &SourceFile, axis: &SweepAxis) -> Placed<T> {
+        Placed { node, src: src.clone(), keyword: axis.path_span }
+    }
     match (field, v) {
-        ("aggregate", SweepValue::Pipeline(p)) => out.aggregate = Some(placed(p.clone())),
-        ("attack", SweepValue::Pipeline(p)) if p.stages.len() == 1 => {
-            out.attack =
-                Some(Placed { node: Attack::Single(p.stages[0].clone()), src: src.clone(), keyword: axis.path_span });
+        (Field::Aggregate, SweepValue::Pipeline(p)) => out.aggregate = Some(placed(p.clone(), src, axis)),
+        (Field::Attack, SweepValue::Pipeline(p)) if p.stages.len() == 1 => {
+            out.attack = Some(placed(Attack::Single(p.stages[0].clone()), src, axis));
         }
-        (_, SweepValue::Value(value)) if field.contains('.') => {
-            let (block, key) = field.split_once('.').unwrap_or_default();
+        (Field::Setting { block, key }, SweepValue::Value(value)) => {
             let setting = Setting {
                 key: Ident { name: key.to_string(), span: axis.path_span },
                 value: value.clone(),
                 span: value.span,
             };
-            let list = if block == "workers" { &mut out.workers } else { &mut out.train };
-            list.retain(|s| s.node.key.name != key);
-            list.push(Placed { node: setting, src: src.clone(), keyword: axis.path_span });
+            let list = if *block == "workers" { &mut out.workers } else { &mut out.train };
+            list.retain(|s| s.node.key.name != *key);
+            list.push(placed(setting, src, axis));
+        }
+        (Field::Setting { .. }, SweepValue::Pipeline(p)) if p.stages.len() == 1 => {
+            // `workers.heterogeneity in [iid, dirichlet(alpha: 0.1)]`: a component value.
+            let c = p.stages[0].clone();
+            let value = Value { span: c.span, kind: ValueKind::Component(c) };
+            return apply(sections, name, field, axis, &SweepValue::Value(value), src, errors);
+        }
+        (Field::Arg { owner, arg }, SweepValue::Value(value)) => {
+            let Some(component) = owned_component(&mut out, *owner) else {
+                errors.push(
+                    Diag::new(src, axis.path_span, format!("`{name}` sweeps an argument of something not set here"))
+                        .label("nothing to vary")
+                        .help(match owner {
+                            Owner::Setting { block, key } => format!("set `{key}` in `{block}` first"),
+                            Owner::Attack => "give the scenario a single `attack` (not a schedule)".into(),
+                            Owner::Rule => "give the scenario an `aggregate` pipeline".into(),
+                        }),
+                );
+                return None;
+            };
+            let new = Arg {
+                name: Some(Ident { name: arg.to_string(), span: axis.path_span }),
+                value: value.clone(),
+                span: value.span,
+            };
+            match component.args.iter_mut().find(|a| a.name.as_ref().is_some_and(|n| n.name == *arg)) {
+                Some(a) => *a = new,
+                None => component.args.push(new),
+            }
+            // The component now holds words from the sweep: diagnostics point there.
+            match owner {
+                Owner::Setting { block, key } => {
+                    let list = if *block == "workers" { &mut out.workers } else { &mut out.train };
+                    for s in list.iter_mut().filter(|s| s.node.key.name == *key) {
+                        s.src = src.clone();
+                    }
+                }
+                Owner::Attack => {
+                    if let Some(a) = out.attack.as_mut() {
+                        a.src = src.clone();
+                    }
+                }
+                Owner::Rule => {
+                    if let Some(a) = out.aggregate.as_mut() {
+                        a.src = src.clone();
+                    }
+                }
+            }
         }
         _ => {
             let want = match field {
-                "aggregate" => "a pipeline such as `nnm |> cm`",
-                "attack" => "an attack such as `sf` or `foe(eps: 0.1)`",
-                _ => "a number",
+                Field::Aggregate => "a pipeline such as `nnm |> cm`",
+                Field::Attack => "an attack such as `sf` or `foe(eps: 0.1)`",
+                _ => "a value such as a number",
             };
             errors.push(
-                Diag::new(src, v.span(), format!("`{field}` takes {want}"))
+                Diag::new(src, v.span(), format!("`{name}` takes {want}"))
                     .label("wrong kind of value")
                     .help(format!("write {want} here")),
             );
@@ -102,4 +194,22 @@ fn apply(
         }
     }
     Some(out)
+}
+
+/// The component whose argument an `Arg` field varies, if the scenario has one.
+fn owned_component<'s>(out: &'s mut Sections, owner: Owner) -> Option<&'s mut Component> {
+    match owner {
+        Owner::Setting { block, key } => {
+            let list = if block == "workers" { &mut out.workers } else { &mut out.train };
+            match &mut list.iter_mut().find(|s| s.node.key.name == key)?.node.value.kind {
+                ValueKind::Component(c) => Some(c),
+                _ => None,
+            }
+        }
+        Owner::Attack => match &mut out.attack.as_mut()?.node {
+            Attack::Single(c) => Some(c),
+            Attack::Schedule(_) => None,
+        },
+        Owner::Rule => out.aggregate.as_mut()?.node.stages.last_mut(),
+    }
 }

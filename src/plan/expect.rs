@@ -20,6 +20,26 @@ pub enum Metric {
     Accuracy,
 }
 
+impl Stat {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stat::Final => "final",
+            Stat::Max => "max",
+            Stat::Min => "min",
+            Stat::Mean => "mean",
+        }
+    }
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Loss => "loss",
+            Metric::Accuracy => "accuracy",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expect {
     pub stat: Stat,

@@ -7,11 +7,13 @@ mod component;
 mod expect;
 mod expr;
 mod model;
+mod table;
 
 pub use component::{ArgValue, Args, ComponentPlan};
 pub use expect::{Expect, Metric, Stat};
 pub use expr::{BinOp, Expr, Func};
 pub use model::{Layer, ModelPlan, Shape};
+pub use table::TablePlan;
 
 pub use crate::task::data::DataKind;
 pub use crate::task::split::Heterogeneity;
@@ -26,6 +28,8 @@ pub struct ScenarioPlan {
     pub runs: Vec<RunPlan>,
     /// What every run must show (`byz test`).
     pub expect: Vec<Expect>,
+    /// The summary table over seeds, if the scenario asks for one.
+    pub table: Option<TablePlan>,
 }
 
 /// Everything one run needs.
@@ -41,6 +45,16 @@ pub struct RunPlan {
     pub aggregate: Pipeline,
     pub attack: Schedule,
     pub report: Report,
+}
+
+/// How a run is named in reports: its swept values (`aggregate cm, attack sf`),
+/// or its attack when nothing is swept.
+pub fn label_text(label: &[(String, String)], attack: &str) -> String {
+    if label.is_empty() {
+        format!("attack {attack}")
+    } else {
+        label.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,12 +5,17 @@ use crate::sim::RunResult;
 
 /// The statistic of the metric in one run, if it was recorded.
 pub fn observed(e: &Expect, r: &RunResult) -> Option<f64> {
-    let series: &[f64] = match e.metric {
+    statistic(e.stat, e.metric, r)
+}
+
+/// `max accuracy` of one run: over the steps at which the metric was recorded.
+pub fn statistic(stat: Stat, metric: Metric, r: &RunResult) -> Option<f64> {
+    let series: &[f64] = match metric {
         Metric::Loss => &r.series.loss,
         Metric::Accuracy => &r.series.accuracy,
     };
     let (first, rest) = series.split_last()?;
-    Some(match e.stat {
+    Some(match stat {
         Stat::Final => *first,
         Stat::Max => rest.iter().fold(*first, |a, b| a.max(*b)),
         Stat::Min => rest.iter().fold(*first, |a, b| a.min(*b)),
@@ -23,11 +28,7 @@ pub fn failures(expect: &[Expect], runs: &[RunResult]) -> Vec<String> {
     let mut out = vec![];
     for e in expect {
         for r in runs {
-            let label = if r.label.is_empty() {
-                format!("attack {}", r.attack)
-            } else {
-                r.label.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
-            };
+            let label = crate::plan::label_text(&r.label, &r.attack);
             match observed(e, r) {
                 Some(v) if e.holds(v) => {}
                 Some(v) => out.push(format!("`{}` broke in [{label}] seed {}: it was {v:.4}", e.text, r.seed)),

@@ -1,5 +1,10 @@
 //! Results to files and to the terminal.
 
+pub mod curves;
 pub mod expect;
 pub mod output;
+pub mod scenario;
+pub mod snapshot;
+pub mod summary;
+pub mod table;
 pub mod trajectory;

@@ -8,11 +8,7 @@ use crate::sim::RunResult;
 /// One compact line per run.
 pub fn text_line(r: &RunResult) -> String {
     let m = &r.metrics;
-    let label = if r.label.is_empty() {
-        format!("attack {}", r.attack)
-    } else {
-        r.label.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
-    };
+    let label = crate::plan::label_text(&r.label, &r.attack);
     let theta = if !r.final_theta.is_empty() && r.final_theta.len() <= 4 {
         let coords: Vec<String> = r.final_theta.iter().map(|x| format!("{x:.4}")).collect();
         format!("  θ_T ({})", coords.join(", "))

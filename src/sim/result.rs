@@ -1,25 +1,46 @@
 //! What a run produced: its loss series and summary metrics.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SimError;
 use crate::plan::RunPlan;
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// JSON has no NaN: serde_json writes it as `null`, and these read `null` back as NaN.
+mod nan_null {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn one<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+    pub fn many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
+    pub fn many32<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        Ok(Vec::<Option<f32>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect())
+    }
+    pub fn points<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f32>>, D::Error> {
+        let raw = Vec::<Vec<Option<f32>>>::deserialize(d)?;
+        Ok(raw.into_iter().map(|p| p.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect()).collect())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Series {
     pub step: Vec<usize>,
+    #[serde(deserialize_with = "nan_null::many")]
     pub loss: Vec<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "nan_null::points")]
     pub theta: Vec<Vec<f32>>,
     /// ⟨honest mean, aggregate⟩ of each step 1..=T, with `report { inner_product }`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "nan_null::many")]
     pub inner_product: Vec<f64>,
     /// Steps at which the model was evaluated on held-out data, with `report every k { accuracy }`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eval_step: Vec<usize>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "nan_null::many")]
     pub accuracy: Vec<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "nan_null::many")]
     pub test_loss: Vec<f64>,
 }
 
@@ -34,11 +55,15 @@ impl Series {
 }
 
 /// Summaries of the honest loss over the recorded steps (step 0 included).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Metrics {
+    #[serde(deserialize_with = "nan_null::one")]
     pub final_loss: f64,
+    #[serde(deserialize_with = "nan_null::one")]
     pub mean_loss: f64,
+    #[serde(deserialize_with = "nan_null::one")]
     pub max_loss: f64,
+    #[serde(deserialize_with = "nan_null::one")]
     pub min_loss: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_accuracy: Option<f64>,
@@ -64,7 +89,7 @@ impl Metrics {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResult {
     pub scenario: String,
     pub label: Vec<(String, String)>,
@@ -72,12 +97,13 @@ pub struct RunResult {
     pub aggregate: String,
     pub attack: String,
     /// `ok`, or `diverged` when the numbers blew up (then see `diverged`).
-    pub status: &'static str,
+    pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diverged: Option<String>,
     pub metrics: Metrics,
     pub series: Series,
     /// The final model, for a quick look at where training ended.
+    #[serde(deserialize_with = "nan_null::many32")]
     pub final_theta: Vec<f32>,
 }
 
@@ -89,7 +115,7 @@ impl RunResult {
             seed: plan.seed,
             aggregate: plan.aggregate.to_string(),
             attack: plan.attack.to_string(),
-            status: if diverged.is_some() { "diverged" } else { "ok" },
+            status: if diverged.is_some() { "diverged" } else { "ok" }.to_string(),
             diverged: diverged.map(|e| e.to_string()),
             metrics: Metrics::of(&series, plan.report.inner_product),
             final_theta,

@@ -126,7 +126,30 @@ pub enum SectionKind {
     Attack(Attack),
     Report(Report),
     Sweep(Vec<SweepAxis>),
+    Table(Table),
     Expect(Vec<Expectation>),
+}
+
+/// `table { rows aggregate; columns attack; value max accuracy }`: mean ± 95% CI over seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub rows: Vec<FieldPath>,
+    pub columns: Vec<FieldPath>,
+    /// A statistic of a recorded metric, e.g. `max accuracy`.
+    pub value: Option<(Ident, Ident)>,
+}
+
+/// `workers.heterogeneity.alpha`: a swept field, named in a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPath {
+    pub path: Vec<Ident>,
+    pub span: Span,
+}
+
+impl FieldPath {
+    pub fn name(&self) -> String {
+        self.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")
+    }
 }
 
 /// `final accuracy < 0.7`: a statistic of a recorded metric, compared with a number.
@@ -153,6 +176,7 @@ impl SectionKind {
             SectionKind::Attack(_) => "attack",
             SectionKind::Report(_) => "report",
             SectionKind::Sweep(_) => "sweep",
+            SectionKind::Table(_) => "table",
             SectionKind::Expect(_) => "expect",
         }
     }

@@ -13,6 +13,7 @@ const SECTIONS: &[Rule] = &[
     Rule::attack,
     Rule::report,
     Rule::sweep,
+    Rule::table,
     Rule::expect,
 ];
 
@@ -50,6 +51,10 @@ fn word(rule: Rule) -> &'static str {
         Rule::phase => "a step range and an attack, such as `0..100 none`",
         Rule::args => "arguments in parentheses",
         Rule::arg => "an argument (`name: value`)",
+        Rule::kw_rows | Rule::kw_columns | Rule::kw_value | Rule::table_rows | Rule::table_columns => {
+            "`rows FIELD, ...`, `columns FIELD, ...` or `value STAT METRIC`"
+        }
+        Rule::table_value => "`value` and a statistic such as `max accuracy`",
         Rule::sweep_axis => "a sweep axis such as `attack in [sf, alie]`",
         Rule::field_path | Rule::field_name => "a field path such as `workers.byzantine`",
         Rule::expr | Rule::call => "an expression",
@@ -65,7 +70,7 @@ pub fn describe_expected(rules: &[Rule]) -> String {
     let mut words: Vec<&str> = vec![];
     let sections = rules.iter().filter(|r| SECTIONS.contains(r)).count();
     if sections >= 2 {
-        words.push("a section (`seeds`, `data`, `model`, `task`, `workers`, `train`, `aggregate`, `attack`, `report`, `sweep`, `expect`)");
+        words.push("a section (`seeds`, `data`, `model`, `task`, `workers`, `train`, `aggregate`, `attack`, `report`, `sweep`, `table`, `expect`)");
     }
     for &r in rules {
         let w = if SECTIONS.contains(&r) {
@@ -83,6 +88,7 @@ pub fn describe_expected(rules: &[Rule]) -> String {
                 Rule::attack => "`attack`",
                 Rule::report => "`report`",
                 Rule::expect => "`expect`",
+                Rule::table => "`table`",
                 _ => "`sweep`",
             }
         } else {
@@ -118,6 +124,7 @@ const KEYWORDS: &[&str] = &[
     "report",
     "every",
     "sweep",
+    "table",
     "expect",
     "in",
 ];

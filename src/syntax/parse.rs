@@ -1,7 +1,7 @@
 //! pest pairs → syntax tree. Syntax errors become diagnostics in words.
 
 use pest::Parser;
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::sync::LazyLock;
 
@@ -143,6 +143,7 @@ fn section(p: Pair<Rule>) -> Section {
             SectionKind::Report(Report { every, items })
         }
         Rule::sweep => SectionKind::Sweep(inner.map(sweep_axis).collect()),
+        Rule::table => SectionKind::Table(table(inner)),
         Rule::expect => SectionKind::Expect(
             inner
                 .map(|e| {
@@ -236,6 +237,26 @@ fn arg(p: Pair<Rule>) -> Arg {
         _ => (None, parts[0].clone()),
     };
     Arg { name, value: value(v), span: sp }
+}
+
+fn table(entries: Pairs<Rule>) -> Table {
+    let mut t = Table { rows: vec![], columns: vec![], value: None };
+    for e in entries {
+        let rule = e.as_rule();
+        let mut parts = e.into_inner().skip(1);
+        match rule {
+            Rule::table_value => {
+                let stat = ident(parts.next().expect("statistic"));
+                let metric = ident(parts.next().expect("metric"));
+                t.value = Some((stat, metric));
+            }
+            _ => {
+                let paths = parts.map(|f| FieldPath { span: span(&f), path: f.into_inner().map(ident).collect() });
+                if rule == Rule::table_rows { t.rows.extend(paths) } else { t.columns.extend(paths) }
+            }
+        }
+    }
+    t
 }
 
 fn sweep_axis(p: Pair<Rule>) -> SweepAxis {

@@ -58,6 +58,11 @@ fn section(s: &SectionKind) -> String {
                 list.iter().map(|e| format!("({} {} {} {})", e.op, e.stat.name, e.metric.name, e.value)).collect();
             format!("(expect {})", items.join(" "))
         }
+        SectionKind::Table(t) => {
+            let fields = |fs: &[FieldPath]| fs.iter().map(FieldPath::name).collect::<Vec<_>>().join(", ");
+            let value = t.value.as_ref().map(|(s, m)| format!(" (value {} {})", s.name, m.name)).unwrap_or_default();
+            format!("(table (rows {}) (columns {}){value})", fields(&t.rows), fields(&t.columns))
+        }
         SectionKind::Sweep(axes) => {
             let axes: Vec<String> = axes
                 .iter()

@@ -1,0 +1,62 @@
+//! `table { rows ...; columns ...; value ... }`: the named fields must be the
+//! sweep's axes, and together they must name every axis, so that each cell
+//! holds the runs of one sweep point (one per seed).
+
+use super::diagnostic::{Diag, did_you_mean};
+use super::expect::stat_metric;
+use super::resolve::Sections;
+use crate::plan::{Metric, RunPlan, Stat, TablePlan};
+
+pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
+    let placed = s.table.as_ref()?;
+    let t = &placed.node;
+    let axes: Vec<String> = s
+        .sweep
+        .as_ref()
+        .map(|sw| {
+            sw.node.iter().map(|a| a.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")).collect()
+        })
+        .unwrap_or_default();
+    let before = errors.len();
+    let mut named: Vec<String> = vec![];
+    for f in t.rows.iter().chain(&t.columns) {
+        let name = f.name();
+        if named.contains(&name) {
+            errors.push(
+                Diag::new(&placed.src, f.span, format!("`{name}` is named twice in the table"))
+                    .label("already a row or column field")
+                    .help("name each swept field once, in `rows` or in `columns`"),
+            );
+        } else if !axes.contains(&name) {
+            let d = Diag::new(&placed.src, f.span, format!("`{name}` is not swept in this scenario"))
+                .label("not a sweep axis");
+            errors.push(match did_you_mean(&name, axes.iter().map(String::as_str)) {
+                Some(a) => d.help(format!("did you mean `{a}`?")),
+                None if axes.is_empty() => d.help("add a `sweep { FIELD in [...] }` whose axes the table shows"),
+                None => d.help(format!(
+                    "the sweep's axes are {}",
+                    axes.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                )),
+            });
+        }
+        named.push(name);
+    }
+    for axis in axes.iter().filter(|a| !named.contains(a)) {
+        errors.push(
+            Diag::new(&placed.src, placed.keyword, format!("the table does not show the swept field `{axis}`"))
+                .label("a cell would mix its values")
+                .help(format!("add `{axis}` to `rows` or `columns`")),
+        );
+    }
+    let (stat, metric) = match &t.value {
+        Some((stat, metric)) => stat_metric(stat, metric, &placed.src, runs, errors)?,
+        // 001 Table 1 reports the maximal test accuracy; without accuracy, the final loss.
+        None if runs.iter().all(|r| r.report.accuracy) => (Stat::Max, Metric::Accuracy),
+        None => (Stat::Final, Metric::Loss),
+    };
+    if errors.len() > before {
+        return None;
+    }
+    let names = |fs: &[crate::syntax::ast::FieldPath]| fs.iter().map(|f| f.name()).collect();
+    Some(TablePlan { rows: names(&t.rows), columns: names(&t.columns), stat, metric })
+}

@@ -1,0 +1,24 @@
+//! `table { rows ...; columns ...; value max accuracy }`, resolved.
+
+use serde::Serialize;
+
+use super::{Metric, Stat};
+
+/// A summary of a scenario's runs: one cell per (row, column) of swept
+/// values, the statistic of the metric as mean ± 95% CI over seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TablePlan {
+    /// Swept fields whose values name the rows, e.g. `aggregate`.
+    pub rows: Vec<String>,
+    /// Swept fields whose values name the columns, e.g. `attack`.
+    pub columns: Vec<String>,
+    pub stat: Stat,
+    pub metric: Metric,
+}
+
+impl TablePlan {
+    /// `max accuracy`, as written.
+    pub fn value_name(&self) -> String {
+        format!("{} {}", self.stat.name(), self.metric.name())
+    }
+}

@@ -1,0 +1,135 @@
+//! Everything a scenario's runs leave in the output folder, written after the
+//! runs finish: `runs.jsonl`, the table (`table.md`, `table.csv`), learning
+//! curves with confidence bands (`curves/GROUP-METRIC.svg`) and, for 2-D
+//! tasks, trajectories over the loss contours (`trajectory-seedS.svg`).
+
+use std::path::{Path, PathBuf};
+
+use super::curves::{self, Curve};
+use super::output::{write_atomic, write_runs};
+use super::table::{self, Table};
+use super::trajectory;
+use crate::plan::{Metric, RunPlan, ScenarioPlan, Stat, TablePlan, label_text};
+use crate::sim::RunResult;
+
+/// The scenario's table, or, when it has several seeds but no table, a summary
+/// with one row per sweep point.
+pub fn summary_table(plan: &ScenarioPlan, runs: &[RunResult]) -> Option<Table> {
+    if let Some(t) = &plan.table {
+        return Some(table::build(t, runs));
+    }
+    let seeds = plan.runs.iter().filter(|r| r.label == plan.runs[0].label).count();
+    if seeds < 2 {
+        return None;
+    }
+    let rows = plan.runs[0].label.iter().map(|(k, _)| k.clone()).collect();
+    let (stat, metric) = if plan.runs.iter().all(|r| r.report.accuracy) {
+        (Stat::Max, Metric::Accuracy)
+    } else {
+        (Stat::Final, Metric::Loss)
+    };
+    Some(table::build(&TablePlan { rows, columns: vec![], stat, metric }, runs))
+}
+
+/// Writes every output of `plan` under `out`; returns the files written.
+pub fn write_all(
+    out: &Path,
+    plan: &ScenarioPlan,
+    runs: &[RunResult],
+    table: Option<&Table>,
+) -> Result<Vec<PathBuf>, String> {
+    let dir = out.join(&plan.name);
+    let mut written = vec![write_runs(out, &plan.name, runs).map_err(|e| e.to_string())?];
+    if let Some(t) = table {
+        for (name, body) in [("table.md", t.markdown()), ("table.csv", t.csv())] {
+            write_atomic(&dir.join(name), body.as_bytes()).map_err(|e| e.to_string())?;
+            written.push(dir.join(name));
+        }
+    }
+    written.extend(write_curves(&dir, plan, runs)?);
+    if let Some(first) = plan.runs.first().filter(|r| r.report.trajectory) {
+        written.extend(write_trajectories(&dir, plan, first, runs)?);
+    }
+    Ok(written)
+}
+
+/// One plot per table row (per scenario without a table) and metric; one curve
+/// per column (per sweep point), over seeds.
+fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<Vec<PathBuf>, String> {
+    let value = |r: &RunResult, fields: &[String]| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| r.label.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone()).unwrap_or_default())
+            .collect()
+    };
+    let (group_fields, curve_fields): (Vec<String>, Vec<String>) = match &plan.table {
+        Some(t) => (t.rows.clone(), t.columns.clone()),
+        None => {
+            (vec![], plan.runs.first().map(|r| r.label.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default())
+        }
+    };
+    let mut groups: Vec<Vec<String>> = vec![];
+    for r in runs {
+        let g = value(r, &group_fields);
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let mut metrics = vec![Metric::Loss];
+    if runs.iter().any(|r| !r.series.accuracy.is_empty()) {
+        metrics.push(Metric::Accuracy);
+    }
+    let mut written = vec![];
+    for g in groups {
+        let in_group: Vec<&RunResult> = runs.iter().filter(|r| value(r, &group_fields) == g).collect();
+        let mut curves: Vec<Curve> = vec![];
+        for r in &in_group {
+            let key = value(r, &curve_fields);
+            let label = if curve_fields.is_empty() { label_text(&[], &r.attack) } else { key.join(", ") };
+            match curves.iter_mut().find(|c| c.label == label) {
+                Some(c) => c.runs.push(r),
+                None => curves.push(Curve { label, runs: vec![r] }),
+            }
+        }
+        for m in &metrics {
+            let path = dir.join("curves").join(format!("{}-{}.svg", curves::slug(&g), m.name()));
+            let title = if g.is_empty() { plan.name.clone() } else { format!("{} ({})", plan.name, g.join(", ")) };
+            curves::plot(&path, &title, *m, &curves)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// One plot per seed, every sweep point's trajectory on the same landscape.
+fn write_trajectories(
+    dir: &Path,
+    plan: &ScenarioPlan,
+    first: &RunPlan,
+    runs: &[RunResult],
+) -> Result<Vec<PathBuf>, String> {
+    let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let mut written = vec![];
+    for seed in seeds {
+        let lines: Vec<(String, Vec<Vec<f32>>)> = runs
+            .iter()
+            .filter(|r| r.seed == seed)
+            .map(|r| {
+                let name = if r.label.is_empty() {
+                    r.attack.clone()
+                } else {
+                    r.label.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>().join(", ")
+                };
+                (name, r.series.theta.clone())
+            })
+            .collect();
+        let path = dir.join(format!("trajectory-seed{seed}.svg"));
+        let task = crate::task::build(&first.task, first.workers.honest, seed).map_err(|e| e.to_string())?;
+        let loss = move |x: f32, y: f32| task.loss(&[x, y], 0).unwrap_or(f64::NAN);
+        trajectory::plot(&path, &format!("{} (seed {seed})", plan.name), &lines, &loss)?;
+        written.push(path);
+    }
+    Ok(written)
+}
