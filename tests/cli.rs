@@ -114,3 +114,18 @@ fn byz_test_checks_expectations_and_reports_what_broke() {
     assert!(text.contains("`mean loss > 0.7` broke in [attack sf] seed 1: it was 0.5780"), "{text}");
     assert!(text.ends_with("2 passed, 1 failed\n"), "{text}");
 }
+
+#[test]
+fn byz_test_runs_the_shipped_stress_tests_and_result_snapshots() {
+    let out = byz(&["test", "scenarios/toy"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("ok   jump_breaks_cm") && text.ends_with("6 passed, 0 failed\n"), "{text}");
+    // The same from another directory: snapshots name their file, not the path to it.
+    let out = Command::new(env!("CARGO_BIN_EXE_byz"))
+        .args(["test", "toy/two_wells_expectations.byz"])
+        .current_dir(common::root().join("scenarios"))
+        .output()
+        .expect("byz runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}

@@ -24,7 +24,9 @@ fn round(x: f64, digits: usize) -> String {
 
 /// The canonical summary: a header, then each run's status and metrics, then the table.
 pub fn render(plan: &ScenarioPlan, runs: &[RunResult], digits: usize) -> String {
-    let mut out = format!("---\nsource: {}\nscenario: {}\ndigits: {digits}\n---\n", plan.file, plan.name);
+    // The file's name only: the snapshot sits beside it, wherever `byz test` is run from.
+    let source = Path::new(&plan.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut out = format!("---\nsource: {source}\nscenario: {}\ndigits: {digits}\n---\n", plan.name);
     let r = |x: f64| round(x, digits);
     for run in runs {
         let m = &run.metrics;
