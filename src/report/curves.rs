@@ -69,7 +69,13 @@ pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Resul
         Metric::Loss => "honest training loss",
         Metric::Accuracy => "test accuracy (%)",
     };
-    chart.configure_mesh().x_desc("step").y_desc(y_desc).draw().map_err(|e| draw(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .y_desc(y_desc)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .draw()
+        .map_err(|e| draw(&e))?;
     for (k, (curve, band)) in curves.iter().zip(&bands).enumerate() {
         let colour = Palette99::pick(k).to_rgba();
         let mut outline: Vec<(f64, f64)> = band.iter().map(|p| (p.0, p.3)).collect();
