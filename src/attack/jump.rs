@@ -43,33 +43,79 @@ pub fn simulate_segment(
     lambdas: &[f64],
     f: usize,
 ) -> Result<Vec<f64>, SimError> {
-    simulate(dynamics, state, first_honest, lambdas, f, Measure::Loss)
+    simulate(dynamics, state, &mut FirstStep::new(first_honest, f), lambdas, Measure::Loss)
 }
 
 fn simulate(
     dynamics: &Dynamics,
     state: &State,
-    first_honest: &[Vec<f32>],
+    first: &mut FirstStep,
     lambdas: &[f64],
-    f: usize,
     measure: Measure,
 ) -> Result<Vec<f64>, SimError> {
-    let mut state = state.clone();
+    let (theta, rest) = match lambdas.split_first() {
+        Some((lambda, rest)) => (first.theta(dynamics, state, *lambda)?, rest),
+        None => return Ok(vec![]),
+    };
     let mut losses = Vec::with_capacity(lambdas.len());
-    for (k, &lambda) in lambdas.iter().enumerate() {
-        let honest = if k == 0 { first_honest.to_vec() } else { dynamics.honest_vectors(&state)? };
-        let a = scaled_mean(&honest, lambda);
+    losses.push(score(dynamics, &theta, state.step + 1, measure)?);
+    if rest.is_empty() {
+        return Ok(losses);
+    }
+    // Later steps need the full state: the honest momenta and the aggregate.
+    let honest = first.all[..first.h].to_vec();
+    let f = first.all.len() - first.h;
+    let mut state = dynamics.advance(state, honest, vec![scaled(&first.mean, lambdas[0]); f])?;
+    for &lambda in rest {
+        let honest = dynamics.honest_vectors(&state)?;
+        let a = scaled(&crate::aggregate::mean::mean(&honest), lambda);
         state = dynamics.advance(&state, honest, vec![a; f])?;
-        losses.push(match measure {
-            Measure::Loss => dynamics.loss(&state.theta, state.step)?,
-            Measure::LogitGap => dynamics.logit_gap(&state.theta, state.step)?,
-        });
+        losses.push(score(dynamics, &state.theta, state.step, measure)?);
     }
     Ok(losses)
 }
 
+fn score(dynamics: &Dynamics, theta: &[f32], step: usize, measure: Measure) -> Result<f64, SimError> {
+    match measure {
+        Measure::Loss => dynamics.loss(theta, step),
+        Measure::LogitGap => dynamics.logit_gap(theta, step),
+    }
+}
+
+/// The segment's first step, whose honest vectors are known: ḡ and the n
+/// vectors are built once, and each candidate λ only rewrites the f
+/// Byzantine rows and runs the server's step.
+struct FirstStep {
+    mean: Vec<f32>,
+    all: Vec<Vec<f32>>,
+    h: usize,
+}
+
+impl FirstStep {
+    fn new(honest: &[Vec<f32>], f: usize) -> Self {
+        let mean = crate::aggregate::mean::mean(honest);
+        let mut all = honest.to_vec();
+        all.extend(std::iter::repeat_n(vec![0.0; mean.len()], f));
+        FirstStep { mean, all, h: honest.len() }
+    }
+
+    fn theta(&mut self, dynamics: &Dynamics, state: &State, lambda: f64) -> Result<Vec<f32>, SimError> {
+        for row in &mut self.all[self.h..] {
+            for (b, g) in row.iter_mut().zip(&self.mean) {
+                *b = (f64::from(*g) * lambda) as f32;
+            }
+        }
+        Ok(dynamics.server_step(state, &self.all)?.0)
+    }
+}
+
+/// λ ḡ, computed in f64 as 001 Table 5 writes it.
+fn scaled(mean: &[f32], lambda: f64) -> Vec<f32> {
+    mean.iter().map(|x| (f64::from(*x) * lambda) as f32).collect()
+}
+
 fn scaled_mean(honest: &[Vec<f32>], lambda: f64) -> Vec<f32> {
-    crate::aggregate::mean::mean(honest).iter().map(|x| (f64::from(*x) * lambda) as f32).collect()
+    scaled(&crate::aggregate::mean::mean(honest), lambda)
 }
 
 impl Attack for Jump {
@@ -79,9 +125,10 @@ impl Attack for Jump {
             // The solver works on η = 1 − λ, 001 Table 5's parametrisation
             // a = ḡ + η·(−ḡ) from η = 0: its first line search then looks
             // towards λ < 1 (resisting descent) before λ > 1.
+            let mut first = FirstStep::new(view.honest, view.f);
             let mut cost = |etas: &[f64]| {
                 let lambdas: Vec<f64> = etas.iter().map(|e| 1.0 - e).collect();
-                match simulate(view.dynamics, view.state, view.honest, &lambdas, view.f, self.measure) {
+                match simulate(view.dynamics, view.state, &mut first, &lambdas, self.measure) {
                     Ok(losses) => -self.objective.value(&losses),
                     Err(_) => f64::INFINITY,
                 }

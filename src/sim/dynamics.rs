@@ -109,10 +109,19 @@ impl Dynamics {
 
     /// Aggregates honest then Byzantine vectors and steps: θ_{t+1} = θ_t − γ F(...).
     pub fn advance(&self, state: &State, honest: Vec<Vec<f32>>, byzantine: Vec<Vec<f32>>) -> Result<State, SimError> {
-        let mut all = honest.clone();
+        let h = honest.len();
+        let mut all = honest;
         all.extend(byzantine);
+        let (theta, agg) = self.server_step(state, &all)?;
+        all.truncate(h);
+        Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg })
+    }
+
+    /// The server's half of a step on all n vectors (honest first): (θ_{t+1}, F(...)).
+    /// A planning adversary that needs only the next model calls this alone.
+    pub fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        let agg = self.aggregator.aggregate(&all, &mut Ctx { f: self.f, rng: &mut rng, previous: &state.aggregate });
+        let agg = self.aggregator.aggregate(all, &mut Ctx { f: self.f, rng: &mut rng, previous: &state.aggregate });
         let lr = self.train.lr_at(state.step) as f32;
         let theta: Vec<f32> = state.theta.iter().zip(&agg).map(|(t, a)| t - lr * a).collect();
         if theta.iter().any(|x| !x.is_finite()) {
@@ -121,7 +130,7 @@ impl Dynamics {
                 what: "the model has a non-finite coordinate".into(),
             });
         }
-        Ok(State { step: state.step + 1, theta, momenta: honest, aggregate: agg })
+        Ok((theta, agg))
     }
 
     /// L_H(θ), the global honest loss, as seen in `step`.
