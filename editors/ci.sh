@@ -92,6 +92,12 @@ echo "tree-sitter: $ts ($("$ts" --version))"
 export TREE_SITTER_DIR="$log/ts-config"
 mkdir -p "$TREE_SITTER_DIR"
 echo '{"parser-directories": []}' >"$TREE_SITTER_DIR/config.json"
+# The compiled parser goes to this run's own directory. By default it is
+# ~/.cache/tree-sitter/lib/byz.so, shared by every checkout on the machine and
+# reused while it is newer than src/parser.c: a run could then test another
+# checkout's parser (or a stale one) instead of this one.
+export TREE_SITTER_LIBDIR="$log/ts-lib"
+mkdir -p "$TREE_SITTER_LIBDIR"
 export NO_COLOR=1
 
 # ---- 1. the committed parser is up to date ----------------------------------

@@ -123,6 +123,7 @@ module.exports = grammar({
         $.attack_section,
         $.report_section,
         $.sweep_section,
+        $.table_section,
       ),
 
     seeds_section: ($) =>
@@ -164,6 +165,26 @@ module.exports = grammar({
     every: ($) => seq('every', field('interval', $.integer)),
 
     sweep_section: ($) => seq('sweep', block($.sweep_axis)),
+
+    // `table { rows aggregate, workers.byzantine; columns attack; value max accuracy }`.
+    // `rows`, `columns` and `value` are keywords only inside the block: tree-sitter
+    // takes a word for a keyword only where the keyword can come, as pest does.
+    table_section: ($) =>
+      seq('table', block(choice($.table_rows, $.table_columns, $.table_value))),
+
+    // table_rows = { kw_rows ~ field_path ~ ("," ~ field_path)* }
+    table_rows: ($) => seq('rows', commaSep1($.field_path)),
+
+    // table_columns = { kw_columns ~ field_path ~ ("," ~ field_path)* }
+    table_columns: ($) => seq('columns', commaSep1($.field_path)),
+
+    // table_value = { kw_value ~ ident ~ ident }: a statistic of a metric, `max accuracy`
+    table_value: ($) =>
+      seq(
+        'value',
+        field('statistic', alias($.identifier, $.statistic)),
+        field('metric', alias($.identifier, $.metric)),
+      ),
 
     // honest_loss = { kw_honest ~ ident ~ "=" ~ expr }
     honest_loss: ($) =>

@@ -10,6 +10,7 @@
   (report_section)
   (sweep_section)
   (sweep_axis)
+  (table_section)
   (arguments)
   (component_list)
   (comment)

@@ -28,6 +28,10 @@
   "report"
   "every"
   "sweep"
+  "table"
+  "rows"
+  "columns"
+  "value"
   "honest"
   "plan"
 ] @keyword
@@ -61,11 +65,14 @@
 ; settings: `steps 100`, `lookahead 8`, `honest 7`
 (setting name: (identifier) @property)
 
-; swept fields: `workers.byzantine in [...]`
+; swept fields and table axes: `workers.byzantine in [...]`, `rows aggregate.trim`
 (field_name) @property
 
-; report metrics: `report { loss, trajectory }`
+; report metrics: `report { loss, trajectory }`; the metric of a table: `value max accuracy`
 (metric) @constant
+
+; the statistic of a table: `value max accuracy`
+(statistic) @function.builtin
 
 ; ---- loss expressions -------------------------------------------------------
 (honest_loss name: (identifier) @variable)
