@@ -7,6 +7,7 @@
 pub mod aggregate;
 pub mod attack;
 pub mod check;
+pub mod lsp;
 pub mod plan;
 pub mod registry;
 pub mod report;
