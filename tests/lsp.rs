@@ -186,8 +186,12 @@ fn definitions_of_a_base_a_model_and_a_use() {
     let mut server = Server::start();
     server.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
     server.notify("initialized", json!({}));
-    let text = "use std.papers.jump\nuse std.models\n\nscenario s extends two_wells {\n  model logreg\n  aggregate cm\n}\n";
-    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "byz", "version": 1, "text": text}}));
+    let text =
+        "use std.papers.jump\nuse std.models\n\nscenario s extends two_wells {\n  model logreg\n  aggregate cm\n}\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "byz", "version": 1, "text": text}}),
+    );
     server.diagnostics();
 
     let (uri, line) = definition_line(&mut server, 3, 22);

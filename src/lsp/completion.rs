@@ -226,17 +226,17 @@ mod tests {
     use super::*;
 
     fn labels(text: &str) -> Vec<String> {
-        let at = text.find('|').expect("a cursor");
-        let text = text.replacen('|', "", 1);
+        let at = text.find('$').expect("a cursor");
+        let text = text.replacen('$', "", 1);
         completions(&text, at).into_iter().map(|i| i.label).collect()
     }
 
     #[test]
     fn rules_and_pre_aggregators_after_aggregate_and_pipes() {
         for text in [
-            "scenario x {\n  aggregate |\n}",
-            "scenario x { aggregate nnm |> kr|",
-            "sweep { aggregate in [cm, nnm |> |",
+            "scenario x {\n  aggregate $\n}",
+            "scenario x { aggregate nnm |> kr$",
+            "sweep { aggregate in [cm, nnm |> $",
         ] {
             let got = labels(text);
             assert!(got.contains(&"krum".into()) && got.contains(&"nnm".into()), "{text}: {got:?}");
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn attacks_in_attack_positions() {
         for text in
-            ["scenario x {\n  attack |", "attack {\n  0..10 |", "sweep {\n  attack in [sf, |", "plan { choose [|"]
+            ["scenario x {\n  attack $", "attack {\n  0..10 $", "sweep {\n  attack in [sf, $", "plan { choose [$"]
         {
             let got = labels(text);
             assert!(got.contains(&"alie".into()) && !got.contains(&"cm".into()), "{text}: {got:?}");
@@ -256,11 +256,11 @@ mod tests {
 
     #[test]
     fn parameters_inside_a_call_and_their_values() {
-        let got = labels("scenario x { attack jump(segment: 1, |");
+        let got = labels("scenario x { attack jump(segment: 1, $");
         assert!(got.contains(&"solver".into()) && got.contains(&"objective".into()), "{got:?}");
-        let got = labels("scenario x { attack jump(solver: |");
+        let got = labels("scenario x { attack jump(solver: $");
         assert!(got.contains(&"powell".into()) && !got.contains(&"segment".into()), "{got:?}");
-        let got = labels("scenario x { attack plan(choose: [sf, |");
+        let got = labels("scenario x { attack plan(choose: [sf, $");
         assert!(got.contains(&"alie".into()), "{got:?}");
     }
 
@@ -276,10 +276,10 @@ mod tests {
 
     #[test]
     fn sections_in_a_scenario_and_items_at_the_top() {
-        assert!(labels("scenario x {\n  seeds 1\n  |").contains(&"workers".into()));
-        assert!(labels("use std.models\n|").contains(&"scenario".into()));
+        assert!(labels("scenario x {\n  seeds 1\n  $").contains(&"workers".into()));
+        assert!(labels("use std.models\n$").contains(&"scenario".into()));
         assert!(
-            labels("scenario x {\n  workers { honest 2 }\n  data mnist(\"a/b // c\")\n  |").contains(&"sweep".into())
+            labels("scenario x {\n  workers { honest 2 }\n  data mnist(\"a/b // c\")\n  $").contains(&"sweep".into())
         );
     }
 }
