@@ -158,6 +158,18 @@ fn diagnostics_completion_hover_and_a_clean_exit() {
     let explain = String::from_utf8(explain.stdout).unwrap();
     assert!(explain.contains("krum") && text.contains(explain.trim_end()), "{text}\n---\n{explain}");
 
+    // Formatting gives the text of `byz fmt` as one edit.
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 5}, "contentChanges": [{"text": "scenario s { seeds 1; aggregate cm }"}]}),
+    );
+    server.diagnostics();
+    let edits = server.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits[0]["newText"], "scenario s {\n  seeds 1\n  aggregate cm\n}\n", "{edits}");
+
     assert_eq!(server.request("shutdown", Value::Null), Value::Null);
     server.notify("exit", Value::Null);
     let deadline = Instant::now() + WAIT;
