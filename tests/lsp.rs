@@ -217,3 +217,31 @@ fn definitions_of_a_base_a_model_and_a_use() {
     let none = server.request("textDocument/definition", position_params(5, 13));
     assert_eq!(none, Value::Null);
 }
+
+#[test]
+fn an_error_in_an_imported_file_shows_on_its_use() {
+    let dir = std::env::temp_dir().join(format!("byz-lsp-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A syntax error: the pipe leads nowhere.
+    std::fs::write(dir.join("pieces.byz"), "base b {\n  aggregate cm |>\n}\n").unwrap();
+    let uri = format!("file://{}/main.byz", dir.display());
+    let mut server = Server::start();
+    server.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    server.notify("initialized", json!({}));
+    let text = "// pieces\nuse \"pieces.byz\"\n\nscenario s extends b {}\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "byz", "version": 1, "text": text}}),
+    );
+    let diagnostics = server.diagnostics();
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("pieces.byz"))
+        .unwrap_or_else(|| panic!("the import's error in {diagnostics:?}"));
+    assert!(
+        d["message"].as_str().unwrap().starts_with("in ") && d["message"].as_str().unwrap().contains("expected"),
+        "{d}"
+    );
+    assert_eq!(d["range"], json!({"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 16}}));
+}

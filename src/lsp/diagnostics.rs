@@ -5,10 +5,12 @@ use std::path::Path;
 
 use super::position::range;
 use crate::check::{self, Diag, SourceFile};
+use crate::syntax::ast::{Item, Span, UseTarget};
 
 /// Checks the document's text as it is in the editor; `use` paths resolve
-/// relative to `path`. Errors found in an imported file are shown at the top
-/// of the document, with that file's name.
+/// relative to `path`. An error found in an imported file is shown on the
+/// `use` that imports it (at the top when it came in further down), with
+/// that file's name.
 pub fn diagnostics(uri: &Uri, path: &Path, text: &str) -> Vec<Diagnostic> {
     let src = SourceFile::new(path.display().to_string(), text);
     let dir = path.parent();
@@ -19,16 +21,34 @@ pub fn diagnostics(uri: &Uri, path: &Path, text: &str) -> Vec<Diagnostic> {
         Ok(Some(errors)) => errors.errors,
         Err(_) => return vec![plain(range(text, 0, 0), "byz could not check this file (internal error)".into())],
     };
-    errors.iter().map(|d| diagnostic(uri, &src, d)).collect()
+    let imports = imports(&src, dir);
+    errors.iter().map(|d| diagnostic(uri, &src, &imports, d)).collect()
 }
 
-fn diagnostic(uri: &Uri, src: &SourceFile, d: &Diag) -> Diagnostic {
+/// The source name (as the loader names it) and the span of each `use` of the document.
+fn imports(src: &SourceFile, dir: Option<&Path>) -> Vec<(String, Span)> {
+    let Ok(file) = crate::syntax::parse_file(src) else { return vec![] };
+    let dir = dir.unwrap_or(Path::new("."));
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Use(u) => Some(match &u.target {
+                UseTarget::Module(parts) => (format!("<{}>", parts.join(".")), u.span),
+                UseTarget::Path(p) => (dir.join(p).display().to_string(), u.span),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn diagnostic(uri: &Uri, src: &SourceFile, imports: &[(String, Span)], d: &Diag) -> Diagnostic {
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str(&format!("\nhelp: {help}"));
     }
     if d.src.name() != src.name {
-        return plain(range(&src.text, 0, 0), format!("in {}: {message}", d.src.name()));
+        let at = imports.iter().find(|(name, _)| name == d.src.name()).map_or(Span::default(), |(_, span)| *span);
+        return plain(range(&src.text, at.start, at.end), format!("in {}: {message}", d.src.name()));
     }
     let (start, len) = (d.span.offset(), d.span.len());
     let at = range(&src.text, start, start + len);
