@@ -17,6 +17,7 @@ use std::path::Path;
 
 pub use diagnostic::{Diag, Errors, SourceFile};
 pub use loader::{STDLIB, Scope, byz_files, read_source};
+pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 
 use crate::plan::ScenarioPlan;
 

@@ -6,6 +6,7 @@
 
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
 
+use crate::check;
 use crate::registry::{self, Kind, ParamType, Spec};
 
 const SECTIONS: &[&str] =
@@ -137,6 +138,8 @@ impl Place {
                     _ => vec![],
                 }
             }
+            Some("workers") if words.is_empty() => check::WORKERS_SETTINGS.iter().map(|s| setting(s, "")).collect(),
+            Some("train") if words.is_empty() => check::TRAIN_SETTINGS.iter().map(|s| setting(s, "")).collect(),
             // An attack schedule: `0..100 none`.
             Some("attack") => match words {
                 [range] if range.starts_with(|c: char| c.is_ascii_digit()) => components(Kind::Attack),
@@ -204,7 +207,7 @@ fn setting(name: &str, doc: &str) -> CompletionItem {
     CompletionItem {
         label: name.to_string(),
         kind: Some(CompletionItemKind::PROPERTY),
-        detail: Some(doc.to_string()),
+        detail: (!doc.is_empty()).then(|| doc.to_string()),
         insert_text: Some(format!("{name} ")),
         ..Default::default()
     }
@@ -278,6 +281,10 @@ mod tests {
     fn sections_in_a_scenario_and_items_at_the_top() {
         assert!(labels("scenario x {\n  seeds 1\n  $").contains(&"workers".into()));
         assert!(labels("use std.models\n$").contains(&"scenario".into()));
+        assert!(labels("scenario x {\n  workers {\n    honest 2\n    $").contains(&"byzantine".into()));
+        assert!(labels("scenario x { train { steps 8; $").contains(&"momentum".into()));
+        let got = labels("scenario x { plan {\n  $");
+        assert!(got.contains(&"lookahead".into()) && got.contains(&"choose".into()), "{got:?}");
         assert!(
             labels("scenario x {\n  workers { honest 2 }\n  data mnist(\"a/b // c\")\n  $").contains(&"sweep".into())
         );
