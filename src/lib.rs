@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod attack;
 pub mod check;
 pub mod experiment;
+pub mod lsp;
 pub mod plan;
 pub mod registry;
 pub mod report;

@@ -9,7 +9,7 @@ use byz::check::{self, Errors};
 use byz::experiment::test::{self, Options as TestOptions};
 use byz::experiment::{self, Progress, Store};
 use byz::plan::{RunPlan, ScenarioPlan, TaskPlan};
-use byz::registry::{self, Kind};
+use byz::registry;
 use byz::report::{output, scenario};
 use byz::sim;
 
@@ -88,6 +88,17 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         steps: usize,
     },
+    /// Rewrite .byz files in the canonical layout (comments kept).
+    Fmt {
+        /// Only list the files that would change, and exit with 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// Files or directories (searched for .byz files).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Speak the Language Server Protocol over stdio (diagnostics, completion, hover, definitions).
+    Lsp,
     /// Explain a rule, pre-aggregator, attack, solver or objective.
     Explain {
         /// Its name, e.g. `krum` or `jump`; `all` lists every component.
@@ -111,6 +122,14 @@ fn main() -> ExitCode {
         Command::Explain { name } => explain(&name),
         Command::Bench { file, scenario, steps } => bench(&file, scenario.as_deref(), steps),
         Command::Test { paths, snapshot, accept, digits } => test(&paths, &TestOptions { snapshot, accept, digits }),
+        Command::Fmt { check, paths } => fmt(&paths, check),
+        Command::Lsp => match byz::lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: byz lsp: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Aggregate { pipeline, f, input, explain } => {
             match byz::aggregate::cli::run_cli(&pipeline, f, input.as_deref(), explain) {
                 Ok(json) => {
@@ -240,23 +259,11 @@ fn print_split(run: &RunPlan) {
     }
 }
 
-/// Every `.byz` file under `path`, sorted.
-fn byz_files(path: &Path, out: &mut Vec<PathBuf>) {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> =
-            std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect();
-        entries.sort();
-        entries.iter().for_each(|p| byz_files(p, out));
-    } else if path.extension().is_some_and(|e| e == "byz") {
-        out.push(path.to_path_buf());
-    }
-}
-
 /// One line per scenario tested, then `N passed, N failed`.
 fn test(paths: &[PathBuf], opts: &TestOptions) -> ExitCode {
     let mut files = vec![];
     let roots = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths.to_vec() };
-    roots.iter().for_each(|p| byz_files(p, &mut files));
+    roots.iter().for_each(|p| check::byz_files(p, &mut files));
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for file in &files {
         let plans = match check::check_path(file) {
@@ -330,25 +337,73 @@ fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
 }
 
 fn explain(name: &str) -> ExitCode {
-    let kinds = [Kind::Rule, Kind::PreAggregator, Kind::Attack, Kind::Solver, Kind::Objective];
     if name == "all" {
-        for k in kinds {
+        for k in registry::KINDS {
             let names: Vec<&str> = registry::specs(k).iter().map(|s| s.name).collect();
             println!("{}s: {}", k.noun(), names.join(", "));
         }
         return ExitCode::SUCCESS;
     }
-    let found: Vec<_> = kinds.iter().filter_map(|k| registry::lookup(*k, name)).collect();
-    if found.is_empty() {
-        let all: Vec<&str> = kinds.iter().flat_map(|k| registry::specs(*k)).map(|s| s.name).collect();
+    let Some(text) = registry::explain_name(name) else {
+        let all: Vec<&str> = registry::KINDS.iter().flat_map(|k| registry::specs(*k)).map(|s| s.name).collect();
         let hint = check::diagnostic::did_you_mean(name, all.iter().copied())
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         eprintln!("error: nothing called `{name}`\nhelp: {hint}`byz explain all` lists every component");
         return ExitCode::from(2);
-    }
-    for spec in found {
-        print!("{}", registry::explain(spec));
-    }
+    };
+    print!("{text}");
     ExitCode::SUCCESS
+}
+
+/// `byz fmt`: rewrites each file that is not in the canonical layout, or with
+/// `--check` lists them. Exit 2 when a file does not parse, 1 when `--check` finds changes.
+fn fmt(paths: &[PathBuf], check_only: bool) -> ExitCode {
+    let mut files = vec![];
+    let mut broken = false;
+    for p in paths {
+        if !p.exists() {
+            eprintln!("error: `{}` does not exist", p.display());
+            broken = true;
+        }
+        check::byz_files(p, &mut files);
+    }
+    let mut changed = false;
+    for file in &files {
+        let formatted = check::read_source(file).and_then(|src| Ok((byz::syntax::format::format_source(&src)?, src)));
+        match formatted {
+            Err(d) => {
+                broken = true;
+                report_errors(Errors::from(*d));
+            }
+            Ok((text, src)) if text == *src.text => {}
+            Ok(_) if check_only => {
+                changed = true;
+                println!("{}", file.display());
+            }
+            Ok((text, _)) => {
+                if let Err(e) = write_atomically(file, &text) {
+                    broken = true;
+                    eprintln!("error: cannot write `{}`: {e}", file.display());
+                }
+            }
+        }
+    }
+    if broken {
+        ExitCode::from(2)
+    } else if changed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes beside the file, then renames over it: an interrupted write never leaves half a file.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.byz-fmt.tmp"));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

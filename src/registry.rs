@@ -107,6 +107,9 @@ impl Spec {
     }
 }
 
+/// Every kind, in the order `byz explain all` lists them.
+pub const KINDS: [Kind; 5] = [Kind::Rule, Kind::PreAggregator, Kind::Attack, Kind::Solver, Kind::Objective];
+
 /// Every component of a kind.
 pub fn specs(kind: Kind) -> Vec<&'static Spec> {
     match kind {
@@ -125,13 +128,17 @@ pub fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
 
 /// Every kind that has a component called `name`.
 pub fn kinds_of(name: &str) -> Vec<Kind> {
-    [Kind::Rule, Kind::PreAggregator, Kind::Attack, Kind::Solver, Kind::Objective]
-        .into_iter()
-        .filter(|k| lookup(*k, name).is_some())
-        .collect()
+    KINDS.into_iter().filter(|k| lookup(*k, name).is_some()).collect()
 }
 
-/// The text of `byz explain NAME`.
+/// The text of `byz explain NAME` (every kind with a component of that name),
+/// shared by the command line and the language server's hover.
+pub fn explain_name(name: &str) -> Option<String> {
+    let found: Vec<&Spec> = KINDS.iter().filter_map(|k| lookup(*k, name)).collect();
+    if found.is_empty() { None } else { Some(found.into_iter().map(explain).collect()) }
+}
+
+/// The text explaining one component.
 pub fn explain(spec: &Spec) -> String {
     let mut out = format!("{} ({})\n  {}\n\n", spec.name, spec.kind.noun(), spec.summary);
     for line in spec.doc.lines() {

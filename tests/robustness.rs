@@ -1,9 +1,10 @@
 //! Truncated and garbled versions of every scenario and stdlib file go
-//! through the checker: errors, never a panic.
+//! through the checker and the formatter: errors, never a panic.
 
 mod common;
 
 use byz::check::{SourceFile, check_source};
+use byz::syntax::format::format_source;
 
 fn all_sources() -> Vec<(String, String)> {
     let mut out = vec![];
@@ -18,9 +19,14 @@ fn all_sources() -> Vec<(String, String)> {
     out
 }
 
+/// Checks, and formats: what formats once formats to itself.
 fn check(name: &str, text: String) {
     let src = SourceFile::new(name, text);
     let _ = check_source(&src, Some(&common::root().join("scenarios/toy")));
+    if let Ok(once) = format_source(&src) {
+        let twice = format_source(&SourceFile::new(name, once.clone())).expect("formatted text parses");
+        assert_eq!(once, twice, "formatting is not stable on:\n{}", src.text);
+    }
 }
 
 #[test]

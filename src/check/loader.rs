@@ -32,6 +32,18 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diag>> {
     })
 }
 
+/// Every `.byz` file under `path` (itself when it is one), sorted.
+pub fn byz_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        entries.sort();
+        entries.iter().for_each(|p| byz_files(p, out));
+    } else if path.extension().is_some_and(|e| e == "byz") {
+        out.push(path.to_path_buf());
+    }
+}
+
 pub fn load(src: &SourceFile, file: &File, dir: Option<&Path>, errors: &mut Vec<Diag>) -> Scope {
     let mut scope = Scope::default();
     let mut visiting = vec![src.name.clone()];

@@ -17,7 +17,8 @@ mod table;
 use std::path::Path;
 
 pub use diagnostic::{Diag, Errors, SourceFile};
-pub use loader::STDLIB;
+pub use loader::{STDLIB, Scope, byz_files, read_source};
+pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 
 use crate::plan::ScenarioPlan;
 
@@ -34,6 +35,14 @@ pub fn check_source(src: &SourceFile, dir: Option<&Path>) -> Result<Vec<Scenario
     let scope = loader::load(src, &file, dir, &mut errors);
     let plans = resolve::scenarios(src, &file, &scope, &mut errors);
     if errors.is_empty() { Ok(plans) } else { Err(Errors { errors: dedup(errors) }) }
+}
+
+/// The file's syntax tree and the declarations visible from it (its own and
+/// its imports'), for the language server; `None` when the text does not parse.
+pub fn scope(src: &SourceFile, dir: Option<&Path>) -> Option<(crate::syntax::ast::File, Scope)> {
+    let file = crate::syntax::parse_file(src).ok()?;
+    let scope = loader::load(src, &file, dir, &mut vec![]);
+    Some((file, scope))
 }
 
 /// Sweeps resolve the same words many times; report each problem once.

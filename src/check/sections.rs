@@ -293,10 +293,10 @@ fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<TaskPlan> {
     }
 }
 
-/// The settings a `workers` block takes.
-pub const WORKER_KEYS: &[&str] = &["honest", "byzantine", "heterogeneity"];
-/// The settings a `train` block takes.
-pub const TRAIN_KEYS: &[&str] = &["steps", "lr", "momentum", "clip", "batch", "l2"];
+/// The settings a `workers { ... }` block knows (also offered by the language server).
+pub const WORKERS_SETTINGS: &[&str] = &["honest", "byzantine", "heterogeneity"];
+/// The settings a `train { ... }` block knows.
+pub const TRAIN_SETTINGS: &[&str] = &["steps", "lr", "momentum", "clip", "batch", "l2"];
 
 fn workers(
     ws: &[Placed<Setting>],
@@ -306,7 +306,7 @@ fn workers(
     src: &SourceFile,
     errors: &mut Vec<Diag>,
 ) -> Option<Workers> {
-    let b = Block::new(ws.iter().map(|p| (&p.node, &p.src)), "workers", WORKER_KEYS, errors);
+    let b = Block::new(ws.iter().map(|p| (&p.node, &p.src)), "workers", WORKERS_SETTINGS, errors);
     let honest = b.whole("honest", 1, errors)?;
     let byzantine = b.whole("byzantine", 0, errors)?.unwrap_or(0);
     let honest = match (honest, task) {
@@ -352,7 +352,7 @@ fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Train> {
     if ts.is_empty() {
         return None;
     }
-    let b = Block::new(ts.iter().map(|p| (&p.node, &p.src)), "train", TRAIN_KEYS, errors);
+    let b = Block::new(ts.iter().map(|p| (&p.node, &p.src)), "train", TRAIN_SETTINGS, errors);
     let steps = b.whole("steps", 1, errors);
     let lr = learning_rate(&b, errors);
     let momentum = b.number("momentum", |x| (0.0..1.0).contains(&x), "a number in [0, 1)", errors);

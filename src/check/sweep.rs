@@ -8,7 +8,7 @@
 
 use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::resolve::{Placed, Sections};
-use super::sections::{TRAIN_KEYS, WORKER_KEYS};
+use super::sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 use crate::syntax::ast::{Arg, Attack, Component, Ident, Setting, SweepAxis, SweepValue, Value, ValueKind};
 
 type Point = (Vec<(String, String)>, Sections);
@@ -39,8 +39,8 @@ enum Owner<'a> {
 /// Every field a sweep can vary, for "did you mean" help.
 fn known_fields() -> Vec<String> {
     let mut out = vec!["aggregate".to_string(), "attack".to_string()];
-    out.extend(WORKER_KEYS.iter().map(|k| format!("workers.{k}")));
-    out.extend(TRAIN_KEYS.iter().map(|k| format!("train.{k}")));
+    out.extend(WORKERS_SETTINGS.iter().map(|k| format!("workers.{k}")));
+    out.extend(TRAIN_SETTINGS.iter().map(|k| format!("train.{k}")));
     out.push("workers.heterogeneity.alpha".into());
     out
 }
@@ -49,8 +49,8 @@ fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
     match *parts {
         ["aggregate"] => Some(Field::Aggregate),
         ["attack"] => Some(Field::Attack),
-        ["workers", key] if WORKER_KEYS.contains(&key) => Some(Field::Setting { block: "workers", key }),
-        ["train", key] if TRAIN_KEYS.contains(&key) => Some(Field::Setting { block: "train", key }),
+        ["workers", key] if WORKERS_SETTINGS.contains(&key) => Some(Field::Setting { block: "workers", key }),
+        ["train", key] if TRAIN_SETTINGS.contains(&key) => Some(Field::Setting { block: "train", key }),
         ["workers", "heterogeneity", arg] => {
             Some(Field::Arg { owner: Owner::Setting { block: "workers", key: "heterogeneity" }, arg })
         }

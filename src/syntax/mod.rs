@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod expected;
+pub mod format;
 pub mod parse;
 pub mod tree;
 

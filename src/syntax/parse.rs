@@ -15,10 +15,15 @@ pub struct ByzParser;
 
 /// Parses a whole file; a syntax error is one diagnostic at the failing word.
 pub fn parse_file(src: &SourceFile) -> Result<File, Box<Diag>> {
-    let mut pairs = ByzParser::parse(Rule::file, &src.text).map_err(|e| syntax_error(src, e))?;
-    let file = pairs.next().expect("the file rule always yields one pair");
-    let items = file.into_inner().filter(|p| p.as_rule() != Rule::EOI).map(item).collect();
+    let items = parse_tree(src)?.into_inner().filter(|p| p.as_rule() != Rule::EOI).map(item).collect();
     Ok(File { items })
+}
+
+/// The pest tree of a whole file (the `file` pair), for tools that need every
+/// word's text as written, such as the formatter.
+pub fn parse_tree(src: &SourceFile) -> Result<Pair<'_, Rule>, Box<Diag>> {
+    let mut pairs = ByzParser::parse(Rule::file, &src.text).map_err(|e| syntax_error(src, e))?;
+    Ok(pairs.next().expect("the file rule always yields one pair"))
 }
 
 fn syntax_error(src: &SourceFile, e: pest::error::Error<Rule>) -> Box<Diag> {
