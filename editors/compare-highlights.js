@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Checks that the two highlighters agree: for every .byz file given (or, by
-// default, every one in scenarios/, stdlib/, tests/inputs/parse/ and the
-// editors' own tests), each capture of tree-sitter-byz/queries/highlights.scm
-// must be covered by the matching TextMate scope of
-// vscode/syntaxes/byz.tmLanguage.json (the table in editors/README.md).
+// default, every one in scenarios/, stdlib/, tests/inputs/parse/,
+// tests/inputs/expect/ and the editors' own tests), each capture of
+// tree-sitter-byz/queries/highlights.scm must be covered by the matching
+// TextMate scope of vscode/syntaxes/byz.tmLanguage.json (the table in
+// editors/README.md).
 // Punctuation is left out: the two name brackets differently on purpose.
 //
 //   node editors/compare-highlights.js [FILE.byz ...]
@@ -61,7 +62,7 @@ function defaultFiles() {
       else if (e.name.endsWith('.byz')) out.push(p);
     }
   };
-  for (const d of ['scenarios', 'stdlib', 'tests/inputs/parse']) walk(path.join(root, d));
+  for (const d of ['scenarios', 'stdlib', 'tests/inputs/parse', 'tests/inputs/expect']) walk(path.join(root, d));
   walk(path.join(vscodeDir, 'test'));
   walk(path.join(grammarDir, 'test', 'highlight'));
   return out.sort();

@@ -124,6 +124,7 @@ module.exports = grammar({
         $.report_section,
         $.sweep_section,
         $.table_section,
+        $.expect_section,
       ),
 
     seeds_section: ($) =>
@@ -185,6 +186,24 @@ module.exports = grammar({
         field('statistic', alias($.identifier, $.statistic)),
         field('metric', alias($.identifier, $.metric)),
       ),
+
+    // `expect { final loss < 0.45; mean loss > 0.578 }`: what every run must show.
+    // expect = { kw_expect ~ "{" ~ (expectation ~ ";"?)* ~ "}" }
+    expect_section: ($) => seq('expect', block($.expectation)),
+
+    // expectation = { ident ~ ident ~ comparison ~ number }: a statistic of a
+    // metric against a bound, `final loss < 0.45`; like `value` in a table,
+    // any two names parse and `byz check` validates them.
+    expectation: ($) =>
+      seq(
+        field('statistic', alias($.identifier, $.statistic)),
+        field('metric', alias($.identifier, $.metric)),
+        $.comparison,
+        field('bound', $.number),
+      ),
+
+    // comparison = { "<=" | ">=" | "<" | ">" }
+    comparison: (_) => choice('<=', '>=', '<', '>'),
 
     // honest_loss = { kw_honest ~ ident ~ "=" ~ expr }
     honest_loss: ($) =>

@@ -11,6 +11,7 @@
   (sweep_section)
   (sweep_axis)
   (table_section)
+  (expect_section)
   (arguments)
   (component_list)
   (comment)

@@ -32,6 +32,7 @@
   "rows"
   "columns"
   "value"
+  "expect"
   "honest"
   "plan"
 ] @keyword
@@ -68,11 +69,15 @@
 ; swept fields and table axes: `workers.byzantine in [...]`, `rows aggregate.trim`
 (field_name) @property
 
-; report metrics: `report { loss, trajectory }`; the metric of a table: `value max accuracy`
+; report metrics: `report { loss, trajectory }`; the metric of a table's value
+; and of an expectation: `value max accuracy`, `final loss < 0.45`
 (metric) @constant
 
-; the statistic of a table: `value max accuracy`
+; the statistic of a table's value and of an expectation: `max`, `final`
 (statistic) @function.builtin
+
+; the comparison of an expectation: `final loss < 0.45`
+(comparison) @operator
 
 ; ---- loss expressions -------------------------------------------------------
 (honest_loss name: (identifier) @variable)
