@@ -250,7 +250,7 @@ fn an_interrupted_sweep_resumes_without_losing_or_redoing_runs() {
     let leftovers: Vec<_> = std::fs::read_dir(&runs_dir)
         .unwrap()
         .flatten()
-        .filter(|e| !e.path().extension().is_some_and(|x| x == "json"))
+        .filter(|e| e.path().extension().is_none_or(|x| x != "json"))
         .collect();
     assert!(leftovers.len() <= 1, "at most the killed run's temporary file: {leftovers:?}");
 }
@@ -274,4 +274,37 @@ fn byz_run_writes_the_table_and_curves_of_a_seeded_sweep() {
             "{group}: a curve per attack.eps"
         );
     }
+}
+
+#[test]
+fn sweep_labels_do_not_depend_on_the_layout() {
+    let one_line = "scenario s { task mean_estimation { dim 2; mean [2, 2]; std 1 } workers { honest 7; byzantine 2 }
+      train { steps 2; lr 0.5 } aggregate cm
+      sweep { attack in [plan { lookahead 2; choose [sf, alie] }, foe(eps: 0.5)]; aggregate in [nnm |> cm] } }";
+    let spread = "scenario s {
+      task mean_estimation { dim 2; mean [2, 2]; std 1 }
+      workers { honest 7; byzantine 2 }
+      train { steps 2; lr 0.5 }
+      aggregate cm
+      sweep {
+        attack in [
+          plan {
+            lookahead 2
+            choose [sf,   alie]
+          },
+          foe( eps : 0.5 ),
+        ]
+        aggregate in [nnm|>cm]
+      }
+    }";
+    let labels = |text: &str| {
+        let src = byz::check::SourceFile::new("s.byz", text);
+        let plans = byz::check::check_source(&src, None).expect("checks");
+        plans[0].runs.iter().map(|r| r.label.clone()).collect::<Vec<_>>()
+    };
+    let a = labels(one_line);
+    assert_eq!(a, labels(spread));
+    assert_eq!(a[0][0].1, "plan { lookahead 2; choose [sf, alie] }");
+    assert_eq!(a[1][0].1, "foe(eps: 0.5)");
+    assert_eq!(a[0][1].1, "nnm |> cm");
 }

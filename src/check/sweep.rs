@@ -91,16 +91,35 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
         for (label, sections) in &points {
             for v in &axis.values {
                 let Some(s) = apply(sections, &name, &field, axis, v, &sweep.src, errors) else { continue };
-                let text =
-                    sweep.src.text[v.span().start..v.span().end].split_whitespace().collect::<Vec<_>>().join(" ");
                 let mut label = label.clone();
-                label.push((name.clone(), text));
+                label.push((name.clone(), label_text(v)));
                 next.push((label, s));
             }
         }
         points = next;
     }
     points
+}
+
+/// A swept value as the run's label shows it: canonical, so that the labels
+/// (and the results keyed by them) do not depend on the file's layout.
+fn label_text(v: &SweepValue) -> String {
+    use crate::syntax::tree;
+    match v {
+        SweepValue::Pipeline(p) => match p.stages.as_slice() {
+            // `plan { lookahead 3; beams 2 }`, as it is written.
+            [c] if c.name.name == "plan" && !c.args.is_empty() => {
+                let settings: Vec<String> = c
+                    .args
+                    .iter()
+                    .map(|a| format!("{} {}", a.name.as_ref().map_or("", |n| n.name.as_str()), tree::value(&a.value)))
+                    .collect();
+                format!("plan {{ {} }}", settings.join("; "))
+            }
+            _ => tree::pipeline(p),
+        },
+        SweepValue::Value(v) => tree::value(v),
+    }
 }
 
 fn apply(

@@ -106,12 +106,12 @@ fn setting(s: &Setting) -> String {
     format!("({} {})", s.key.name, value(&s.value))
 }
 
-fn pipeline(p: &Pipeline) -> String {
+pub(crate) fn pipeline(p: &Pipeline) -> String {
     let stages: Vec<String> = p.stages.iter().map(component).collect();
     stages.join(" |> ")
 }
 
-fn component(c: &Component) -> String {
+pub(crate) fn component(c: &Component) -> String {
     if c.args.is_empty() {
         return c.name.name.clone();
     }
@@ -126,7 +126,7 @@ fn component(c: &Component) -> String {
     format!("{}({})", c.name.name, args.join(", "))
 }
 
-fn value(v: &Value) -> String {
+pub(crate) fn value(v: &Value) -> String {
     match &v.kind {
         ValueKind::Number(_, text) => text.clone(),
         ValueKind::Str(s) => format!("{s:?}"),
