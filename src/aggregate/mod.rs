@@ -25,6 +25,7 @@ pub mod cc;
 pub mod cli;
 pub mod clip;
 pub mod cm;
+pub mod copies;
 pub mod gm;
 pub mod kernels;
 pub mod krum;
@@ -92,13 +93,26 @@ pub struct Aggregator {
     pre: Vec<PreFn>,
     rule: RuleFn,
     select: Option<SelectFn>,
+    /// A plain `cm`: honest vectors plus f equal ones aggregate in O(d) per candidate.
+    median_alone: bool,
 }
 
 impl Aggregator {
     pub fn build(p: &Pipeline) -> Self {
         let pre = p.pre.iter().map(|c| (pre_entry(&c.name).build)(c)).collect();
         let entry = rule_entry(&p.rule.name);
-        Aggregator { pre, rule: (entry.build)(&p.rule), select: entry.select.map(|s| s(&p.rule)) }
+        Aggregator {
+            pre,
+            rule: (entry.build)(&p.rule),
+            select: entry.select.map(|s| s(&p.rule)),
+            median_alone: p.pre.is_empty() && entry.spec.name == cm::ENTRY.spec.name,
+        }
+    }
+
+    /// The pipeline prepared for many aggregations of `honest` with f copies
+    /// of one vector, where it has such a form (a plain `cm`); `None` otherwise.
+    pub fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::MedianWithCopies> {
+        self.median_alone.then(|| copies::MedianWithCopies::new(honest, f))
     }
 
     pub fn aggregate(&self, vectors: &Vectors, ctx: &mut Ctx) -> Vec<f32> {

@@ -11,6 +11,7 @@
 use super::objective::{self, Objective};
 use super::solver::{self, Solver};
 use super::{Attack, AttackEntry, View};
+use crate::aggregate::copies::MedianWithCopies;
 use crate::registry::{Default, Kind, Param, ParamType, Spec};
 use crate::sim::{Dynamics, SimError, State};
 
@@ -43,7 +44,7 @@ pub fn simulate_segment(
     lambdas: &[f64],
     f: usize,
 ) -> Result<Vec<f64>, SimError> {
-    simulate(dynamics, state, &mut FirstStep::new(first_honest, f), lambdas, Measure::Loss)
+    simulate(dynamics, state, &mut FirstStep::new(dynamics, first_honest, f), lambdas, Measure::Loss)
 }
 
 fn simulate(
@@ -89,17 +90,23 @@ struct FirstStep {
     mean: Vec<f32>,
     all: Vec<Vec<f32>>,
     h: usize,
+    /// The aggregation prepared for f equal vectors, where the pipeline has such a form.
+    copies: Option<MedianWithCopies>,
 }
 
 impl FirstStep {
-    fn new(honest: &[Vec<f32>], f: usize) -> Self {
+    fn new(dynamics: &Dynamics, honest: &[Vec<f32>], f: usize) -> Self {
         let mean = crate::aggregate::mean::mean(honest);
         let mut all = honest.to_vec();
         all.extend(std::iter::repeat_n(vec![0.0; mean.len()], f));
-        FirstStep { mean, all, h: honest.len() }
+        let copies = if f > 0 { dynamics.with_copies(honest) } else { None };
+        FirstStep { mean, all, h: honest.len(), copies }
     }
 
     fn theta(&mut self, dynamics: &Dynamics, state: &State, lambda: f64) -> Result<Vec<f32>, SimError> {
+        if let Some(prepared) = &self.copies {
+            return Ok(dynamics.server_step_copies(state, prepared, &scaled(&self.mean, lambda))?.0);
+        }
         for row in &mut self.all[self.h..] {
             for (b, g) in row.iter_mut().zip(&self.mean) {
                 *b = (f64::from(*g) * lambda) as f32;
@@ -125,7 +132,7 @@ impl Attack for Jump {
             // The solver works on η = 1 − λ, 001 Table 5's parametrisation
             // a = ḡ + η·(−ḡ) from η = 0: its first line search then looks
             // towards λ < 1 (resisting descent) before λ > 1.
-            let mut first = FirstStep::new(view.honest, view.f);
+            let mut first = FirstStep::new(view.dynamics, view.honest, view.f);
             let mut cost = |etas: &[f64]| {
                 let lambdas: Vec<f64> = etas.iter().map(|e| 1.0 - e).collect();
                 match simulate(view.dynamics, view.state, &mut first, &lambdas, self.measure) {

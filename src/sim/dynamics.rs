@@ -3,6 +3,7 @@
 //! the server aggregates all n vectors and takes a step. Pure, so that the
 //! adversary can simulate the future exactly.
 
+use crate::aggregate::copies::MedianWithCopies;
 use crate::aggregate::{Aggregator, Ctx};
 use crate::plan::{RunPlan, Train};
 use crate::rng::{Purpose, stream};
@@ -122,6 +123,27 @@ impl Dynamics {
     pub fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
         let agg = self.aggregator.aggregate(all, &mut Ctx { f: self.f, rng: &mut rng, previous: &state.aggregate });
+        self.descend(state, agg)
+    }
+
+    /// The aggregation of `honest` with f copies of one vector, prepared for many
+    /// candidates, when the pipeline allows it (see `aggregate::copies`).
+    pub fn with_copies(&self, honest: &[Vec<f32>]) -> Option<MedianWithCopies> {
+        self.aggregator.with_copies(honest, self.f)
+    }
+
+    /// `server_step` when every Byzantine worker sends `v`, through a prepared aggregation.
+    pub fn server_step_copies(
+        &self,
+        state: &State,
+        prepared: &MedianWithCopies,
+        v: &[f32],
+    ) -> Result<(Vec<f32>, Vec<f32>), SimError> {
+        self.descend(state, prepared.aggregate(v))
+    }
+
+    /// θ_{t+1} = θ_t − γ_t F, or a divergence.
+    fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let lr = self.train.lr_at(state.step) as f32;
         let theta: Vec<f32> = state.theta.iter().zip(&agg).map(|(t, a)| t - lr * a).collect();
         if theta.iter().any(|x| !x.is_finite()) {
