@@ -9,8 +9,20 @@ use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent
 use crate::check;
 use crate::registry::{self, Kind, ParamType, Spec};
 
-const SECTIONS: &[&str] =
-    &["seeds", "data", "model", "task", "workers", "train", "aggregate", "attack", "report", "sweep", "expect"];
+const SECTIONS: &[&str] = &[
+    "seeds",
+    "data",
+    "model",
+    "task",
+    "workers",
+    "train",
+    "aggregate",
+    "attack",
+    "report",
+    "sweep",
+    "table",
+    "expect",
+];
 const TOP_LEVEL: &[&str] = &["use", "scenario", "base", "model"];
 
 /// What may be written at `offset` of `text`.
