@@ -56,12 +56,7 @@ pub fn write_all(
 /// One plot per table row (per scenario without a table) and metric; one curve
 /// per column (per sweep point), over seeds.
 fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<Vec<PathBuf>, String> {
-    let value = |r: &RunResult, fields: &[String]| -> Vec<String> {
-        fields
-            .iter()
-            .map(|f| r.label.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone()).unwrap_or_default())
-            .collect()
-    };
+    let value = table::swept_values;
     let (group_fields, curve_fields): (Vec<String>, Vec<String>) = match &plan.table {
         Some(t) => (t.rows.clone(), t.columns.clone()),
         None => {

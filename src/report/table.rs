@@ -27,7 +27,8 @@ fn value_of(r: &RunResult, field: &str) -> String {
     r.label.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-fn keys(r: &RunResult, fields: &[String]) -> Vec<String> {
+/// The swept values of `fields` in a run, in order.
+pub fn swept_values(r: &RunResult, fields: &[String]) -> Vec<String> {
     fields.iter().map(|f| value_of(r, f)).collect()
 }
 
@@ -36,7 +37,7 @@ pub fn build(plan: &TablePlan, runs: &[RunResult]) -> Table {
     let mut rows: Vec<Vec<String>> = vec![];
     let mut columns: Vec<Vec<String>> = vec![];
     for r in runs {
-        let (rk, ck) = (keys(r, &plan.rows), keys(r, &plan.columns));
+        let (rk, ck) = (swept_values(r, &plan.rows), swept_values(r, &plan.columns));
         if !rows.contains(&rk) {
             rows.push(rk);
         }
@@ -52,7 +53,7 @@ pub fn build(plan: &TablePlan, runs: &[RunResult]) -> Table {
                 .map(|ck| {
                     let xs: Vec<f64> = runs
                         .iter()
-                        .filter(|r| keys(r, &plan.rows) == rk && keys(r, &plan.columns) == *ck)
+                        .filter(|r| swept_values(r, &plan.rows) == rk && swept_values(r, &plan.columns) == *ck)
                         .map(|r| statistic(plan.stat, plan.metric, r).unwrap_or(f64::NAN))
                         .collect();
                     (!xs.is_empty()).then(|| mean_ci(&xs))
