@@ -157,6 +157,15 @@ fn longer_jump_segments_are_not_worse_than_jump_1() {
 }
 
 #[test]
+fn a_warm_started_jump_keeps_its_strength() {
+    // The fast configuration of JUMP-1 (Brent to 1e-2, each step starting from the last λ)
+    // stays within solver noise of the paper's Powell from λ = 1, and above SF.
+    let r = two_wells("sf, jump(segment: 1), jump(segment: 1, solver: brent(xtol: 0.01), start: previous)");
+    let (sf, cold, warm) = (r[0].metrics.mean_loss, r[1].metrics.mean_loss, r[2].metrics.mean_loss);
+    assert!(warm > sf && (warm - cold).abs() < 0.005, "sf {sf}, cold {cold}, warm {warm}");
+}
+
+#[test]
 fn blow_ups_are_reported_as_divergence() {
     let r = run_all(
         "use std.papers.jump\nscenario s extends two_wells { aggregate gm; attack inf }\n\

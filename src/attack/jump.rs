@@ -23,6 +23,10 @@ struct Jump {
     solver: Solver,
     objective: Objective,
     init: f64,
+    /// Start each segment's search from the previous segment's solution rather than from `init`.
+    warm: bool,
+    /// The previous segment's solution, in the solver's η = 1 − λ.
+    last: Vec<f64>,
     /// λ's planned for the steps still to come in the current segment, next first.
     planned: Vec<f64>,
 }
@@ -140,7 +144,9 @@ impl Attack for Jump {
                     Err(_) => f64::INFINITY,
                 }
             };
-            let best = self.solver.minimize(&mut cost, &vec![1.0 - self.init; horizon]);
+            let x0 = if self.warm && self.last.len() == horizon { self.last.clone() } else { vec![1.0 - self.init; horizon] };
+            let best = self.solver.minimize(&mut cost, &x0);
+            self.last.clone_from(&best.x);
             self.planned = best.x.into_iter().rev().map(|e| 1.0 - e).collect();
         }
         let lambda = self.planned.pop().unwrap_or(self.init);
@@ -153,6 +159,14 @@ const SOLVER: Param = Param {
     ty: ParamType::Component(Kind::Solver),
     default: Default::Component("powell"),
     doc: "the nonlinear solver",
+};
+
+const START: Param = Param {
+    name: "start",
+    ty: ParamType::Choice(&["init", "previous"]),
+    default: Default::Choice("init"),
+    doc: "where each segment's search starts: λ = init (001 Algorithm 1), or the previous \
+          segment's solution (fewer evaluations when consecutive steps want similar λ's)",
 };
 
 const INIT: Param = Param {
@@ -184,6 +198,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
                 doc: "what to maximise over a segment",
             },
             INIT,
+            START,
         ],
         requires: None,
     },
@@ -194,6 +209,8 @@ pub const ENTRY: AttackEntry = AttackEntry {
             solver: solver::build(c.component("solver")),
             objective: objective::build(c.component("objective")),
             init: c.float("init"),
+            warm: c.choice("start") == "previous",
+            last: vec![],
             planned: vec![],
         })
     },
@@ -220,6 +237,8 @@ pub const STAB: AttackEntry = AttackEntry {
             solver: solver::build(c.component("solver")),
             objective: Objective::MeanLoss,
             init: c.float("init"),
+            warm: false,
+            last: vec![],
             planned: vec![],
         })
     },
