@@ -144,7 +144,11 @@ impl Attack for Jump {
                     Err(_) => f64::INFINITY,
                 }
             };
-            let x0 = if self.warm && self.last.len() == horizon { self.last.clone() } else { vec![1.0 - self.init; horizon] };
+            let x0 = if self.warm && self.last.len() == horizon {
+                self.last.clone()
+            } else {
+                vec![1.0 - self.init; horizon]
+            };
             let best = self.solver.minimize(&mut cost, &x0);
             self.last.clone_from(&best.x);
             self.planned = best.x.into_iter().rev().map(|e| 1.0 - e).collect();
