@@ -9,20 +9,7 @@ use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent
 use crate::check;
 use crate::registry::{self, Kind, ParamType, Spec};
 
-const SECTIONS: &[&str] = &[
-    "seeds",
-    "data",
-    "model",
-    "task",
-    "workers",
-    "train",
-    "aggregate",
-    "attack",
-    "report",
-    "sweep",
-    "table",
-    "expect",
-];
+use crate::syntax::ast::SECTION_KEYWORDS as SECTIONS;
 const TOP_LEVEL: &[&str] = &["use", "scenario", "base", "model"];
 
 /// What may be written at `offset` of `text`.

@@ -162,6 +162,23 @@ pub struct Expectation {
     pub span: Span,
 }
 
+/// The keywords that open a section, in the order the README lists them: one
+/// list for the parser's messages and the language server's completion.
+pub const SECTION_KEYWORDS: &[&str] = &[
+    "seeds",
+    "data",
+    "model",
+    "task",
+    "workers",
+    "train",
+    "aggregate",
+    "attack",
+    "report",
+    "sweep",
+    "table",
+    "expect",
+];
+
 impl SectionKind {
     /// The keyword that introduces the section.
     pub fn keyword(&self) -> &'static str {

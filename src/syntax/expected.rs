@@ -67,10 +67,13 @@ fn word(rule: Rule) -> &'static str {
 
 /// Joins the phrases for all rules the parser tried at the failing position.
 pub fn describe_expected(rules: &[Rule]) -> String {
+    let section_list: String;
     let mut words: Vec<&str> = vec![];
     let sections = rules.iter().filter(|r| SECTIONS.contains(r)).count();
     if sections >= 2 {
-        words.push("a section (`seeds`, `data`, `model`, `task`, `workers`, `train`, `aggregate`, `attack`, `report`, `sweep`, `table`, `expect`)");
+        let names: Vec<String> = super::ast::SECTION_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+        section_list = format!("a section ({})", names.join(", "));
+        words.push(&section_list);
     }
     for &r in rules {
         let w = if SECTIONS.contains(&r) {
