@@ -5,6 +5,7 @@
 //! `attack`) → `report` (results → files).
 
 pub mod aggregate;
+pub mod alloc;
 pub mod attack;
 pub mod check;
 pub mod experiment;

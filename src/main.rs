@@ -13,23 +13,6 @@ use byz::registry;
 use byz::report::{output, scenario};
 use byz::sim;
 
-// Training allocates and frees tensors of hundreds of megabytes every step;
-// the system allocator hands them back to the kernel each time, and the page
-// faults of taking them again cost more than the arithmetic (measured: 35% of a
-// CNN step in the kernel). mimalloc keeps freed memory (see `keep_freed_memory`).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Tells mimalloc never to return freed memory to the kernel: a run's peak
-/// is reached in its first step and reused in every later one (CNN step 1.79 s
-/// → 1.23 s when measured before the fused layers).
-fn keep_freed_memory() {
-    // `mi_option_purge_delay` (mimalloc.h, v2): −1 never purges.
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets a process-wide option before any thread is started.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-}
-
 #[derive(Parser)]
 #[command(name = "byz", version, about = "Run Byzantine-robust distributed-learning experiments written as .byz files")]
 struct Cli {
@@ -130,7 +113,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    keep_freed_memory();
+    byz::alloc::keep_freed_memory();
     let cli = Cli::parse();
     match cli.command {
         Command::Run { file, scenario, out, format, show_split, fresh } => {

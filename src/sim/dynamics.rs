@@ -160,6 +160,11 @@ impl Dynamics {
         Ok(self.task.loss(theta, step)?)
     }
 
+    /// The honest training loss recorded for `step` (see `Task::training_loss`).
+    pub fn training_loss(&self, theta: &[f32], step: usize) -> Result<f64, SimError> {
+        Ok(self.task.training_loss(theta, step)?)
+    }
+
     /// Held-out accuracy and loss, for data tasks.
     pub fn evaluate(&self, theta: &[f32]) -> Result<Option<crate::task::classify::Evaluation>, SimError> {
         Ok(self.task.evaluate(theta).transpose()?)

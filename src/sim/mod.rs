@@ -17,23 +17,28 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
     let steps = plan.train.steps;
     let mut state = dynamics.initial();
     let mut series = Series::default();
-    series.record(0, dynamics.loss(&state.theta, 0)?, &state.theta, plan.report.trajectory);
-    evaluate(plan, &dynamics, &state, &mut series)?;
     let mut diverged = None;
-    while state.step < steps {
-        match step(plan, &dynamics, &mut attacks, &state) {
+    // The last state whose loss was finite, reported when a later one's is not.
+    let mut last_finite: Option<State> = None;
+    loop {
+        // The step's honest vectors come first: their gradient pass also gives
+        // the training loss recorded for this step.
+        let honest = if state.step < steps { Some(dynamics.honest_vectors(&state)?) } else { None };
+        let loss = dynamics.training_loss(&state.theta, state.step)?;
+        if !loss.is_finite() {
+            diverged = Some(SimError::Diverged { step: state.step, what: format!("the honest loss is {loss}") });
+            state = last_finite.unwrap_or(state);
+            break;
+        }
+        series.record(state.step, loss, &state.theta, plan.report.trajectory);
+        evaluate(plan, &dynamics, &state, &mut series)?;
+        let Some(honest) = honest else { break };
+        match step(plan, &dynamics, &mut attacks, &state, honest) {
             Ok((next, inner)) => {
-                let loss = dynamics.loss(&next.theta, next.step)?;
-                if !loss.is_finite() {
-                    diverged = Some(SimError::Diverged { step: next.step, what: format!("the honest loss is {loss}") });
-                    break;
-                }
-                series.record(next.step, loss, &next.theta, plan.report.trajectory);
                 if plan.report.inner_product {
                     series.inner_product.push(inner);
                 }
-                state = next;
-                evaluate(plan, &dynamics, &state, &mut series)?;
+                last_finite = Some(std::mem::replace(&mut state, next));
             }
             Err(e @ SimError::Diverged { .. }) => {
                 diverged = Some(e);
@@ -64,8 +69,8 @@ fn step(
     dynamics: &Dynamics,
     attacks: &mut [Box<dyn attack::Attack>],
     state: &State,
+    honest: Vec<Vec<f32>>,
 ) -> Result<(State, f64), SimError> {
-    let honest = dynamics.honest_vectors(state)?;
     let honest_mean = crate::aggregate::mean::mean(&honest);
     let f = plan.workers.byzantine;
     let byzantine = match plan.attack.phase_at(state.step) {

@@ -1,14 +1,12 @@
 //! Image classification with cross-entropy (001 §5.1, App. B.1). All honest
-//! workers' gradients come from one batched candle graph: the parameters are
-//! an h × d variable (one row per worker), images are kept channels-last
-//! (h, B, H, W, C), a 3 × 3 convolution is nine shifted views concatenated
-//! (im2col) times each worker's kernel in one batched matrix product, and a
-//! linear layer is a batched matrix product too, so one backward pass gives
-//! every worker's gradient through fast matrix kernels. Parameters keep
-//! PyTorch's layout per layer (kernels out × C × 3 × 3); a linear layer
-//! after convolutions reads its input in H, W, C order. Each worker draws its batch with
-//! replacement from its shard, and its dropout masks, from streams derived
-//! from (seed, worker, step): the adversary can replay any step exactly.
+//! workers' gradients come from one candle graph: the parameters are an h × d
+//! variable (one row per worker), images are kept channels-last (h, B, H, W, C),
+//! and the layers (`super::layers`) compute every worker's part with its own
+//! parameters, so one backward pass gives every worker's gradient. Parameters
+//! keep PyTorch's layout per layer (kernels out × C × 3 × 3); a linear layer
+//! after convolutions reads its input in H, W, C order. Each worker draws its
+//! batch with replacement from its shard, and its dropout masks, from streams
+//! derived from (seed, worker, step): the adversary can replay any step exactly.
 
 use candle_core::{D, DType, Device, Tensor, Var};
 use rand::Rng;
@@ -16,7 +14,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::data::{self, Dataset};
-use super::im2col::Im2Col;
+use super::layers::{Conv3x3, Linear, MaxPool2, Relu};
 use super::split;
 use super::{Task, TaskError};
 use crate::plan::{Heterogeneity, Layer, ModelPlan, Shape};
@@ -40,6 +38,9 @@ pub struct Classification {
     /// The batches of the last steps asked for: a step's batches are needed
     /// for its gradients, its recorded loss, and many times by a planning adversary.
     recent: Mutex<Vec<(usize, Tensor, Tensor)>>,
+    /// The honest workers' mean training loss from the last gradient pass,
+    /// with its step and θ: the loss recorded for that step.
+    trained: Mutex<Option<(usize, Vec<f32>, f64)>>,
 }
 
 /// Parameter blocks (h × length each), keyed by their offset in θ.
@@ -115,17 +116,19 @@ impl Classification {
             seed,
             device: Device::Cpu,
             recent: Mutex::new(Vec::new()),
+            trained: Mutex::new(None),
         })
     }
 
-    /// θ as h copies of each parameter block, tracked for gradients when h > 1.
-    fn params(&self, theta: &[f32], h: usize) -> candle_core::Result<Params> {
+    /// θ as h copies of each parameter block, tracked for gradients with `track`.
+    fn params(&self, theta: &[f32], h: usize, track: bool) -> candle_core::Result<Params> {
         let blocks = self
             .blocks
             .iter()
             .map(|&(off, len)| {
                 let t = Tensor::from_slice(&theta[off..off + len], (1, len), &self.device)?;
-                Ok((off, if h > 1 { Var::from_tensor(&t.repeat((h, 1))?)?.as_tensor().clone() } else { t }))
+                let t = if h > 1 { t.repeat((h, 1))? } else { t };
+                Ok((off, if track { Var::from_tensor(&t)?.as_tensor().clone() } else { t }))
             })
             .collect::<candle_core::Result<_>>()?;
         Ok(Params { blocks })
@@ -141,9 +144,13 @@ impl Classification {
             let flipped: Vec<u32> = y.flatten_all()?.to_vec1::<u32>()?.into_iter().map(|l| k - l.min(k)).collect();
             y = Tensor::from_vec(flipped, y.dims(), &self.device)?;
         }
-        let p = self.params(theta, h)?;
+        let p = self.params(theta, h, true)?;
         let (loss, _) = Self::cross_entropy(&self.forward(&p, &x, Some(step))?, &y)?;
         let grads = loss.sum_all()?.backward()?;
+        if !flip {
+            let trained = (step, theta.to_vec(), Self::mean_of(&loss)?);
+            *self.trained.lock().map_err(|_| TaskError("a loss cache lock was poisoned".into()))? = Some(trained);
+        }
         let mut out = vec![Vec::with_capacity(theta.len()); h];
         for (_, block) in &p.blocks {
             let g = grads.get(block).ok_or_else(|| TaskError("no gradient for the parameters".into()))?;
@@ -154,6 +161,12 @@ impl Classification {
             out.iter_mut().for_each(|g| g.iter_mut().zip(theta).for_each(|(g, t)| *g += self.l2 * t));
         }
         Ok(out)
+    }
+
+    /// The mean of the workers' losses (h), in f64.
+    fn mean_of(losses: &Tensor) -> Result<f64, TaskError> {
+        let l = losses.to_vec1::<f32>()?;
+        Ok(l.iter().map(|&x| f64::from(x)).sum::<f64>() / l.len().max(1) as f64)
     }
 
     /// Worker `w`'s batch in `step`: images (channels-last) and labels.
@@ -203,24 +216,18 @@ impl Classification {
             let off = self.offsets[k];
             act = match (*layer, act) {
                 (Layer::Conv { out }, Act::Image(t, [c, hh, ww])) => {
-                    let (ho, wo) = (hh - 2, ww - 2);
-                    let im2col = Im2Col { n: h * b, h: hh, w: ww, c };
-                    let cols = t.reshape((h * b, hh, ww, c))?.apply_op1(im2col)?.reshape((h, b * ho * wo, 9 * c))?;
                     let n = out * c * 9;
-                    let w = p.block(off, n)?.reshape((h, out, c, 3, 3))?.permute((0, 3, 4, 2, 1))?;
-                    let w = w.contiguous()?.reshape((h, 9 * c, out))?;
-                    let bias = p.block(off + n, out)?.reshape((h, 1, out))?;
-                    let y = cols.matmul(&w)?.broadcast_add(&bias)?;
-                    Act::Image(y.reshape((h, b, ho, wo, out))?, [out, ho, wo])
+                    let conv = Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out };
+                    let y = t.contiguous()?.apply_op3(&p.block(off, n)?, &p.block(off + n, out)?, conv)?;
+                    Act::Image(y, [out, hh - 2, ww - 2])
                 }
                 (Layer::MaxPool, Act::Image(t, [c, hh, ww])) => {
-                    let (ho, wo) = (hh / 2, ww / 2);
-                    let t = t.narrow(2, 0, 2 * ho)?.narrow(3, 0, 2 * wo)?;
-                    let t = t.reshape((h * b * ho, 2, wo, 2, c))?.max(3)?.max(1)?.reshape((h, b, ho, wo, c))?;
-                    Act::Image(t, [c, ho, wo])
+                    let pool = MaxPool2 { n: h * b, h: hh, w: ww, c };
+                    let y = t.contiguous()?.apply_op1(pool)?.reshape((h, b, hh / 2, ww / 2, c))?;
+                    Act::Image(y, [c, hh / 2, ww / 2])
                 }
-                (Layer::Relu, Act::Image(t, s)) => Act::Image(t.relu()?, s),
-                (Layer::Relu, Act::Flat(t)) => Act::Flat(t.relu()?),
+                (Layer::Relu, Act::Image(t, s)) => Act::Image(t.apply_op1(Relu)?, s),
+                (Layer::Relu, Act::Flat(t)) => Act::Flat(t.apply_op1(Relu)?),
                 (Layer::Dropout { p: rate }, act) => match dropout {
                     None => act,
                     Some(step) => self.dropout(act, rate, h, b, step, k)?,
@@ -231,10 +238,10 @@ impl Classification {
                         Act::Flat(t) => t,
                         Act::Image(t, [c, hh, ww]) => t.reshape((h, b, hh * ww * c))?,
                     };
-                    let fin = flat.dims()[2];
-                    let w = p.block(off, out * fin)?.reshape((h, out, fin))?.transpose(1, 2)?;
-                    let bias = p.block(off + out * fin, out)?.reshape((h, 1, out))?;
-                    Act::Flat(flat.matmul(&w)?.broadcast_add(&bias)?)
+                    let inputs = flat.dims()[2];
+                    let layer = Linear { workers: h, batch: b, inputs, out };
+                    let (w, bias) = (p.block(off, out * inputs)?, p.block(off + out * inputs, out)?);
+                    Act::Flat(flat.contiguous()?.apply_op3(&w, &bias, layer)?)
                 }
                 (Layer::Conv { .. } | Layer::MaxPool, Act::Flat(_)) => {
                     candle_core::bail!("the checker rejects convolutions and pooling on flat data")
@@ -304,7 +311,7 @@ impl Classification {
 
     /// Test accuracy and loss of θ over the whole test set.
     pub fn evaluate(&self, theta: &[f32]) -> Result<Evaluation, TaskError> {
-        let p = self.params(theta, 1)?;
+        let p = self.params(theta, 1, false)?;
         let test = &self.data.test;
         let [c, h, w] = self.data.shape;
         let (mut loss, mut correct) = (0.0, 0.0);
@@ -367,7 +374,7 @@ impl Task for Classification {
             let (x, _) = self.batches(step)?;
             let (h, b) = (x.dims()[0], x.dims()[1]);
             let [c, hh, ww] = self.data.shape;
-            let logits = self.forward(&self.params(theta, 1)?, &x.reshape((1, h * b, hh, ww, c))?, None)?;
+            let logits = self.forward(&self.params(theta, 1, false)?, &x.reshape((1, h * b, hh, ww, c))?, None)?;
             let spread = (logits.max(D::Minus1)? - logits.min(D::Minus1)?)?;
             Ok(f64::from(spread.mean_all()?.to_scalar::<f32>()?))
         };
@@ -378,6 +385,24 @@ impl Task for Classification {
         Some(self.gradients(theta, step, true))
     }
 
+    /// The mean of the honest workers' losses on their batches of `step` with
+    /// the step's dropout masks: what their gradients were computed from, so a
+    /// gradient pass at (θ, step) has already given it.
+    fn training_loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
+        let cached = self.trained.lock().map_err(|_| TaskError("a loss cache lock was poisoned".into()))?;
+        if let Some((s, t, loss)) = cached.as_ref()
+            && *s == step
+            && t.as_slice() == theta
+        {
+            return Ok(*loss);
+        }
+        drop(cached);
+        let (x, y) = self.batches(step)?;
+        let p = self.params(theta, self.shards.len(), false)?;
+        let (loss, _) = Self::cross_entropy(&self.forward(&p, &x, Some(step))?, &y)?;
+        Self::mean_of(&loss)
+    }
+
     /// The honest workers' mean loss at θ on their batches of `step` (no dropout).
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
         let (x, y) = self.batches(step)?;
@@ -385,7 +410,7 @@ impl Task for Classification {
         let [c, hh, ww] = self.data.shape;
         let x = x.reshape((1, h * b, hh, ww, c))?;
         let y = y.reshape((1, h * b))?;
-        let p = self.params(theta, 1)?;
+        let p = self.params(theta, 1, false)?;
         let (loss, _) = Self::cross_entropy(&self.forward(&p, &x, None)?, &y)?;
         Ok(f64::from(loss.to_vec1::<f32>()?[0]))
     }

@@ -2,8 +2,8 @@
 
 pub mod classify;
 pub mod data;
-mod im2col;
 mod landscape;
+mod layers;
 mod mean_estimation;
 pub mod split;
 
@@ -36,6 +36,14 @@ pub trait Task: Send + Sync {
     /// The global honest loss L_H(θ) (001 eq. (2)) at `theta`, as the honest
     /// workers see it in `step` (their batches of that step, for data tasks).
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError>;
+
+    /// The honest training loss recorded for `step`: the mean loss the honest
+    /// workers' gradients at `theta` come from. It differs from `loss` only
+    /// where training is random beyond the batches (dropout), and a task may
+    /// answer it from its last gradient pass.
+    fn training_loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
+        self.loss(theta, step)
+    }
 
     /// Each honest worker's gradient on its batch with flipped labels, for tasks with labels.
     fn flipped_label_gradients(&self, _theta: &[f32], _step: usize) -> Option<Result<Vec<Vec<f32>>, TaskError>> {

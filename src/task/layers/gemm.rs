@@ -1,0 +1,96 @@
+//! Single-threaded matrix products on strided views, through the `gemm` crate
+//! (the kernels candle uses; AVX-512 where the CPU has it). The layers split
+//! their work over images or workers in fixed pieces and each product runs on
+//! one thread, so results do not depend on the thread count.
+
+/// A matrix view: element (i, j) is `data[i * rs + j * cs]`.
+#[derive(Clone, Copy)]
+pub struct Mat<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+impl<'a> Mat<'a> {
+    /// A row-major rows × cols matrix at the start of `data`.
+    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Mat { data, rows, cols, rs: cols, cs: 1 }
+    }
+
+    /// The transpose, as a view of the same numbers.
+    pub fn t(self) -> Self {
+        Mat { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
+    }
+
+    fn in_bounds(&self) -> bool {
+        self.rows == 0 || self.cols == 0 || (self.rows - 1) * self.rs + (self.cols - 1) * self.cs < self.data.len()
+    }
+}
+
+/// `dst` (row-major, a.rows × b.cols) = a·b, or `dst` += a·b with `accumulate`.
+pub fn matmul(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert!(b.rows == k && a.in_bounds() && b.in_bounds() && dst.len() >= m * n, "matmul: shapes do not agree");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    // SAFETY: the assert keeps every element the three views address inside their slices.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_of_views_match_the_definition() {
+        let a: Vec<f32> = (0..6).map(|x| x as f32).collect(); // 2 × 3
+        let b: Vec<f32> = (0..12).map(|x| (x as f32) * 0.5 - 1.0).collect(); // 3 × 4
+        let mut c = vec![1.0; 8];
+        matmul(&mut c, Mat::new(&a, 2, 3), Mat::new(&b, 3, 4), true);
+        for i in 0..2 {
+            for j in 0..4 {
+                let want = 1.0 + (0..3).map(|k| a[i * 3 + k] * b[k * 4 + j]).sum::<f32>();
+                assert_eq!(c[i * 4 + j], want);
+            }
+        }
+        // (aᵀ)ᵀ·b through two transposed views: bᵀ (4 × 3) · aᵀ (3 × 2) = (a·b)ᵀ.
+        let mut ct = vec![0.0; 8];
+        matmul(&mut ct, Mat::new(&b, 3, 4).t(), Mat::new(&a, 2, 3).t(), false);
+        for i in 0..2 {
+            for j in 0..4 {
+                assert_eq!(ct[j * 2 + i], c[i * 4 + j] - 1.0);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! ReLU with a one-pass backward (candle's builds a mask, converts and multiplies).
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::numbers;
+
+const CHUNK: usize = 1 << 16;
+
+/// max(x, 0), elementwise; NaN stays NaN so that a blow-up is seen.
+pub struct Relu;
+
+/// The gradient through a ReLU, from its output: g where y > 0, else 0.
+struct ReluGrad;
+
+impl CustomOp1 for Relu {
+    fn name(&self) -> &'static str {
+        "relu"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = numbers(storage, layout, layout.shape().elem_count(), "relu")?;
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(y, x)| {
+            y.iter_mut().zip(x).for_each(|(y, &x)| *y = if x <= 0.0 { 0.0 } else { x });
+        });
+        Ok((CpuStorage::F32(y), layout.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(res.apply_op2_no_bwd(&grad.contiguous()?, &ReluGrad)?))
+    }
+}
+
+impl CustomOp2 for ReluGrad {
+    fn name(&self) -> &'static str {
+        "relu-grad"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let n = l1.shape().elem_count();
+        let (y, g) = (numbers(s1, l1, n, "relu-grad")?, numbers(s2, l2, n, "relu-grad")?);
+        let mut dx = vec![0f32; n];
+        dx.par_chunks_mut(CHUNK).zip(y.par_chunks(CHUNK).zip(g.par_chunks(CHUNK))).for_each(|(dx, (y, g))| {
+            dx.iter_mut().zip(y.iter().zip(g)).for_each(|(dx, (&y, &g))| *dx = if y > 0.0 { g } else { 0.0 });
+        });
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+    }
+}
