@@ -14,19 +14,27 @@ use super::RuleEntry;
 use super::Vectors;
 use crate::registry::{Kind, Spec};
 
-/// Coordinate-wise average of the vectors, accumulated in `f64`.
+/// Coordinate-wise average of the vectors, accumulated in `f64`. Blocks of
+/// coordinates run in parallel; each coordinate's sum is in index order.
 pub fn mean(v: &Vectors) -> Vec<f32> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1 << 14;
     let Some(first) = v.first() else {
         return Vec::new();
     };
-    let mut acc = vec![0.0f64; first.len()];
-    for x in v {
-        for (a, &xj) in acc.iter_mut().zip(x) {
-            *a += f64::from(xj);
-        }
-    }
     let n = v.len() as f64;
-    acc.into_iter().map(|a| (a / n) as f32).collect()
+    let mut out = vec![0f32; first.len()];
+    out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
+        let start = b * BLOCK;
+        let mut acc = vec![0.0f64; out.len()];
+        for x in v {
+            for (a, &xj) in acc.iter_mut().zip(&x[start..start + out.len()]) {
+                *a += f64::from(xj);
+            }
+        }
+        out.iter_mut().zip(acc).for_each(|(o, a)| *o = (a / n) as f32);
+    });
+    out
 }
 
 pub const ENTRY: RuleEntry = RuleEntry {

@@ -3,6 +3,8 @@
 //! the server aggregates all n vectors and takes a step. Pure, so that the
 //! adversary can simulate the future exactly.
 
+use rayon::prelude::*;
+
 use crate::aggregate::copies::MedianWithCopies;
 use crate::aggregate::{Aggregator, Ctx};
 use crate::plan::{RunPlan, Train};
@@ -62,18 +64,18 @@ impl Dynamics {
     /// What the honest workers send at `state`: clipped gradients averaged into
     /// momentum, m_t = β m_{t−1} + (1 − β) clip(g_t) (D-SHB of Allouah et al. 2023).
     pub fn honest_vectors(&self, state: &State) -> Result<Vec<Vec<f32>>, SimError> {
-        let grads = self.task.honest_gradients(&state.theta, state.step)?;
+        let mut grads = self.task.honest_gradients(&state.theta, state.step)?;
         let beta = self.train.momentum as f32;
-        Ok(grads
-            .into_iter()
-            .zip(&state.momenta)
-            .map(|(mut g, m)| {
-                if let Some(c) = self.train.clip {
-                    clip(&mut g, c);
-                }
-                if beta == 0.0 { g } else { m.iter().zip(&g).map(|(m, g)| beta * m + (1.0 - beta) * g).collect() }
-            })
-            .collect())
+        // Each worker's vector is its own, so workers run in parallel with the same numbers.
+        grads.par_iter_mut().zip(&state.momenta).for_each(|(g, m)| {
+            if let Some(c) = self.train.clip {
+                clip(g, c);
+            }
+            if beta != 0.0 {
+                g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * *g);
+            }
+        });
+        Ok(grads)
     }
 
     /// What the honest workers would compute on flipped labels, clipped like their gradients

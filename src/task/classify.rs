@@ -1,8 +1,9 @@
 //! Image classification with cross-entropy (001 §5.1, App. B.1). All honest
-//! workers' gradients come from one candle graph: the parameters are an h × d
-//! variable (one row per worker), images are kept channels-last (h, B, H, W, C),
-//! and the layers (`super::layers`) compute every worker's part with its own
-//! parameters, so one backward pass gives every worker's gradient. Parameters
+//! workers' gradients come from one candle graph: images are kept
+//! channels-last (h, B, H, W, C), and the layers (`super::layers`) write each
+//! worker's parameter gradients into its own row during one backward pass
+//! (batch norm's scale and shift are instead copied per worker, so candle's
+//! autograd keeps the workers apart). Parameters
 //! keep PyTorch's layout per layer (kernels out × C × 3 × 3); a linear layer
 //! after convolutions reads its input in H, W, C order. Each worker draws its
 //! batch with replacement from its shard, and its dropout masks, from streams
@@ -10,11 +11,12 @@
 
 use candle_core::{D, DType, Device, Tensor, Var};
 use rand::Rng;
+use rayon::prelude::*;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::data::{self, Dataset};
-use super::layers::{Conv3x3, Linear, MaxPool2, Relu};
+use super::layers::{Conv3x3, Linear, Mask, MaxPool2, ParamGrads, Relu, Target};
 use super::split;
 use super::{Task, TaskError};
 use crate::plan::{Heterogeneity, Layer, ModelPlan, Shape};
@@ -27,8 +29,8 @@ pub struct Classification {
     shapes: Vec<Shape>,
     /// Where each layer's parameters start in θ.
     offsets: Vec<usize>,
-    /// (offset, length) of each parameter block (a weight, a bias, a scale, a shift), in θ's order.
-    blocks: Vec<(usize, usize)>,
+    /// Each parameter block (a weight, a bias, a scale, a shift), in θ's order.
+    blocks: Vec<Block>,
     params: usize,
     shards: Vec<Vec<usize>>,
     batch: usize,
@@ -43,17 +45,33 @@ pub struct Classification {
     trained: Mutex<Option<(usize, Vec<f32>, f64)>>,
 }
 
-/// Parameter blocks (h × length each), keyed by their offset in θ.
+/// A block of θ: where it starts, how long it is, and whether each worker
+/// gets its own copy (batch norm's, whose gradients come from candle's store).
+#[derive(Clone, Copy)]
+struct Block {
+    off: usize,
+    len: usize,
+    per_worker: bool,
+}
+
+/// θ's blocks as tensors ((h, len) for per-worker blocks, (1, len) otherwise),
+/// and, for a backward pass, the workers' gradient rows the layers fill.
 struct Params {
-    blocks: Vec<(usize, Tensor)>,
+    blocks: Vec<(Block, Tensor)>,
+    grads: Option<Arc<ParamGrads>>,
 }
 
 impl Params {
     fn block(&self, off: usize, len: usize) -> candle_core::Result<Tensor> {
-        match self.blocks.binary_search_by_key(&off, |(o, _)| *o) {
-            Ok(i) if self.blocks[i].1.dims()[1] == len => Ok(self.blocks[i].1.clone()),
+        match self.blocks.binary_search_by_key(&off, |(b, _)| b.off) {
+            Ok(i) if self.blocks[i].0.len == len => Ok(self.blocks[i].1.clone()),
             _ => candle_core::bail!("no parameter block of {len} at {off}"),
         }
+    }
+
+    /// Where a layer whose weights start at `off` writes its gradients.
+    fn target(&self, off: usize) -> Option<Target> {
+        self.grads.as_ref().map(|grads| Target { grads: grads.clone(), offset: off })
     }
 }
 
@@ -98,8 +116,9 @@ impl Classification {
                 _ => 0,
             };
             if n > 0 {
-                blocks.push((at, n - second));
-                blocks.push((at + n - second, second));
+                let per_worker = matches!(l, Layer::BatchNorm);
+                blocks.push(Block { off: at, len: n - second, per_worker });
+                blocks.push(Block { off: at + n - second, len: second, per_worker });
             }
             at += n;
         }
@@ -120,18 +139,18 @@ impl Classification {
         })
     }
 
-    /// θ as h copies of each parameter block, tracked for gradients with `track`.
+    /// θ's blocks for h workers; with `track`, ready for a backward pass.
     fn params(&self, theta: &[f32], h: usize, track: bool) -> candle_core::Result<Params> {
         let blocks = self
             .blocks
             .iter()
-            .map(|&(off, len)| {
-                let t = Tensor::from_slice(&theta[off..off + len], (1, len), &self.device)?;
-                let t = if h > 1 { t.repeat((h, 1))? } else { t };
-                Ok((off, if track { Var::from_tensor(&t)?.as_tensor().clone() } else { t }))
+            .map(|&b| {
+                let t = Tensor::from_slice(&theta[b.off..b.off + b.len], (1, b.len), &self.device)?;
+                let t = if b.per_worker && h > 1 { t.repeat((h, 1))? } else { t };
+                Ok((b, if track { Var::from_tensor(&t)?.as_tensor().clone() } else { t }))
             })
             .collect::<candle_core::Result<_>>()?;
-        Ok(Params { blocks })
+        Ok(Params { blocks, grads: track.then(|| ParamGrads::new(h, self.params)) })
     }
 
     /// Each honest worker's gradient on its batch of `step`; with `flip`, on
@@ -151,14 +170,14 @@ impl Classification {
             let trained = (step, theta.to_vec(), Self::mean_of(&loss)?);
             *self.trained.lock().map_err(|_| TaskError("a loss cache lock was poisoned".into()))? = Some(trained);
         }
-        let mut out = vec![Vec::with_capacity(theta.len()); h];
-        for (_, block) in &p.blocks {
+        let mut out = p.grads.as_ref().ok_or_else(|| TaskError("no gradient rows".into()))?.take()?;
+        for (b, block) in p.blocks.iter().filter(|(b, _)| b.per_worker) {
             let g = grads.get(block).ok_or_else(|| TaskError("no gradient for the parameters".into()))?;
-            out.iter_mut().zip(g.to_vec2::<f32>()?).for_each(|(o, g)| o.extend(g));
+            out.iter_mut().zip(g.to_vec2::<f32>()?).for_each(|(o, g)| o[b.off..b.off + b.len].copy_from_slice(&g));
         }
         if self.l2 > 0.0 {
             // ∇ of λ/2 ‖θ‖².
-            out.iter_mut().for_each(|g| g.iter_mut().zip(theta).for_each(|(g, t)| *g += self.l2 * t));
+            out.par_iter_mut().for_each(|g| g.iter_mut().zip(theta).for_each(|(g, t)| *g += self.l2 * t));
         }
         Ok(out)
     }
@@ -212,12 +231,17 @@ impl Classification {
     fn forward(&self, p: &Params, x: &Tensor, dropout: Option<usize>) -> candle_core::Result<Tensor> {
         let (h, b) = (x.dims()[0], x.dims()[1]);
         let mut act = Act::Image(x.clone(), self.data.shape);
-        for (k, layer) in self.model.layers.iter().enumerate() {
+        let layers = &self.model.layers;
+        let mut k = 0;
+        while k < layers.len() {
             let off = self.offsets[k];
-            act = match (*layer, act) {
+            // A ReLU right after a convolution or a linear layer runs inside it.
+            let relu = matches!(layers[k], Layer::Conv { .. } | Layer::Linear { .. })
+                && layers.get(k + 1) == Some(&Layer::Relu);
+            act = match (layers[k], act) {
                 (Layer::Conv { out }, Act::Image(t, [c, hh, ww])) => {
                     let n = out * c * 9;
-                    let conv = Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out };
+                    let conv = Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out, relu, grads: p.target(off) };
                     let y = t.contiguous()?.apply_op3(&p.block(off, n)?, &p.block(off + n, out)?, conv)?;
                     Act::Image(y, [out, hh - 2, ww - 2])
                 }
@@ -226,27 +250,31 @@ impl Classification {
                     let y = t.contiguous()?.apply_op1(pool)?.reshape((h, b, hh / 2, ww / 2, c))?;
                     Act::Image(y, [c, hh / 2, ww / 2])
                 }
-                (Layer::Relu, Act::Image(t, s)) => Act::Image(t.apply_op1(Relu)?, s),
-                (Layer::Relu, Act::Flat(t)) => Act::Flat(t.apply_op1(Relu)?),
+                (Layer::Relu, Act::Image(t, s)) => Act::Image(t.contiguous()?.apply_op1(Relu)?, s),
+                (Layer::Relu, Act::Flat(t)) => Act::Flat(t.contiguous()?.apply_op1(Relu)?),
                 (Layer::Dropout { p: rate }, act) => match dropout {
                     None => act,
-                    Some(step) => self.dropout(act, rate, h, b, step, k)?,
+                    Some(step) => self.dropout(act, rate, h, step, k)?,
                 },
                 (Layer::BatchNorm, act) => self.batch_norm(p, off, act, h)?,
                 (Layer::Linear { out }, act) => {
-                    let flat = match act {
-                        Act::Flat(t) => t,
-                        Act::Image(t, [c, hh, ww]) => t.reshape((h, b, hh * ww * c))?,
+                    let (t, inputs) = match act {
+                        Act::Flat(t) => {
+                            let inputs = t.dims()[2];
+                            (t, inputs)
+                        }
+                        // Read flat in H, W, C order by the layer itself.
+                        Act::Image(t, [c, hh, ww]) => (t, hh * ww * c),
                     };
-                    let inputs = flat.dims()[2];
-                    let layer = Linear { workers: h, batch: b, inputs, out };
+                    let layer = Linear { workers: h, batch: b, inputs, out, relu, grads: p.target(off) };
                     let (w, bias) = (p.block(off, out * inputs)?, p.block(off + out * inputs, out)?);
-                    Act::Flat(flat.contiguous()?.apply_op3(&w, &bias, layer)?)
+                    Act::Flat(t.contiguous()?.apply_op3(&w, &bias, layer)?)
                 }
                 (Layer::Conv { .. } | Layer::MaxPool, Act::Flat(_)) => {
                     candle_core::bail!("the checker rejects convolutions and pooling on flat data")
                 }
             };
+            k += if relu { 2 } else { 1 };
         }
         match act {
             Act::Flat(t) => Ok(t),
@@ -255,22 +283,23 @@ impl Classification {
     }
 
     /// Inverted dropout with masks from (seed, worker, step, layer) streams.
-    fn dropout(&self, act: Act, rate: f64, h: usize, b: usize, step: usize, layer: usize) -> candle_core::Result<Act> {
+    fn dropout(&self, act: Act, rate: f64, h: usize, step: usize, layer: usize) -> candle_core::Result<Act> {
         let t = match &act {
             Act::Image(t, _) | Act::Flat(t) => t,
         };
         let per_worker = t.elem_count() / h.max(1);
         let keep = (1.0 / (1.0 - rate)) as f32;
-        let mut mask = Vec::with_capacity(h * per_worker);
-        for w in 0..h {
-            let mut rng = stream(self.seed, Purpose::Dropout, w as u64, (step as u64) << 8 | layer as u64);
-            mask.extend((0..per_worker).map(|_| if rng.random::<f64>() < rate { 0.0 } else { keep }));
+        let mut mask = vec![0f32; h * per_worker];
+        if per_worker > 0 {
+            mask.par_chunks_mut(per_worker).enumerate().for_each(|(w, m)| {
+                let mut rng = stream(self.seed, Purpose::Dropout, w as u64, (step as u64) << 8 | layer as u64);
+                m.iter_mut().for_each(|m| *m = if rng.random::<f64>() < rate { 0.0 } else { keep });
+            });
         }
-        let _ = b;
-        let m = Tensor::from_vec(mask, t.dims(), &self.device)?;
+        let mask = Mask(Arc::new(mask));
         Ok(match act {
-            Act::Image(t, s) => Act::Image(t.mul(&m)?, s),
-            Act::Flat(t) => Act::Flat(t.mul(&m)?),
+            Act::Image(t, s) => Act::Image(t.contiguous()?.apply_op1(mask)?, s),
+            Act::Flat(t) => Act::Flat(t.contiguous()?.apply_op1(mask)?),
         })
     }
 

@@ -1,27 +1,35 @@
-//! Fully connected layers, each worker with its own weights: y = x·Wᵀ + b per
-//! worker, W in PyTorch's (out, in) layout. Every product reads W where it
-//! lies (a transposed view), and ∂W = Gᵀ·x is written in W's layout, so no
-//! transposed copy is made.
+//! Fully connected layers y = x·Wᵀ + b, W in PyTorch's (out, in) layout, an
+//! optional ReLU fused after them. The input may be an image (h, B, H, W, C):
+//! it is read flat in H, W, C order, with no reshape node. Every product
+//! reads W where it lies (a transposed view), and ∂W = Gᵀ·x is written in W's
+//! layout straight into the worker's gradient row.
 
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, bail};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 use super::gemm::{Mat, matmul};
-use super::numbers;
+use super::relu::{relu_in_place, through_relu};
+use super::{Target, numbers};
 
 /// Rows per piece of work in the forward pass (fixed, so that results do not depend on threads).
 const ROWS: usize = 32;
 
-/// (h, B, in) inputs, weights (h, out·in) and biases (h, out) → (h, B, out).
-#[derive(Clone, Copy)]
+/// (h, B, in) inputs, weights (out·in) and biases (out) → (h, B, out).
+#[derive(Clone)]
 pub struct Linear {
     pub workers: usize,
     pub batch: usize,
     pub inputs: usize,
     pub out: usize,
+    /// A ReLU follows (fused).
+    pub relu: bool,
+    /// Where each worker's weight and bias gradients go (needed for a backward pass).
+    pub grads: Option<Target>,
 }
 
-/// (inputs, weights, gradient of the output) → [∂inputs (when asked) | ∂weights | ∂biases], flat.
+/// (inputs, weights, gradient of the output) → ∂inputs, or nothing when the
+/// inputs need no gradient; ∂weights and ∂biases go to the workers' rows.
 struct LinearGrad {
     layer: Linear,
     input: bool,
@@ -41,27 +49,20 @@ impl CustomOp3 for Linear {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let Linear { workers, batch, inputs, out } = *self;
+        let Linear { workers, batch, inputs, out, .. } = *self;
+        if out == 0 || inputs == 0 {
+            bail!("linear: needs inputs and outputs")
+        }
         let x = numbers(s1, l1, workers * batch * inputs, "linear inputs")?;
-        let w = numbers(s2, l2, workers * out * inputs, "linear weights")?;
-        let bias = numbers(s3, l3, workers * out, "linear biases")?;
+        let w = Mat::new(numbers(s2, l2, out * inputs, "linear weights")?, out, inputs).t();
+        let bias = numbers(s3, l3, out, "linear biases")?;
         let mut y = vec![0f32; workers * batch * out];
-        if y.is_empty() {
-            return Ok((CpuStorage::F32(y), Shape::from((workers, batch, out))));
-        }
-        let pieces = batch.div_ceil(ROWS).max(1);
-        let mut parts: Vec<(usize, usize, &mut [f32])> = Vec::with_capacity(workers * pieces);
-        for (worker, yw) in y.chunks_mut((batch * out).max(1)).enumerate().take(workers) {
-            for (piece, yp) in yw.chunks_mut(ROWS * out).enumerate() {
-                parts.push((worker, piece * ROWS, yp));
+        y.par_chunks_mut(ROWS * out).zip(x.par_chunks(ROWS * inputs)).for_each(|(y, x)| {
+            y.chunks_mut(out).for_each(|r| r.copy_from_slice(bias));
+            matmul(y, Mat::new(x, y.len() / out, inputs), w, true);
+            if self.relu {
+                relu_in_place(y);
             }
-        }
-        parts.into_par_iter().for_each(|(worker, row, y)| {
-            let rows = y.len() / out;
-            y.chunks_mut(out).for_each(|r| r.copy_from_slice(&bias[worker * out..(worker + 1) * out]));
-            let xs = &x[(worker * batch + row) * inputs..(worker * batch + row + rows) * inputs];
-            let wt = Mat::new(&w[worker * out * inputs..(worker + 1) * out * inputs], out, inputs).t();
-            matmul(y, Mat::new(xs, rows, inputs), wt, true);
         });
         Ok((CpuStorage::F32(y), Shape::from((workers, batch, out))))
     }
@@ -70,17 +71,14 @@ impl CustomOp3 for Linear {
         &self,
         x: &Tensor,
         w: &Tensor,
-        bias: &Tensor,
-        _res: &Tensor,
+        _bias: &Tensor,
+        res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let grad = through_relu(self.relu, res, grad)?;
         let input = x.track_op();
-        let packed = x.apply_op3_no_bwd(w, &grad.contiguous()?, &LinearGrad { layer: *self, input })?;
-        let nx = if input { x.elem_count() } else { 0 };
-        let dx = if input { Some(packed.narrow(0, 0, nx)?.reshape(x.dims())?) } else { None };
-        let dw = packed.narrow(0, nx, w.elem_count())?.reshape(w.dims())?;
-        let db = packed.narrow(0, nx + w.elem_count(), bias.elem_count())?.reshape(bias.dims())?;
-        Ok((dx, Some(dw), Some(db)))
+        let dx = x.apply_op3_no_bwd(w, &grad, &LinearGrad { layer: self.clone(), input })?;
+        Ok((if input { Some(dx.reshape(x.dims())?) } else { None }, None, None))
     }
 }
 
@@ -98,35 +96,33 @@ impl CustomOp3 for LinearGrad {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let Linear { workers, batch, inputs, out } = self.layer;
+        let Linear { workers, batch, inputs, out, .. } = self.layer;
+        let Some(target) = &self.layer.grads else { bail!("linear: no gradient rows for a backward pass") };
         let x = numbers(s1, l1, workers * batch * inputs, "linear-grad inputs")?;
-        let w = numbers(s2, l2, workers * out * inputs, "linear-grad weights")?;
+        let w = Mat::new(numbers(s2, l2, out * inputs, "linear-grad weights")?, out, inputs);
         let g = numbers(s3, l3, workers * batch * out, "linear-grad gradient")?;
-        let nx = if self.input { x.len() } else { 0 };
-        let mut packed = vec![0f32; nx + w.len() + workers * out];
-        let (dx, rest) = packed.split_at_mut(nx);
-        let (dw, db) = rest.split_at_mut(w.len());
-        let dx: Vec<&mut [f32]> = if self.input {
-            dx.chunks_mut((batch * inputs).max(1)).collect()
+        let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
+        let dx_rows: Vec<Mutex<&mut [f32]>> = if self.input {
+            dx.chunks_mut((batch * inputs).max(1)).map(Mutex::new).collect()
         } else {
-            (0..workers).map(|_| <&mut [f32]>::default()).collect()
+            (0..workers).map(|_| Mutex::new(<&mut [f32]>::default())).collect()
         };
-        dx.into_par_iter()
-            .zip(dw.par_chunks_mut((out * inputs).max(1)))
-            .zip(db.par_chunks_mut(out.max(1)))
-            .enumerate()
-            .for_each(|(worker, ((dx, dw), db))| {
-                let gw = Mat::new(&g[worker * batch * out..(worker + 1) * batch * out], batch, out);
-                let xw = Mat::new(&x[worker * batch * inputs..(worker + 1) * batch * inputs], batch, inputs);
-                let ww = Mat::new(&w[worker * out * inputs..(worker + 1) * out * inputs], out, inputs);
-                matmul(dw, gw.t(), xw, false);
-                g[worker * batch * out..(worker + 1) * batch * out]
-                    .chunks(out)
-                    .for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
-                if self.input {
-                    matmul(dx, gw, ww, false);
-                }
-            });
-        Ok((CpuStorage::F32(packed), Shape::from(nx + w.len() + workers * out)))
+        target.write(workers, out * inputs, out, |worker, dw, db| {
+            let gw = Mat::new(&g[worker * batch * out..(worker + 1) * batch * out], batch, out);
+            let xw = Mat::new(&x[worker * batch * inputs..(worker + 1) * batch * inputs], batch, inputs);
+            matmul(dw, gw.t(), xw, false);
+            db.fill(0.0);
+            g[worker * batch * out..(worker + 1) * batch * out]
+                .chunks(out)
+                .for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
+            if self.input {
+                // Each worker's slice of ∂inputs is taken by that worker's task alone.
+                let mut dx = dx_rows[worker].lock().unwrap_or_else(|e| e.into_inner());
+                matmul(&mut dx, gw, w, false);
+            }
+        })?;
+        drop(dx_rows);
+        let shape = if self.input { Shape::from((workers, batch, inputs)) } else { Shape::from(0) };
+        Ok((CpuStorage::F32(dx), shape))
     }
 }

@@ -1,26 +1,80 @@
 //! The layers of 001 Table 2's models as candle ops with their own backward
-//! passes, for h workers at once: activations are (h, B, ...) with each
-//! worker's parameters in its own row of an (h, len) tensor, so one backward
-//! pass of one candle graph gives every worker's gradient. Candle's generic
-//! strided copies, its max and its batched products with transposes cost
-//! several times the arithmetic at these sizes; these ops go straight to
-//! matrix kernels on slices and write each output once.
+//! passes, for h workers at once. Activations are (h, B, ...); every worker
+//! holds the same θ (the server broadcast it), so the layers read one copy of
+//! their parameters. During candle's backward pass each layer writes each
+//! worker's part of its parameters' gradient into that worker's row of a
+//! `ParamGrads` (as per-sample-gradient hooks do in Opacus), so one backward
+//! pass of one candle graph gives every worker's gradient without per-worker
+//! parameter copies. Candle's generic strided copies, its max and its batched
+//! products with transposes cost several times the arithmetic at these sizes;
+//! these ops go straight to matrix kernels on slices.
 //!
 //! Work is split over images or workers in fixed pieces, so results do not
 //! depend on the number of threads.
 
 mod conv;
+mod dropout;
 mod gemm;
 mod linear;
 mod pool;
 mod relu;
+#[cfg(test)]
+mod tests;
 
 pub use conv::Conv3x3;
+pub use dropout::Mask;
 pub use linear::Linear;
 pub use pool::MaxPool2;
 pub use relu::Relu;
 
 use candle_core::{CpuStorage, Layout, Result, bail};
+use std::sync::{Arc, Mutex};
+
+/// Each worker's gradient of θ (one row per worker), written by the layers.
+pub struct ParamGrads(Mutex<Vec<Vec<f32>>>);
+
+/// Where a layer's parameters lie in θ: its weights at `offset`, its biases right after.
+#[derive(Clone)]
+pub struct Target {
+    pub grads: Arc<ParamGrads>,
+    pub offset: usize,
+}
+
+impl ParamGrads {
+    pub fn new(workers: usize, dim: usize) -> Arc<Self> {
+        Arc::new(ParamGrads(Mutex::new(vec![vec![0.0; dim]; workers])))
+    }
+
+    /// The rows written so far, leaving this empty.
+    pub fn take(&self) -> Result<Vec<Vec<f32>>> {
+        Ok(std::mem::take(
+            &mut *self.0.lock().map_err(|_| candle_core::Error::Msg("a gradient lock was poisoned".into()))?,
+        ))
+    }
+}
+
+impl Target {
+    /// Runs `write(worker, weights' gradient, biases' gradient)` for every worker in parallel.
+    fn write(
+        &self,
+        workers: usize,
+        weights: usize,
+        biases: usize,
+        write: impl Fn(usize, &mut [f32], &mut [f32]) + Sync,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        let mut rows =
+            self.grads.0.lock().map_err(|_| candle_core::Error::Msg("a gradient lock was poisoned".into()))?;
+        if rows.len() != workers || rows.iter().any(|r| r.len() < self.offset + weights + biases) {
+            bail!("the gradient rows do not match the layer")
+        }
+        rows.par_iter_mut().enumerate().for_each(|(worker, row)| {
+            let (w, b) = row[self.offset..self.offset + weights + biases].split_at_mut(weights);
+            write(worker, w, b);
+        });
+        Ok(())
+    }
+}
 
 /// The f32 numbers of a contiguous tensor, checked to hold `len` of them.
 fn numbers<'a>(storage: &'a CpuStorage, layout: &Layout, len: usize, what: &str) -> Result<&'a [f32]> {

@@ -1,6 +1,7 @@
 //! 2 × 2 max-pooling with stride 2 on channels-last images (a last odd row or
-//! column is dropped, as in PyTorch). The backward pass sends each window's
-//! gradient to the first of its largest inputs, found again from the input.
+//! column is dropped, as in PyTorch). NaN counts as the largest value, so a
+//! blow-up is not hidden. The backward pass sends each window's gradient to
+//! the first of its largest inputs, found again from the input.
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
@@ -19,27 +20,34 @@ pub struct MaxPool2 {
 /// (input, gradient of the output) → gradient of the input.
 struct MaxPool2Grad(MaxPool2);
 
+/// The larger of two values, NaN winning; written so that it vectorises.
+fn larger(m: f32, v: f32) -> f32 {
+    if v > m || v.is_nan() { v } else { m }
+}
+
 impl MaxPool2 {
     fn out_len(&self) -> usize {
         (self.h / 2) * (self.w / 2) * self.c
     }
 
-    /// Offsets in one image of the window of output (y, x), channel 0, in scan order.
-    fn window(&self, y: usize, x: usize) -> [usize; 4] {
-        let at = |i: usize, j: usize| (i * self.w + j) * self.c;
+    /// The four rows of C values under output (y, x) of one image, in scan order.
+    fn window<'a>(&self, img: &'a [f32], y: usize, x: usize) -> [&'a [f32]; 4] {
+        let c = self.c;
+        let at = |i: usize, j: usize| &img[(i * self.w + j) * c..(i * self.w + j + 1) * c];
         [at(2 * y, 2 * x), at(2 * y, 2 * x + 1), at(2 * y + 1, 2 * x), at(2 * y + 1, 2 * x + 1)]
     }
 
-    /// Which of the four window entries is the first largest; NaN counts as largest.
-    fn pick(img: &[f32], window: &[usize; 4], ch: usize) -> usize {
-        let mut best = 0;
-        for k in 1..4 {
-            let (v, m) = (img[window[k] + ch], img[window[best] + ch]);
-            if !m.is_nan() && (v > m || v.is_nan()) {
-                best = k;
+    fn pool_image(&self, img: &[f32], y: &mut [f32]) {
+        let (ho, wo, c) = (self.h / 2, self.w / 2, self.c);
+        for yy in 0..ho {
+            for xx in 0..wo {
+                let [a, b, d, e] = self.window(img, yy, xx);
+                let out = &mut y[(yy * wo + xx) * c..(yy * wo + xx + 1) * c];
+                for ch in 0..c {
+                    out[ch] = larger(larger(larger(a[ch], b[ch]), d[ch]), e[ch]);
+                }
             }
         }
-        window[best] + ch
     }
 }
 
@@ -51,21 +59,11 @@ impl CustomOp1 for MaxPool2 {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let MaxPool2 { n, h, w, c } = *self;
         let x = numbers(storage, layout, n * h * w * c, "maxpool2")?;
-        let (ho, wo) = (h / 2, w / 2);
         let mut y = vec![0f32; n * self.out_len()];
         if self.out_len() > 0 {
-            y.par_chunks_mut(self.out_len()).zip(x.par_chunks(h * w * c)).for_each(|(y, img)| {
-                for yy in 0..ho {
-                    for xx in 0..wo {
-                        let window = self.window(yy, xx);
-                        for ch in 0..c {
-                            y[(yy * wo + xx) * c + ch] = img[Self::pick(img, &window, ch)];
-                        }
-                    }
-                }
-            });
+            y.par_chunks_mut(self.out_len()).zip(x.par_chunks(h * w * c)).for_each(|(y, img)| self.pool_image(img, y));
         }
-        Ok((CpuStorage::F32(y), Shape::from((n, ho, wo, c))))
+        Ok((CpuStorage::F32(y), Shape::from((n, h / 2, w / 2, c))))
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
@@ -90,9 +88,15 @@ impl CustomOp2 for MaxPool2Grad {
                 |(dx, (img, g))| {
                     for yy in 0..ho {
                         for xx in 0..wo {
-                            let window = p.window(yy, xx);
+                            let window = p.window(img, yy, xx);
+                            let g = &g[(yy * wo + xx) * c..(yy * wo + xx + 1) * c];
                             for ch in 0..c {
-                                dx[MaxPool2::pick(img, &window, ch)] = g[(yy * wo + xx) * c + ch];
+                                let m =
+                                    larger(larger(larger(window[0][ch], window[1][ch]), window[2][ch]), window[3][ch]);
+                                // The first entry equal to the maximum (or, for NaN, the first NaN).
+                                let k = (0..4).find(|&k| window[k][ch] == m || (m.is_nan() && window[k][ch].is_nan()));
+                                let (i, j) = [(0, 0), (0, 1), (1, 0), (1, 1)][k.unwrap_or(0)];
+                                dx[((2 * yy + i) * w + 2 * xx + j) * c + ch] = g[ch];
                             }
                         }
                     }

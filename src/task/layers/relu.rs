@@ -1,4 +1,6 @@
-//! ReLU with a one-pass backward (candle's builds a mask, converts and multiplies).
+//! ReLU with a one-pass backward (candle's builds a mask, converts and
+//! multiplies). Convolutions and linear layers apply it themselves when a
+//! ReLU follows them (see `ReluGrad`).
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
@@ -10,8 +12,13 @@ const CHUNK: usize = 1 << 16;
 /// max(x, 0), elementwise; NaN stays NaN so that a blow-up is seen.
 pub struct Relu;
 
-/// The gradient through a ReLU, from its output: g where y > 0, else 0.
-struct ReluGrad;
+/// The gradient through a ReLU, from its output y and the gradient g of y: g where y > 0, else 0.
+pub(super) struct ReluGrad;
+
+/// ReLU in place.
+pub(super) fn relu_in_place(y: &mut [f32]) {
+    y.iter_mut().for_each(|y| *y = if *y <= 0.0 { 0.0 } else { *y });
+}
 
 impl CustomOp1 for Relu {
     fn name(&self) -> &'static str {
@@ -20,10 +27,8 @@ impl CustomOp1 for Relu {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = numbers(storage, layout, layout.shape().elem_count(), "relu")?;
-        let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(y, x)| {
-            y.iter_mut().zip(x).for_each(|(y, &x)| *y = if x <= 0.0 { 0.0 } else { x });
-        });
+        let mut y = x.to_vec();
+        y.par_chunks_mut(CHUNK).for_each(relu_in_place);
         Ok((CpuStorage::F32(y), layout.shape().clone()))
     }
 
@@ -46,4 +51,10 @@ impl CustomOp2 for ReluGrad {
         });
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
+}
+
+/// The gradient reaching a layer whose output went through a fused ReLU.
+pub(super) fn through_relu(relu: bool, res: &Tensor, grad: &Tensor) -> Result<Tensor> {
+    let grad = grad.contiguous()?;
+    if relu { res.apply_op2_no_bwd(&grad, &ReluGrad) } else { Ok(grad) }
 }

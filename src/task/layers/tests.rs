@@ -1,0 +1,157 @@
+//! Each layer against candle's own ops on NCHW tensors (forward values and
+//! autograd's gradients), per worker, on small random shapes.
+
+use candle_core::{D, Device, Tensor, Var};
+use rand::{Rng, SeedableRng};
+
+use super::*;
+
+const DEV: Device = Device::Cpu;
+
+fn random(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(D::Minus1).unwrap().to_scalar::<f32>().unwrap()
+}
+
+/// Worker w's slice [off, off + len) of the rows, as a tensor of `shape`.
+fn row_part(rows: &[Vec<f32>], w: usize, off: usize, len: usize, shape: &[usize]) -> Tensor {
+    Tensor::from_slice(&rows[w][off..off + len], shape, &DEV).unwrap()
+}
+
+#[test]
+fn conv_matches_candle_forward_and_backward_with_and_without_relu() {
+    let (h, b, hh, ww, c, out) = (2, 2, 5, 6, 3, 4);
+    for relu in [false, true] {
+        let x = Var::from_vec(random(h * b * hh * ww * c, 1), (h, b, hh, ww, c), &DEV).unwrap();
+        let kernel = Var::from_vec(random(out * c * 9, 2), (1, out * c * 9), &DEV).unwrap();
+        let bias = Var::from_vec(random(out, 3), (1, out), &DEV).unwrap();
+        let grads = ParamGrads::new(h, 5 + out * c * 9 + out);
+        let conv = Conv3x3 {
+            workers: h,
+            batch: b,
+            h: hh,
+            w: ww,
+            c,
+            out,
+            relu,
+            grads: Some(Target { grads: grads.clone(), offset: 5 }),
+        };
+        let y = x.as_tensor().apply_op3(kernel.as_tensor(), bias.as_tensor(), conv).unwrap();
+        let weights = Tensor::from_vec(random(y.elem_count(), 4), y.dims(), &DEV).unwrap();
+        let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let rows = grads.take().unwrap();
+        for w in 0..h {
+            // Reference: candle's conv2d on this worker's images in NCHW.
+            let xw =
+                Var::from_tensor(&x.as_tensor().get(w).unwrap().permute((0, 3, 1, 2)).unwrap().contiguous().unwrap())
+                    .unwrap();
+            let kw = Var::from_tensor(&kernel.as_tensor().reshape((out, c, 3, 3)).unwrap()).unwrap();
+            let bw = Var::from_tensor(&bias.as_tensor().reshape((1, out, 1, 1)).unwrap()).unwrap();
+            let mut r =
+                xw.as_tensor().conv2d(kw.as_tensor(), 0, 1, 1, 1).unwrap().broadcast_add(bw.as_tensor()).unwrap();
+            if relu {
+                r = r.relu().unwrap();
+            }
+            let r = r.permute((0, 2, 3, 1)).unwrap();
+            assert!(max_diff(&r, &y.get(w).unwrap()) < 1e-5, "forward, relu {relu}");
+            let ref_store = (&r * &weights.get(w).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
+            let dx_ref = ref_store.get(xw.as_tensor()).unwrap().permute((0, 2, 3, 1)).unwrap();
+            let dx = store.get(x.as_tensor()).unwrap().get(w).unwrap();
+            assert!(max_diff(&dx_ref, &dx) < 1e-5, "∂x, relu {relu}");
+            let dk_ref = ref_store.get(kw.as_tensor()).unwrap().flatten_all().unwrap();
+            assert!(max_diff(&dk_ref, &row_part(&rows, w, 5, out * c * 9, &[out * c * 9])) < 1e-4, "∂W, relu {relu}");
+            let db_ref = ref_store.get(bw.as_tensor()).unwrap().flatten_all().unwrap();
+            assert!(max_diff(&db_ref, &row_part(&rows, w, 5 + out * c * 9, out, &[out])) < 1e-4, "∂b, relu {relu}");
+        }
+    }
+}
+
+#[test]
+fn linear_matches_candle_forward_and_backward_on_images_and_vectors() {
+    let (h, b, inputs, out) = (3, 4, 12, 5);
+    for (shape, relu) in [(vec![h, b, inputs], false), (vec![h, b, 2, 3, 2], true)] {
+        let x = Var::from_vec(random(h * b * inputs, 5), shape.as_slice(), &DEV).unwrap();
+        let weight = Var::from_vec(random(out * inputs, 6), (1, out * inputs), &DEV).unwrap();
+        let bias = Var::from_vec(random(out, 7), (1, out), &DEV).unwrap();
+        let grads = ParamGrads::new(h, out * inputs + out);
+        let layer =
+            Linear { workers: h, batch: b, inputs, out, relu, grads: Some(Target { grads: grads.clone(), offset: 0 }) };
+        let y = x.as_tensor().apply_op3(weight.as_tensor(), bias.as_tensor(), layer).unwrap();
+        let weights = Tensor::from_vec(random(y.elem_count(), 8), y.dims(), &DEV).unwrap();
+        let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let rows = grads.take().unwrap();
+        let dx_all = store.get(x.as_tensor()).unwrap().reshape((h, b, inputs)).unwrap();
+        for w in 0..h {
+            let xw = Var::from_tensor(&x.as_tensor().get(w).unwrap().reshape((b, inputs)).unwrap()).unwrap();
+            let ww = Var::from_tensor(&weight.as_tensor().reshape((out, inputs)).unwrap()).unwrap();
+            let bw = Var::from_tensor(&bias.as_tensor().reshape(out).unwrap()).unwrap();
+            let mut r =
+                xw.as_tensor().matmul(&ww.as_tensor().t().unwrap()).unwrap().broadcast_add(bw.as_tensor()).unwrap();
+            if relu {
+                r = r.relu().unwrap();
+            }
+            assert!(max_diff(&r, &y.get(w).unwrap()) < 1e-5);
+            let ref_store = (&r * &weights.get(w).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
+            assert!(max_diff(ref_store.get(xw.as_tensor()).unwrap(), &dx_all.get(w).unwrap()) < 1e-5);
+            let dw_ref = ref_store.get(ww.as_tensor()).unwrap().flatten_all().unwrap();
+            assert!(max_diff(&dw_ref, &row_part(&rows, w, 0, out * inputs, &[out * inputs])) < 1e-5);
+            assert!(
+                max_diff(ref_store.get(bw.as_tensor()).unwrap(), &row_part(&rows, w, out * inputs, out, &[out])) < 1e-5
+            );
+        }
+    }
+}
+
+#[test]
+fn max_pool_matches_candle_routes_gradients_to_the_maximum_and_drops_an_odd_last_row() {
+    let (n, hh, ww, c) = (3, 4, 6, 2);
+    let x = Var::from_vec(random(n * hh * ww * c, 9), (n, hh, ww, c), &DEV).unwrap();
+    let y = x.as_tensor().apply_op1(MaxPool2 { n, h: hh, w: ww, c }).unwrap();
+    let weights = Tensor::from_vec(random(y.elem_count(), 10), y.dims(), &DEV).unwrap();
+    let dx = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap().get(x.as_tensor()).unwrap().clone();
+    let xr = x.as_tensor().permute((0, 3, 1, 2)).unwrap().contiguous().unwrap();
+    let r = xr.max_pool2d(2).unwrap().permute((0, 2, 3, 1)).unwrap();
+    assert_eq!(max_diff(&r, &y), 0.0);
+    // ∂x by hand: each output's weight at its window's largest input (candle's
+    // own max_pool2d backward divides by the window's area).
+    let (xs, ws) = (
+        x.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        weights.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+    );
+    let mut want = vec![0f32; xs.len()];
+    let at = |i: usize, yy: usize, xx: usize, ch: usize| ((i * hh + yy) * ww + xx) * c + ch;
+    for i in 0..n {
+        for (yy, xx, ch) in (0..hh / 2).flat_map(|a| (0..ww / 2).flat_map(move |b| (0..c).map(move |ch| (a, b, ch)))) {
+            let cells = [
+                at(i, 2 * yy, 2 * xx, ch),
+                at(i, 2 * yy, 2 * xx + 1, ch),
+                at(i, 2 * yy + 1, 2 * xx, ch),
+                at(i, 2 * yy + 1, 2 * xx + 1, ch),
+            ];
+            let best = cells.into_iter().fold(cells[0], |b, k| if xs[k] > xs[b] { k } else { b });
+            want[best] = ws[((i * (hh / 2) + yy) * (ww / 2) + xx) * c + ch];
+        }
+    }
+    assert_eq!(dx.flatten_all().unwrap().to_vec1::<f32>().unwrap(), want);
+    // An odd last row and column are dropped and get no gradient (candle's backward
+    // does not take odd sizes, so this is checked directly).
+    let x = Var::from_vec(random(5 * 5 * 2, 11), (1, 5, 5, 2), &DEV).unwrap();
+    let y = x.as_tensor().apply_op1(MaxPool2 { n: 1, h: 5, w: 5, c: 2 }).unwrap();
+    assert_eq!(y.dims(), &[1, 2, 2, 2]);
+    let dx = y.sum_all().unwrap().backward().unwrap().get(x.as_tensor()).unwrap().clone();
+    let last_row = dx.narrow(1, 4, 1).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+    let last_col = dx.narrow(2, 4, 1).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+    assert_eq!((last_row, last_col), (0.0, 0.0));
+    assert_eq!(dx.sum_all().unwrap().to_scalar::<f32>().unwrap(), 8.0);
+}
+
+#[test]
+fn max_pool_passes_nan_on() {
+    let x = Tensor::from_vec(vec![1.0, f32::NAN, 3.0, 2.0], (1, 2, 2, 1), &DEV).unwrap();
+    let y = x.apply_op1(MaxPool2 { n: 1, h: 2, w: 2, c: 1 }).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert!(y[0].is_nan());
+}
