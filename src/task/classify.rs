@@ -235,18 +235,34 @@ impl Classification {
         let mut k = 0;
         while k < layers.len() {
             let off = self.offsets[k];
-            // A ReLU right after a convolution or a linear layer runs inside it.
+            // A ReLU right after a convolution or a linear layer runs inside it,
+            // and so does a max-pooling right after a convolution (and its ReLU).
             let relu = matches!(layers[k], Layer::Conv { .. } | Layer::Linear { .. })
                 && layers.get(k + 1) == Some(&Layer::Relu);
+            let pool = matches!(layers[k], Layer::Conv { .. })
+                && layers.get(k + 1 + usize::from(relu)) == Some(&Layer::MaxPool);
             act = match (layers[k], act) {
                 (Layer::Conv { out }, Act::Image(t, [c, hh, ww])) => {
                     let n = out * c * 9;
-                    let conv = Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out, relu, grads: p.target(off) };
+                    let argmax = Default::default();
+                    let conv = Conv3x3 {
+                        workers: h,
+                        batch: b,
+                        h: hh,
+                        w: ww,
+                        c,
+                        out,
+                        relu,
+                        pool,
+                        argmax,
+                        grads: p.target(off),
+                    };
                     let y = t.contiguous()?.apply_op3(&p.block(off, n)?, &p.block(off + n, out)?, conv)?;
-                    Act::Image(y, [out, hh - 2, ww - 2])
+                    let (ho, wo) = if pool { ((hh - 2) / 2, (ww - 2) / 2) } else { (hh - 2, ww - 2) };
+                    Act::Image(y, [out, ho, wo])
                 }
                 (Layer::MaxPool, Act::Image(t, [c, hh, ww])) => {
-                    let pool = MaxPool2 { n: h * b, h: hh, w: ww, c };
+                    let pool = MaxPool2 { n: h * b, h: hh, w: ww, c, argmax: Default::default() };
                     let y = t.contiguous()?.apply_op1(pool)?.reshape((h, b, hh / 2, ww / 2, c))?;
                     Act::Image(y, [c, hh / 2, ww / 2])
                 }
@@ -274,7 +290,7 @@ impl Classification {
                     candle_core::bail!("the checker rejects convolutions and pooling on flat data")
                 }
             };
-            k += if relu { 2 } else { 1 };
+            k += 1 + usize::from(relu) + usize::from(pool);
         }
         match act {
             Act::Flat(t) => Ok(t),

@@ -1,5 +1,7 @@
 //! 3 × 3 convolutions (stride 1, no padding) on channels-last images, an
-//! optional ReLU fused after them. Forward: per image, im2col into a buffer
+//! optional ReLU and 2 × 2 max-pooling fused after them (the full-size output
+//! then never leaves the cache: 57 MB less written and accumulated per MNIST
+//! CNN step). Forward: per image, im2col into a buffer
 //! that stays in cache, then one matrix product with the kernels. Backward,
 //! per worker in image order: ∂W += colsᵀ·G, ∂b += Σ G, written into the
 //! worker's gradient row, and, when the input needs a gradient,
@@ -9,6 +11,7 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, bail};
 use rayon::prelude::*;
 
 use super::gemm::{Mat, matmul};
+use super::pool::{Argmax, pool_image, pooled_len, unpool_image};
 use super::relu::{relu_in_place, through_relu};
 use super::{Target, numbers};
 
@@ -24,6 +27,9 @@ pub struct Conv3x3 {
     pub out: usize,
     /// A ReLU follows (fused: one node and one pass less).
     pub relu: bool,
+    /// A 2 × 2 max-pooling follows (fused); `argmax` keeps its choices.
+    pub pool: bool,
+    pub argmax: Argmax,
     /// Where each worker's kernel and bias gradients go (needed for a backward pass).
     pub grads: Option<Target>,
 }
@@ -48,6 +54,17 @@ impl Conv3x3 {
 
     fn image_len(&self) -> usize {
         self.h * self.w * self.c
+    }
+
+    /// Numbers per output image (after pooling, if fused).
+    fn out_len(&self) -> usize {
+        if self.pool { pooled_len(self.h - 2, self.w - 2, self.out) } else { self.positions() * self.out }
+    }
+
+    fn out_shape(&self) -> Shape {
+        let (ho, wo) = (self.h - 2, self.w - 2);
+        let (ho, wo) = if self.pool { (ho / 2, wo / 2) } else { (ho, wo) };
+        Shape::from((self.workers, self.batch, ho, wo, self.out))
     }
 
     fn kernel_len(&self) -> usize {
@@ -121,19 +138,35 @@ impl CustomOp3 for Conv3x3 {
         let w = numbers(s2, l2, self.kernel_len(), "conv3x3 kernels")?;
         let bias = numbers(s3, l3, out, "conv3x3 biases")?;
         let kernel = self.kernel_matrix(w);
-        let mut y = vec![0f32; images * positions * out];
-        y.par_chunks_mut(positions * out).zip(x.par_chunks(self.image_len())).for_each_init(
-            || vec![0f32; positions * depth],
-            |cols, (y, img)| {
-                self.im2col(img, cols);
-                y.chunks_mut(out).for_each(|row| row.copy_from_slice(bias));
-                matmul(y, Mat::new(cols, positions, depth), Mat::new(&kernel, depth, out), true);
-                if self.relu {
-                    relu_in_place(y);
-                }
-            },
-        );
-        Ok((CpuStorage::F32(y), Shape::from((self.workers, self.batch, self.h - 2, self.w - 2, out))))
+        // One image: its full-size output in `full`.
+        let convolve = |img: &[f32], cols: &mut [f32], full: &mut [f32]| {
+            self.im2col(img, cols);
+            full.chunks_mut(out).for_each(|row| row.copy_from_slice(bias));
+            matmul(full, Mat::new(cols, positions, depth), Mat::new(&kernel, depth, out), true);
+            if self.relu {
+                relu_in_place(full);
+            }
+        };
+        let mut y = vec![0f32; images * self.out_len()];
+        if self.pool {
+            let mut arg = vec![0u8; y.len()];
+            y.par_chunks_mut(self.out_len())
+                .zip(arg.par_chunks_mut(self.out_len()))
+                .zip(x.par_chunks(self.image_len()))
+                .for_each_init(
+                    || (vec![0f32; positions * depth], vec![0f32; positions * out]),
+                    |(cols, full), ((y, arg), img)| {
+                        convolve(img, cols, full);
+                        pool_image(self.h - 2, self.w - 2, out, full, y, arg);
+                    },
+                );
+            self.argmax.keep(arg)?;
+        } else {
+            y.par_chunks_mut(self.out_len())
+                .zip(x.par_chunks(self.image_len()))
+                .for_each_init(|| vec![0f32; positions * depth], |cols, (y, img)| convolve(img, cols, y));
+        }
+        Ok((CpuStorage::F32(y), self.out_shape()))
     }
 
     fn bwd(
@@ -173,7 +206,8 @@ impl CustomOp3 for Conv3x3Grad {
         let image = conv.image_len();
         let x = numbers(s1, l1, workers * batch * image, "conv3x3-grad images")?;
         let w = numbers(s2, l2, conv.kernel_len(), "conv3x3-grad kernels")?;
-        let g = numbers(s3, l3, workers * batch * positions * out, "conv3x3-grad gradient")?;
+        let g = numbers(s3, l3, workers * batch * conv.out_len(), "conv3x3-grad gradient")?;
+        let arg = if conv.pool { Some(conv.argmax.get(g.len())?) } else { None };
         let kernel = conv.kernel_matrix(w);
         let kernel = Mat::new(&kernel, depth, out);
         let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
@@ -186,12 +220,19 @@ impl CustomOp3 for Conv3x3Grad {
             let mut cols = vec![0f32; positions * depth];
             let mut dcols = vec![0f32; if self.input { positions * depth } else { 0 }];
             let mut dk = vec![0f32; conv.kernel_len()];
+            let mut unpooled = vec![0f32; if conv.pool { positions * out } else { 0 }];
             db.fill(0.0);
             // Each worker's slice of ∂images is taken by that worker's task alone.
             let mut dx = dx_rows[worker].lock().unwrap_or_else(|e| e.into_inner());
             for j in 0..batch {
                 let i = worker * batch + j;
-                let gi = &g[i * positions * out..(i + 1) * positions * out];
+                let mut gi = &g[i * conv.out_len()..(i + 1) * conv.out_len()];
+                if let Some(arg) = &arg {
+                    unpooled.fill(0.0);
+                    let a = &arg[i * conv.out_len()..(i + 1) * conv.out_len()];
+                    unpool_image(conv.h - 2, conv.w - 2, out, gi, a, &mut unpooled);
+                    gi = &unpooled;
+                }
                 conv.im2col(&x[i * image..(i + 1) * image], &mut cols);
                 matmul(&mut dk, Mat::new(&cols, positions, depth).t(), Mat::new(gi, positions, out), j > 0);
                 gi.chunks(out).for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));

@@ -1,51 +1,87 @@
 //! 2 × 2 max-pooling with stride 2 on channels-last images (a last odd row or
 //! column is dropped, as in PyTorch). NaN counts as the largest value, so a
-//! blow-up is not hidden. The backward pass sends each window's gradient to
-//! the first of its largest inputs, found again from the input.
+//! blow-up is not hidden. The forward pass notes which entry of each window
+//! won (the first of the largest); the backward pass sends the gradient there.
+//! Convolutions pool their own output when a pooling follows (`Conv3x3::pool`).
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, bail};
 use rayon::prelude::*;
+use std::sync::{Arc, Mutex};
 
 use super::numbers;
 
+/// Which entry of its window (0..4, scan order) each output came from, kept
+/// from the forward pass for the backward pass.
+#[derive(Clone, Default)]
+pub struct Argmax(Arc<Mutex<Vec<u8>>>);
+
+impl Argmax {
+    pub(super) fn keep(&self, arg: Vec<u8>) -> Result<()> {
+        *self.0.lock().map_err(|_| candle_core::Error::Msg("a pooling lock was poisoned".into()))? = arg;
+        Ok(())
+    }
+
+    pub(super) fn get(&self, len: usize) -> Result<std::sync::MutexGuard<'_, Vec<u8>>> {
+        let arg = self.0.lock().map_err(|_| candle_core::Error::Msg("a pooling lock was poisoned".into()))?;
+        if arg.len() != len {
+            bail!("maxpool2: the backward pass needs its forward pass")
+        }
+        Ok(arg)
+    }
+}
+
 /// (N, H, W, C) → (N, H/2, W/2, C).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MaxPool2 {
     pub n: usize,
     pub h: usize,
     pub w: usize,
     pub c: usize,
+    pub argmax: Argmax,
 }
 
-/// (input, gradient of the output) → gradient of the input.
-struct MaxPool2Grad(MaxPool2);
+/// The gradient of the output → the gradient of the input.
+struct Unpool(MaxPool2);
 
-/// The larger of two values, NaN winning; written so that it vectorises.
-fn larger(m: f32, v: f32) -> f32 {
-    if v > m || v.is_nan() { v } else { m }
+/// Numbers per pooled image of (h, w, c).
+pub(super) fn pooled_len(h: usize, w: usize, c: usize) -> usize {
+    (h / 2) * (w / 2) * c
 }
 
-impl MaxPool2 {
-    fn out_len(&self) -> usize {
-        (self.h / 2) * (self.w / 2) * self.c
-    }
-
-    /// The four rows of C values under output (y, x) of one image, in scan order.
-    fn window<'a>(&self, img: &'a [f32], y: usize, x: usize) -> [&'a [f32]; 4] {
-        let c = self.c;
-        let at = |i: usize, j: usize| &img[(i * self.w + j) * c..(i * self.w + j + 1) * c];
-        [at(2 * y, 2 * x), at(2 * y, 2 * x + 1), at(2 * y + 1, 2 * x), at(2 * y + 1, 2 * x + 1)]
-    }
-
-    fn pool_image(&self, img: &[f32], y: &mut [f32]) {
-        let (ho, wo, c) = (self.h / 2, self.w / 2, self.c);
-        for yy in 0..ho {
-            for xx in 0..wo {
-                let [a, b, d, e] = self.window(img, yy, xx);
-                let out = &mut y[(yy * wo + xx) * c..(yy * wo + xx + 1) * c];
-                for ch in 0..c {
-                    out[ch] = larger(larger(larger(a[ch], b[ch]), d[ch]), e[ch]);
+/// Pools one image (h, w, c) into `y`, noting each output's window entry in `arg`.
+pub(super) fn pool_image(h: usize, w: usize, c: usize, img: &[f32], y: &mut [f32], arg: &mut [u8]) {
+    let (ho, wo) = (h / 2, w / 2);
+    for yy in 0..ho {
+        for xx in 0..wo {
+            let at = |i: usize, j: usize| ((2 * yy + i) * w + 2 * xx + j) * c;
+            let rows = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)].map(|a| &img[a..a + c]);
+            let o = (yy * wo + xx) * c;
+            let (y, arg) = (&mut y[o..o + c], &mut arg[o..o + c]);
+            for ch in 0..c {
+                let (mut m, mut k) = (rows[0][ch], 0u8);
+                for (idx, row) in rows.iter().enumerate().skip(1) {
+                    let v = row[ch];
+                    if !m.is_nan() && (v > m || v.is_nan()) {
+                        (m, k) = (v, idx as u8);
+                    }
                 }
+                y[ch] = m;
+                arg[ch] = k;
+            }
+        }
+    }
+}
+
+/// The adjoint: writes each output's gradient onto its window's noted entry
+/// of `dx` (h, w, c), which holds zeros elsewhere.
+pub(super) fn unpool_image(h: usize, w: usize, c: usize, g: &[f32], arg: &[u8], dx: &mut [f32]) {
+    let (ho, wo) = (h / 2, w / 2);
+    for yy in 0..ho {
+        for xx in 0..wo {
+            let o = (yy * wo + xx) * c;
+            for ch in 0..c {
+                let k = usize::from(arg[o + ch]);
+                dx[((2 * yy + k / 2) * w + 2 * xx + k % 2) * c + ch] = g[o + ch];
             }
         }
     }
@@ -57,52 +93,42 @@ impl CustomOp1 for MaxPool2 {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let MaxPool2 { n, h, w, c } = *self;
+        let MaxPool2 { n, h, w, c, .. } = *self;
         let x = numbers(storage, layout, n * h * w * c, "maxpool2")?;
-        let mut y = vec![0f32; n * self.out_len()];
-        if self.out_len() > 0 {
-            y.par_chunks_mut(self.out_len()).zip(x.par_chunks(h * w * c)).for_each(|(y, img)| self.pool_image(img, y));
+        let out = pooled_len(h, w, c);
+        let mut y = vec![0f32; n * out];
+        let mut arg = vec![0u8; n * out];
+        if out > 0 {
+            y.par_chunks_mut(out)
+                .zip(arg.par_chunks_mut(out))
+                .zip(x.par_chunks(h * w * c))
+                .for_each(|((y, arg), img)| pool_image(h, w, c, img, y, arg));
         }
+        self.argmax.keep(arg)?;
         Ok((CpuStorage::F32(y), Shape::from((n, h / 2, w / 2, c))))
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(arg.apply_op2_no_bwd(&grad.contiguous()?, &MaxPool2Grad(*self))?))
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&Unpool(self.clone()))?.reshape(arg.dims())?))
     }
 }
 
-impl CustomOp2 for MaxPool2Grad {
+impl CustomOp1 for Unpool {
     fn name(&self) -> &'static str {
         "maxpool2-grad"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        let p = self.0;
-        let MaxPool2 { n, h, w, c } = p;
-        let x = numbers(s1, l1, n * h * w * c, "maxpool2-grad")?;
-        let g = numbers(s2, l2, n * p.out_len(), "maxpool2-grad")?;
-        let (ho, wo) = (h / 2, w / 2);
-        let mut dx = vec![0f32; x.len()];
-        if p.out_len() > 0 {
-            dx.par_chunks_mut(h * w * c).zip(x.par_chunks(h * w * c).zip(g.par_chunks(p.out_len()))).for_each(
-                |(dx, (img, g))| {
-                    for yy in 0..ho {
-                        for xx in 0..wo {
-                            let window = p.window(img, yy, xx);
-                            let g = &g[(yy * wo + xx) * c..(yy * wo + xx + 1) * c];
-                            for ch in 0..c {
-                                let m =
-                                    larger(larger(larger(window[0][ch], window[1][ch]), window[2][ch]), window[3][ch]);
-                                // The first entry equal to the maximum (or, for NaN, the first NaN).
-                                let k = (0..4).find(|&k| window[k][ch] == m || (m.is_nan() && window[k][ch].is_nan()));
-                                let (i, j) = [(0, 0), (0, 1), (1, 0), (1, 1)][k.unwrap_or(0)];
-                                dx[((2 * yy + i) * w + 2 * xx + j) * c + ch] = g[ch];
-                            }
-                        }
-                    }
-                },
-            );
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let MaxPool2 { n, h, w, c, ref argmax } = self.0;
+        let out = pooled_len(h, w, c);
+        let g = numbers(storage, layout, n * out, "maxpool2-grad")?;
+        let arg = argmax.get(n * out)?;
+        let mut dx = vec![0f32; n * h * w * c];
+        if out > 0 {
+            dx.par_chunks_mut(h * w * c)
+                .zip(g.par_chunks(out).zip(arg.par_chunks(out)))
+                .for_each(|(dx, (g, arg))| unpool_image(h, w, c, g, arg, dx));
         }
-        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+        Ok((CpuStorage::F32(dx), Shape::from((n, h, w, c))))
     }
 }

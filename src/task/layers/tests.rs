@@ -23,49 +23,47 @@ fn row_part(rows: &[Vec<f32>], w: usize, off: usize, len: usize, shape: &[usize]
 }
 
 #[test]
-fn conv_matches_candle_forward_and_backward_with_and_without_relu() {
-    let (h, b, hh, ww, c, out) = (2, 2, 5, 6, 3, 4);
-    for relu in [false, true] {
+fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not() {
+    let (h, b, hh, ww, c, out) = (2, 2, 7, 6, 3, 4);
+    for (relu, pool) in [(false, false), (true, false), (false, true), (true, true)] {
         let x = Var::from_vec(random(h * b * hh * ww * c, 1), (h, b, hh, ww, c), &DEV).unwrap();
         let kernel = Var::from_vec(random(out * c * 9, 2), (1, out * c * 9), &DEV).unwrap();
         let bias = Var::from_vec(random(out, 3), (1, out), &DEV).unwrap();
         let grads = ParamGrads::new(h, 5 + out * c * 9 + out);
-        let conv = Conv3x3 {
-            workers: h,
-            batch: b,
-            h: hh,
-            w: ww,
-            c,
-            out,
-            relu,
-            grads: Some(Target { grads: grads.clone(), offset: 5 }),
-        };
+        let target = Some(Target { grads: grads.clone(), offset: 5 });
+        let argmax = Default::default();
+        let conv = Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out, relu, pool, argmax, grads: target };
         let y = x.as_tensor().apply_op3(kernel.as_tensor(), bias.as_tensor(), conv).unwrap();
         let weights = Tensor::from_vec(random(y.elem_count(), 4), y.dims(), &DEV).unwrap();
         let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
         let rows = grads.take().unwrap();
+        let case = format!("relu {relu}, pool {pool}");
         for w in 0..h {
-            // Reference: candle's conv2d on this worker's images in NCHW.
-            let xw =
-                Var::from_tensor(&x.as_tensor().get(w).unwrap().permute((0, 3, 1, 2)).unwrap().contiguous().unwrap())
-                    .unwrap();
+            // Reference: candle's conv2d on this worker's images in NCHW, then
+            // relu, then our pooling (checked against candle's on its own).
+            let xw = x.as_tensor().get(w).unwrap().permute((0, 3, 1, 2)).unwrap().contiguous().unwrap();
+            let xw = Var::from_tensor(&xw).unwrap();
             let kw = Var::from_tensor(&kernel.as_tensor().reshape((out, c, 3, 3)).unwrap()).unwrap();
             let bw = Var::from_tensor(&bias.as_tensor().reshape((1, out, 1, 1)).unwrap()).unwrap();
-            let mut r =
-                xw.as_tensor().conv2d(kw.as_tensor(), 0, 1, 1, 1).unwrap().broadcast_add(bw.as_tensor()).unwrap();
+            let mut r = xw.as_tensor().conv2d(kw.as_tensor(), 0, 1, 1, 1).unwrap();
+            r = r.broadcast_add(bw.as_tensor()).unwrap();
             if relu {
                 r = r.relu().unwrap();
             }
-            let r = r.permute((0, 2, 3, 1)).unwrap();
-            assert!(max_diff(&r, &y.get(w).unwrap()) < 1e-5, "forward, relu {relu}");
+            let mut r = r.permute((0, 2, 3, 1)).unwrap().contiguous().unwrap();
+            if pool {
+                let argmax = Default::default();
+                r = r.apply_op1(MaxPool2 { n: b, h: hh - 2, w: ww - 2, c: out, argmax }).unwrap();
+            }
+            assert!(max_diff(&r, &y.get(w).unwrap()) < 1e-5, "forward, {case}");
             let ref_store = (&r * &weights.get(w).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
             let dx_ref = ref_store.get(xw.as_tensor()).unwrap().permute((0, 2, 3, 1)).unwrap();
             let dx = store.get(x.as_tensor()).unwrap().get(w).unwrap();
-            assert!(max_diff(&dx_ref, &dx) < 1e-5, "∂x, relu {relu}");
+            assert!(max_diff(&dx_ref, &dx) < 1e-5, "∂x, {case}");
             let dk_ref = ref_store.get(kw.as_tensor()).unwrap().flatten_all().unwrap();
-            assert!(max_diff(&dk_ref, &row_part(&rows, w, 5, out * c * 9, &[out * c * 9])) < 1e-4, "∂W, relu {relu}");
+            assert!(max_diff(&dk_ref, &row_part(&rows, w, 5, out * c * 9, &[out * c * 9])) < 1e-4, "∂W, {case}");
             let db_ref = ref_store.get(bw.as_tensor()).unwrap().flatten_all().unwrap();
-            assert!(max_diff(&db_ref, &row_part(&rows, w, 5 + out * c * 9, out, &[out])) < 1e-4, "∂b, relu {relu}");
+            assert!(max_diff(&db_ref, &row_part(&rows, w, 5 + out * c * 9, out, &[out])) < 1e-4, "∂b, {case}");
         }
     }
 }
@@ -110,7 +108,7 @@ fn linear_matches_candle_forward_and_backward_on_images_and_vectors() {
 fn max_pool_matches_candle_routes_gradients_to_the_maximum_and_drops_an_odd_last_row() {
     let (n, hh, ww, c) = (3, 4, 6, 2);
     let x = Var::from_vec(random(n * hh * ww * c, 9), (n, hh, ww, c), &DEV).unwrap();
-    let y = x.as_tensor().apply_op1(MaxPool2 { n, h: hh, w: ww, c }).unwrap();
+    let y = x.as_tensor().apply_op1(MaxPool2 { n, h: hh, w: ww, c, argmax: Default::default() }).unwrap();
     let weights = Tensor::from_vec(random(y.elem_count(), 10), y.dims(), &DEV).unwrap();
     let dx = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap().get(x.as_tensor()).unwrap().clone();
     let xr = x.as_tensor().permute((0, 3, 1, 2)).unwrap().contiguous().unwrap();
@@ -140,7 +138,7 @@ fn max_pool_matches_candle_routes_gradients_to_the_maximum_and_drops_an_odd_last
     // An odd last row and column are dropped and get no gradient (candle's backward
     // does not take odd sizes, so this is checked directly).
     let x = Var::from_vec(random(5 * 5 * 2, 11), (1, 5, 5, 2), &DEV).unwrap();
-    let y = x.as_tensor().apply_op1(MaxPool2 { n: 1, h: 5, w: 5, c: 2 }).unwrap();
+    let y = x.as_tensor().apply_op1(MaxPool2 { n: 1, h: 5, w: 5, c: 2, argmax: Default::default() }).unwrap();
     assert_eq!(y.dims(), &[1, 2, 2, 2]);
     let dx = y.sum_all().unwrap().backward().unwrap().get(x.as_tensor()).unwrap().clone();
     let last_row = dx.narrow(1, 4, 1).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
@@ -152,6 +150,12 @@ fn max_pool_matches_candle_routes_gradients_to_the_maximum_and_drops_an_odd_last
 #[test]
 fn max_pool_passes_nan_on() {
     let x = Tensor::from_vec(vec![1.0, f32::NAN, 3.0, 2.0], (1, 2, 2, 1), &DEV).unwrap();
-    let y = x.apply_op1(MaxPool2 { n: 1, h: 2, w: 2, c: 1 }).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let y = x
+        .apply_op1(MaxPool2 { n: 1, h: 2, w: 2, c: 1, argmax: Default::default() })
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
     assert!(y[0].is_nan());
 }
