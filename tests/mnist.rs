@@ -85,6 +85,47 @@ fn the_cnn_of_table_2_computes_all_honest_gradients_in_one_step() {
     assert!(grads.iter().flatten().all(|g| g.is_finite()));
 }
 
+/// The CNN of 001 Table 2 with 3 honest workers and batch 8 (dropout on).
+fn small_cnn() -> Box<dyn byz::task::Task> {
+    need_data();
+    let src = byz::check::SourceFile::new(
+        "cnn.byz",
+        "use std.models\nscenario s { data mnist(\"data/mnist\"); model cnn_mnist \
+         workers { honest 3; byzantine 0; heterogeneity dirichlet(alpha: 1) } train { steps 1; batch 8; lr 0.1 } aggregate mean }",
+    );
+    let plans = byz::check::check_source(&src, None).expect("checks");
+    let plan = &plans[0].runs[0];
+    byz::task::build(&plan.task, plan.workers.honest, plan.seed).unwrap()
+}
+
+#[test]
+fn the_cnn_gradients_agree_with_finite_differences_of_the_training_loss() {
+    let task = small_cnn();
+    let theta = task.init();
+    let grads = task.honest_gradients(&theta, 0).unwrap();
+    // Along the workers' mean gradient ḡ/‖ḡ‖, the loss changes at rate ‖ḡ‖.
+    let mean: Vec<f64> = (0..theta.len()).map(|j| grads.iter().map(|g| f64::from(g[j])).sum::<f64>() / 3.0).collect();
+    let norm = mean.iter().map(|m| m * m).sum::<f64>().sqrt();
+    let moved = |s: f64| -> Vec<f32> { theta.iter().zip(&mean).map(|(t, m)| t + (s * m / norm) as f32).collect() };
+    let eps = 1e-3;
+    let rate =
+        (task.training_loss(&moved(eps), 0).unwrap() - task.training_loss(&moved(-eps), 0).unwrap()) / (2.0 * eps);
+    assert!((rate - norm).abs() < 0.005 * norm, "finite difference {rate} vs ‖ḡ‖ {norm}");
+    // And the loss recorded for the step is the one the gradients came from.
+    let direct = task.training_loss(&moved(0.0), 0).unwrap();
+    assert!((direct - task.training_loss(&theta, 0).unwrap()).abs() < 1e-6);
+}
+
+#[test]
+fn the_cnn_gradients_do_not_depend_on_the_thread_count() {
+    let task = small_cnn();
+    let theta = task.init();
+    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("a pool");
+    let one = pool(1).install(|| task.honest_gradients(&theta, 3).unwrap());
+    let three = pool(3).install(|| task.honest_gradients(&theta, 3).unwrap());
+    assert!(one == three, "the gradients differ between 1 and 3 threads");
+}
+
 #[test]
 fn label_flipping_sends_the_gradient_on_flipped_labels_and_hurts_the_mean() {
     need_data();
