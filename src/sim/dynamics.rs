@@ -67,7 +67,8 @@ impl Dynamics {
         let mut grads = self.task.honest_gradients(&state.theta, state.step)?;
         let beta = self.train.momentum as f32;
         // Each worker's vector is its own, so workers run in parallel with the same numbers.
-        grads.par_iter_mut().zip(&state.momenta).for_each(|(g, m)| {
+        let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
+        grads.par_iter_mut().zip(&state.momenta).with_min_len(small).for_each(|(g, m)| {
             if let Some(c) = self.train.clip {
                 clip(g, c);
             }

@@ -177,7 +177,10 @@ impl Classification {
         }
         if self.l2 > 0.0 {
             // ∇ of λ/2 ‖θ‖².
-            out.par_iter_mut().for_each(|g| g.iter_mut().zip(theta).for_each(|(g, t)| *g += self.l2 * t));
+            let small = super::min_len(h * theta.len(), h);
+            out.par_iter_mut()
+                .with_min_len(small)
+                .for_each(|g| g.iter_mut().zip(theta).for_each(|(g, t)| *g += self.l2 * t));
         }
         Ok(out)
     }
@@ -216,7 +219,9 @@ impl Classification {
 
     /// Draws the h honest workers' batches for `step`: (h, B, H, W, C) images and (h, B) labels.
     fn draw_batches(&self, step: usize) -> Result<(Tensor, Tensor), TaskError> {
-        let (mut images, mut labels) = (vec![], vec![]);
+        let n = self.shards.len() * self.batch;
+        let (mut images, mut labels) =
+            (Vec::with_capacity(n * self.data.shape.iter().product::<usize>()), Vec::with_capacity(n));
         for w in 0..self.shards.len() {
             self.batch_of(w, step, &mut images, &mut labels);
         }

@@ -8,6 +8,7 @@ mod mean_estimation;
 pub mod split;
 
 pub use landscape::Landscape;
+pub(crate) use layers::min_len;
 pub use mean_estimation::MeanEstimation;
 
 use crate::plan::TaskPlan;

@@ -216,7 +216,8 @@ impl CustomOp3 for Conv3x3Grad {
         } else {
             (0..workers).map(|_| std::sync::Mutex::new(<&mut [f32]>::default())).collect()
         };
-        target.write(workers, conv.kernel_len(), out, |worker, dw, db| {
+        let work = 2 * workers * batch * positions * depth * out;
+        target.write(work, workers, conv.kernel_len(), out, |worker, dw, db| {
             let mut cols = vec![0f32; positions * depth];
             let mut dcols = vec![0f32; if self.input { positions * depth } else { 0 }];
             let mut dk = vec![0f32; conv.kernel_len()];

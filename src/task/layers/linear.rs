@@ -10,9 +10,9 @@ use std::sync::Mutex;
 
 use super::gemm::{Mat, matmul};
 use super::relu::{relu_in_place, through_relu};
-use super::{Target, numbers};
+use super::{Target, min_len, numbers};
 
-/// Rows per piece of work in the forward pass (fixed, so that results do not depend on threads).
+/// Rows per piece of work in a large forward pass (fixed, so that results do not depend on threads).
 const ROWS: usize = 32;
 
 /// (h, B, in) inputs, weights (out·in) and biases (out) → (h, B, out).
@@ -57,7 +57,11 @@ impl CustomOp3 for Linear {
         let w = Mat::new(numbers(s2, l2, out * inputs, "linear weights")?, out, inputs).t();
         let bias = numbers(s3, l3, out, "linear biases")?;
         let mut y = vec![0f32; workers * batch * out];
-        y.par_chunks_mut(ROWS * out).zip(x.par_chunks(ROWS * inputs)).for_each(|(y, x)| {
+        // Small layers in one product (a call per 32 rows costs more than the
+        // arithmetic); large ones in pieces of 32 rows over the threads.
+        let rows = workers * batch;
+        let piece = if min_len(rows * inputs * out, rows) > 1 { rows } else { ROWS };
+        y.par_chunks_mut(piece * out).zip(x.par_chunks(piece * inputs)).for_each(|(y, x)| {
             y.chunks_mut(out).for_each(|r| r.copy_from_slice(bias));
             matmul(y, Mat::new(x, y.len() / out, inputs), w, true);
             if self.relu {
@@ -107,7 +111,7 @@ impl CustomOp3 for LinearGrad {
         } else {
             (0..workers).map(|_| Mutex::new(<&mut [f32]>::default())).collect()
         };
-        target.write(workers, out * inputs, out, |worker, dw, db| {
+        target.write(2 * workers * batch * inputs * out, workers, out * inputs, out, |worker, dw, db| {
             let gw = Mat::new(&g[worker * batch * out..(worker + 1) * batch * out], batch, out);
             let xw = Mat::new(&x[worker * batch * inputs..(worker + 1) * batch * inputs], batch, inputs);
             matmul(dw, gw.t(), xw, false);

@@ -28,6 +28,17 @@ pub use pool::MaxPool2;
 pub use relu::Relu;
 
 use candle_core::{CpuStorage, Layout, Result, bail};
+
+/// Below this many multiply-adds (or numbers touched) a pass runs on the
+/// calling thread: waking another thread costs more than the work (logistic
+/// regression's layers are this small).
+const SMALL_WORK: usize = 1 << 22;
+
+/// The least number of pieces rayon may give one thread for `work` in `pieces`:
+/// all of them when the work is small, so that nothing is sent to another thread.
+pub(crate) fn min_len(work: usize, pieces: usize) -> usize {
+    if work < SMALL_WORK { pieces.max(1) } else { 1 }
+}
 use std::sync::{Arc, Mutex};
 
 /// Each worker's gradient of θ (one row per worker), written by the layers.
@@ -57,6 +68,7 @@ impl Target {
     /// Runs `write(worker, weights' gradient, biases' gradient)` for every worker in parallel.
     fn write(
         &self,
+        work: usize,
         workers: usize,
         weights: usize,
         biases: usize,
@@ -68,7 +80,7 @@ impl Target {
         if rows.len() != workers || rows.iter().any(|r| r.len() < self.offset + weights + biases) {
             bail!("the gradient rows do not match the layer")
         }
-        rows.par_iter_mut().enumerate().for_each(|(worker, row)| {
+        rows.par_iter_mut().with_min_len(min_len(work, workers)).enumerate().for_each(|(worker, row)| {
             let (w, b) = row[self.offset..self.offset + weights + biases].split_at_mut(weights);
             write(worker, w, b);
         });
