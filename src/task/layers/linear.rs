@@ -57,10 +57,12 @@ impl CustomOp3 for Linear {
         let w = Mat::new(numbers(s2, l2, out * inputs, "linear weights")?, out, inputs).t();
         let bias = numbers(s3, l3, out, "linear biases")?;
         let mut y = vec![0f32; workers * batch * out];
-        // Small layers in one product (a call per 32 rows costs more than the
-        // arithmetic); large ones in pieces of 32 rows over the threads.
+        // Small layers in one product on the calling thread (a call per 32 rows,
+        // or waking another thread, costs more than the arithmetic: measured
+        // on a planning adversary's many forward passes); large ones in pieces
+        // of 32 rows over the threads.
         let rows = workers * batch;
-        let piece = if min_len(rows * inputs * out, rows) > 1 { rows } else { ROWS };
+        let piece = if min_len(rows * inputs * out, rows) > 1 { rows.max(1) } else { ROWS };
         y.par_chunks_mut(piece * out).zip(x.par_chunks(piece * inputs)).for_each(|(y, x)| {
             y.chunks_mut(out).for_each(|r| r.copy_from_slice(bias));
             matmul(y, Mat::new(x, y.len() / out, inputs), w, true);
