@@ -117,6 +117,31 @@ fn the_cnn_gradients_agree_with_finite_differences_of_the_training_loss() {
 }
 
 #[test]
+fn a_linear_models_fast_honest_loss_equals_the_candle_graphs() {
+    need_data();
+    // `D(0)` is the identity at evaluation and sends the same model through the general path.
+    let task = |model: &str| {
+        let src = byz::check::SourceFile::new(
+            "logreg.byz",
+            format!(
+                "scenario s {{ data mnist(\"data/mnist\"); model {model} workers {{ honest 12; byzantine 3 }} \
+                 train {{ steps 1; batch 32; lr 0.1 }} aggregate mean }}"
+            ),
+        );
+        let plans = byz::check::check_source(&src, None).expect("checks");
+        let plan = &plans[0].runs[0];
+        byz::task::build(&plan.task, plan.workers.honest, plan.seed).unwrap()
+    };
+    let (fast, general) = (task("(1,28,28)-L(10)"), task("(1,28,28)-D(0)-L(10)"));
+    let mut theta = fast.init();
+    for step in [0, 5] {
+        let (a, b) = (fast.loss(&theta, step).unwrap(), general.loss(&theta, step).unwrap());
+        assert!((a - b).abs() < 1e-5 * b, "step {step}: {a} vs {b}");
+        theta.iter_mut().enumerate().for_each(|(i, t)| *t += (i % 7) as f32 * 0.01);
+    }
+}
+
+#[test]
 fn the_cnn_gradients_do_not_depend_on_the_thread_count() {
     let task = small_cnn();
     let theta = task.init();

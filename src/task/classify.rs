@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::data::{self, Dataset};
+use super::layers::narrow;
 use super::layers::{Conv3x3, Linear, Mask, MaxPool2, ParamGrads, Relu, Target};
 use super::split;
 use super::{Task, TaskError};
@@ -40,10 +41,15 @@ pub struct Classification {
     /// The batches of the last steps asked for: a step's batches are needed
     /// for its gradients, its recorded loss, and many times by a planning adversary.
     recent: Mutex<Vec<(usize, Tensor, Tensor)>>,
+    /// One step's inputs and labels as plain numbers, for a linear model's repeated honest losses.
+    flat: Mutex<Option<(usize, Arc<FlatBatch>)>>,
     /// The honest workers' mean training loss from the last gradient pass,
     /// with its step and θ: the loss recorded for that step.
     trained: Mutex<Option<(usize, Vec<f32>, f64)>>,
 }
+
+/// One step's honest inputs (rows × features) and labels, as plain numbers.
+type FlatBatch = (Vec<f32>, Vec<u32>);
 
 /// A block of θ: where it starts, how long it is, and whether each worker
 /// gets its own copy (batch norm's, whose gradients come from candle's store).
@@ -136,6 +142,7 @@ impl Classification {
             device: Device::Cpu,
             recent: Mutex::new(Vec::new()),
             trained: Mutex::new(None),
+            flat: Mutex::new(None),
         })
     }
 
@@ -359,6 +366,11 @@ impl Classification {
         let (h, b, k) = logits.dims3()?;
         let z = logits.flatten_all()?.to_vec1::<f32>()?;
         let y = labels.flatten_all()?.to_vec1::<u32>()?;
+        Ok(Self::score_numbers(&z, &y, h, b, k))
+    }
+
+    /// `score` on logits (h·B·K numbers) and labels (h·B) as slices.
+    fn score_numbers(z: &[f32], y: &[u32], h: usize, b: usize, k: usize) -> Vec<(f64, f64)> {
         let score_one = |i: usize| {
             let row = &z[i * k..(i + 1) * k];
             let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
@@ -368,13 +380,38 @@ impl Classification {
             let predicted = row.iter().position(|&v| v == max);
             (lse - picked, f64::from(u8::from(predicted == Some(y[i] as usize))))
         };
-        Ok((0..h)
+        (0..h)
             .map(|w| {
                 let (loss, correct) =
                     (w * b..(w + 1) * b).map(score_one).fold((0.0, 0.0), |a, s| (a.0 + s.0, a.1 + s.1));
                 (loss / b.max(1) as f64, correct)
             })
-            .collect())
+            .collect()
+    }
+
+    /// The honest loss of a linear model with ten classes (logistic
+    /// regression) without a candle graph: JUMP and the planner evaluate it
+    /// dozens of times per step (see `layers::narrow`).
+    fn linear_model_loss(&self, theta: &[f32], step: usize) -> Result<Option<f64>, TaskError> {
+        let [Layer::Linear { out: narrow::OUT }] = self.model.layers[..] else { return Ok(None) };
+        let poisoned = || TaskError("a batch cache lock was poisoned".into());
+        let cached =
+            self.flat.lock().map_err(|_| poisoned())?.as_ref().filter(|(s, _)| *s == step).map(|(_, f)| f.clone());
+        let flat = match cached {
+            Some(f) => f,
+            None => {
+                let (x, y) = self.batches(step)?;
+                let f = Arc::new((x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<u32>()?));
+                *self.flat.lock().map_err(|_| poisoned())? = Some((step, f.clone()));
+                f
+            }
+        };
+        let (x, labels) = (&flat.0, &flat.1);
+        let rows = labels.len();
+        let weights = narrow::OUT * (x.len() / rows.max(1));
+        let mut z = vec![0f32; rows * narrow::OUT];
+        narrow::product(x, rows, &theta[..weights], &theta[weights..weights + narrow::OUT], &mut z);
+        Ok(Some(Self::score_numbers(&z, labels, 1, rows, narrow::OUT)[0].0))
     }
 
     /// Mean cross-entropy per parameter copy (h), as a candle graph for the backward pass.
@@ -480,6 +517,9 @@ impl Task for Classification {
 
     /// The honest workers' mean loss at θ on their batches of `step` (no dropout).
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
+        if let Some(loss) = self.linear_model_loss(theta, step)? {
+            return Ok(loss);
+        }
         let (x, y) = self.batches(step)?;
         let (h, b) = (x.dims()[0], x.dims()[1]);
         let [c, hh, ww] = self.data.shape;

@@ -16,6 +16,7 @@ mod conv;
 mod dropout;
 mod gemm;
 mod linear;
+pub mod narrow;
 mod pool;
 mod relu;
 #[cfg(test)]
