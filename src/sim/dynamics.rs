@@ -69,11 +69,12 @@ impl Dynamics {
         // Each worker's vector is its own, so workers run in parallel with the same numbers.
         let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
         grads.par_iter_mut().zip(&state.momenta).with_min_len(small).for_each(|(g, m)| {
-            if let Some(c) = self.train.clip {
-                clip(g, c);
-            }
-            if beta != 0.0 {
-                g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * *g);
+            // Clipping's scale and the momentum in one pass (the same numbers as two).
+            let s = self.train.clip.map_or(1.0, |c| clip_scale(g, c));
+            match (beta != 0.0, s != 1.0) {
+                (true, _) => g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * (*g * s)),
+                (false, true) => g.iter_mut().for_each(|g| *g *= s),
+                (false, false) => {}
             }
         });
         Ok(grads)
@@ -181,9 +182,14 @@ impl Dynamics {
 
 /// Scales `g` down to norm `c` if it is longer.
 fn clip(g: &mut [f32], c: f64) {
-    let norm = g.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
-    if norm > c {
-        let s = (c / norm) as f32;
+    let s = clip_scale(g, c);
+    if s != 1.0 {
         g.iter_mut().for_each(|x| *x *= s);
     }
+}
+
+/// The factor that brings ‖g‖ down to c, or 1 when it is within c.
+fn clip_scale(g: &[f32], c: f64) -> f32 {
+    let norm = g.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    if norm > c { (c / norm) as f32 } else { 1.0 }
 }

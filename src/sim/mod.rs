@@ -71,7 +71,8 @@ fn step(
     state: &State,
     honest: Vec<Vec<f32>>,
 ) -> Result<(State, f64), SimError> {
-    let honest_mean = crate::aggregate::mean::mean(&honest);
+    // ḡ only when ⟨ḡ, F⟩ is reported: it costs a pass over the honest vectors.
+    let honest_mean = if plan.report.inner_product { crate::aggregate::mean::mean(&honest) } else { vec![] };
     let f = plan.workers.byzantine;
     let byzantine = match plan.attack.phase_at(state.step) {
         Some(i) if f > 0 => {

@@ -317,11 +317,13 @@ impl Classification {
         };
         let per_worker = t.elem_count() / h.max(1);
         let keep = (1.0 / (1.0 - rate)) as f32;
+        let threshold = (rate * 4_294_967_296.0).round() as u64;
         let mut mask = vec![0f32; h * per_worker];
         if per_worker > 0 {
             mask.par_chunks_mut(per_worker).enumerate().for_each(|(w, m)| {
                 let mut rng = stream(self.seed, Purpose::Dropout, w as u64, (step as u64) << 8 | layer as u64);
-                m.iter_mut().for_each(|m| *m = if rng.random::<f64>() < rate { 0.0 } else { keep });
+                // Dropped with probability rate (to 2⁻³²): one 32-bit draw per entry.
+                m.iter_mut().for_each(|m| *m = if u64::from(rng.random::<u32>()) < threshold { 0.0 } else { keep });
             });
         }
         let mask = Mask(Arc::new(mask));

@@ -177,8 +177,14 @@ impl CustomOp3 for Conv3x3 {
         res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let grad = through_relu(self.relu, res, grad)?;
         let input = x.track_op();
+        if self.relu && !input {
+            // The kernels are not needed without ∂images: the op takes the
+            // output in their place and applies the ReLU's mask itself.
+            x.apply_op3_no_bwd(res, &grad.contiguous()?, &Conv3x3Grad { conv: self.clone(), input })?;
+            return Ok((None, None, None));
+        }
+        let grad = through_relu(self.relu, res, grad)?;
         let dx = x.apply_op3_no_bwd(w, &grad, &Conv3x3Grad { conv: self.clone(), input })?;
         Ok((input.then_some(dx), None, None))
     }
@@ -205,11 +211,18 @@ impl CustomOp3 for Conv3x3Grad {
             (conv.workers, conv.batch, conv.out, conv.depth(), conv.positions());
         let image = conv.image_len();
         let x = numbers(s1, l1, workers * batch * image, "conv3x3-grad images")?;
-        let w = numbers(s2, l2, conv.kernel_len(), "conv3x3-grad kernels")?;
         let g = numbers(s3, l3, workers * batch * conv.out_len(), "conv3x3-grad gradient")?;
         let arg = if conv.pool { Some(conv.argmax.get(g.len())?) } else { None };
-        let kernel = conv.kernel_matrix(w);
-        let kernel = Mat::new(&kernel, depth, out);
+        // The second input: the kernels when ∂images are asked for; without
+        // them, with a fused ReLU, the layer's output, whose sign masks G.
+        let (kernel, relu_out) = if self.input {
+            (conv.kernel_matrix(numbers(s2, l2, conv.kernel_len(), "conv3x3-grad kernels")?), None)
+        } else if conv.relu {
+            (vec![], Some(numbers(s2, l2, g.len(), "conv3x3-grad output")?))
+        } else {
+            (vec![], None)
+        };
+        let kernel = Mat::new(&kernel, if self.input { depth } else { 0 }, out);
         let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
         let dx_rows: Vec<std::sync::Mutex<&mut [f32]>> = if self.input {
             dx.chunks_mut(batch * image).map(std::sync::Mutex::new).collect()
@@ -222,12 +235,21 @@ impl CustomOp3 for Conv3x3Grad {
             let mut dcols = vec![0f32; if self.input { positions * depth } else { 0 }];
             let mut dk = vec![0f32; conv.kernel_len()];
             let mut unpooled = vec![0f32; if conv.pool { positions * out } else { 0 }];
+            let mut masked = vec![0f32; if relu_out.is_some() { conv.out_len() } else { 0 }];
             db.fill(0.0);
             // Each worker's slice of ∂images is taken by that worker's task alone.
             let mut dx = dx_rows[worker].lock().unwrap_or_else(|e| e.into_inner());
             for j in 0..batch {
                 let i = worker * batch + j;
                 let mut gi = &g[i * conv.out_len()..(i + 1) * conv.out_len()];
+                if let Some(y) = relu_out {
+                    let y = &y[i * conv.out_len()..(i + 1) * conv.out_len()];
+                    masked
+                        .iter_mut()
+                        .zip(gi.iter().zip(y))
+                        .for_each(|(m, (&g, &y))| *m = if y > 0.0 { g } else { 0.0 });
+                    gi = &masked;
+                }
                 if let Some(arg) = &arg {
                     unpooled.fill(0.0);
                     let a = &arg[i * conv.out_len()..(i + 1) * conv.out_len()];

@@ -102,17 +102,4 @@ mod tests {
             }
         }
     }
-
-    #[test]
-    #[ignore]
-    fn speed() {
-        let x: Vec<f32> = (0..384 * 784).map(|i| (i % 7) as f32 * 0.1).collect();
-        let w: Vec<f32> = (0..10 * 784).map(|i| (i % 5) as f32 * 0.1).collect();
-        let mut y = vec![0f32; 384 * 10];
-        let t = std::time::Instant::now();
-        for _ in 0..500 {
-            product(&x, 384, &w, &[0.0; 10], &mut y);
-        }
-        eprintln!("narrow product: {:?} {}", t.elapsed() / 500, y[17]);
-    }
 }

@@ -38,6 +38,25 @@ fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not()
         let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
         let rows = grads.take().unwrap();
         let case = format!("relu {relu}, pool {pool}");
+        // Without ∂images (a first layer), the same kernel and bias gradients.
+        let untracked = ParamGrads::new(h, 5 + out * c * 9 + out);
+        let target = Some(Target { grads: untracked.clone(), offset: 5 });
+        let conv = Conv3x3 {
+            workers: h,
+            batch: b,
+            h: hh,
+            w: ww,
+            c,
+            out,
+            relu,
+            pool,
+            argmax: Default::default(),
+            grads: target,
+        };
+        let x_plain = x.as_tensor().detach();
+        let y2 = x_plain.apply_op3(kernel.as_tensor(), bias.as_tensor(), conv).unwrap();
+        (&y2 * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(untracked.take().unwrap() == rows, "gradients without ∂images, {case}");
         for w in 0..h {
             // Reference: candle's conv2d on this worker's images in NCHW, then
             // relu, then our pooling (checked against candle's on its own).
