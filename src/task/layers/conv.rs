@@ -224,21 +224,14 @@ impl CustomOp3 for Conv3x3Grad {
         };
         let kernel = Mat::new(&kernel, if self.input { depth } else { 0 }, out);
         let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
-        let dx_rows: Vec<std::sync::Mutex<&mut [f32]>> = if self.input {
-            dx.chunks_mut(batch * image).map(std::sync::Mutex::new).collect()
-        } else {
-            (0..workers).map(|_| std::sync::Mutex::new(<&mut [f32]>::default())).collect()
-        };
         let work = 2 * workers * batch * positions * depth * out;
-        target.write(work, workers, conv.kernel_len(), out, |worker, dw, db| {
+        target.write(work, workers, (conv.kernel_len(), out), &mut dx, |worker, dw, db, dx| {
             let mut cols = vec![0f32; positions * depth];
             let mut dcols = vec![0f32; if self.input { positions * depth } else { 0 }];
             let mut dk = vec![0f32; conv.kernel_len()];
             let mut unpooled = vec![0f32; if conv.pool { positions * out } else { 0 }];
             let mut masked = vec![0f32; if relu_out.is_some() { conv.out_len() } else { 0 }];
             db.fill(0.0);
-            // Each worker's slice of ∂images is taken by that worker's task alone.
-            let mut dx = dx_rows[worker].lock().unwrap_or_else(|e| e.into_inner());
             for j in 0..batch {
                 let i = worker * batch + j;
                 let mut gi = &g[i * conv.out_len()..(i + 1) * conv.out_len()];
@@ -273,7 +266,6 @@ impl CustomOp3 for Conv3x3Grad {
                 }
             }
         })?;
-        drop(dx_rows);
         let shape = if self.input { Shape::from((workers, batch, conv.h, conv.w, conv.c)) } else { Shape::from(0) };
         Ok((CpuStorage::F32(dx), shape))
     }

@@ -6,7 +6,6 @@
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, bail};
 use rayon::prelude::*;
-use std::sync::Mutex;
 
 use super::gemm::{Mat, matmul};
 use super::relu::{relu_in_place, through_relu};
@@ -108,26 +107,24 @@ impl CustomOp3 for LinearGrad {
         let w = Mat::new(numbers(s2, l2, out * inputs, "linear-grad weights")?, out, inputs);
         let g = numbers(s3, l3, workers * batch * out, "linear-grad gradient")?;
         let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
-        let dx_rows: Vec<Mutex<&mut [f32]>> = if self.input {
-            dx.chunks_mut((batch * inputs).max(1)).map(Mutex::new).collect()
-        } else {
-            (0..workers).map(|_| Mutex::new(<&mut [f32]>::default())).collect()
-        };
-        target.write(2 * workers * batch * inputs * out, workers, out * inputs, out, |worker, dw, db| {
-            let gw = Mat::new(&g[worker * batch * out..(worker + 1) * batch * out], batch, out);
-            let xw = Mat::new(&x[worker * batch * inputs..(worker + 1) * batch * inputs], batch, inputs);
-            matmul(dw, gw.t(), xw, false);
-            db.fill(0.0);
-            g[worker * batch * out..(worker + 1) * batch * out]
-                .chunks(out)
-                .for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
-            if self.input {
-                // Each worker's slice of ∂inputs is taken by that worker's task alone.
-                let mut dx = dx_rows[worker].lock().unwrap_or_else(|e| e.into_inner());
-                matmul(&mut dx, gw, w, false);
-            }
-        })?;
-        drop(dx_rows);
+        target.write(
+            2 * workers * batch * inputs * out,
+            workers,
+            (out * inputs, out),
+            &mut dx,
+            |worker, dw, db, dx| {
+                let gw = Mat::new(&g[worker * batch * out..(worker + 1) * batch * out], batch, out);
+                let xw = Mat::new(&x[worker * batch * inputs..(worker + 1) * batch * inputs], batch, inputs);
+                matmul(dw, gw.t(), xw, false);
+                db.fill(0.0);
+                g[worker * batch * out..(worker + 1) * batch * out]
+                    .chunks(out)
+                    .for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
+                if self.input {
+                    matmul(dx, gw, w, false);
+                }
+            },
+        )?;
         let shape = if self.input { Shape::from((workers, batch, inputs)) } else { Shape::from(0) };
         Ok((CpuStorage::F32(dx), shape))
     }

@@ -66,25 +66,35 @@ impl ParamGrads {
 }
 
 impl Target {
-    /// Runs `write(worker, weights' gradient, biases' gradient)` for every worker in parallel.
+    /// Runs `write(worker, ∂weights, ∂biases, ∂inputs)` for every worker in
+    /// parallel; `dx` holds every worker's ∂inputs in turn, or nothing.
     fn write(
         &self,
         work: usize,
         workers: usize,
-        weights: usize,
-        biases: usize,
-        write: impl Fn(usize, &mut [f32], &mut [f32]) + Sync,
+        (weights, biases): (usize, usize),
+        dx: &mut [f32],
+        write: impl Fn(usize, &mut [f32], &mut [f32], &mut [f32]) + Sync,
     ) -> Result<()> {
         use rayon::prelude::*;
         let mut rows =
             self.grads.0.lock().map_err(|_| candle_core::Error::Msg("a gradient lock was poisoned".into()))?;
-        if rows.len() != workers || rows.iter().any(|r| r.len() < self.offset + weights + biases) {
+        if rows.len() != workers
+            || rows.iter().any(|r| r.len() < self.offset + weights + biases)
+            || !dx.len().is_multiple_of(workers.max(1))
+        {
             bail!("the gradient rows do not match the layer")
         }
-        rows.par_iter_mut().with_min_len(min_len(work, workers)).enumerate().for_each(|(worker, row)| {
-            let (w, b) = row[self.offset..self.offset + weights + biases].split_at_mut(weights);
-            write(worker, w, b);
-        });
+        let mut dx: Vec<&mut [f32]> = match dx.len() / workers.max(1) {
+            0 => (0..workers).map(|_| <&mut [f32]>::default()).collect(),
+            per => dx.chunks_mut(per).collect(),
+        };
+        rows.par_iter_mut().zip(dx.par_iter_mut()).with_min_len(min_len(work, workers)).enumerate().for_each(
+            |(worker, (row, dx))| {
+                let (w, b) = row[self.offset..self.offset + weights + biases].split_at_mut(weights);
+                write(worker, w, b, dx);
+            },
+        );
         Ok(())
     }
 }
