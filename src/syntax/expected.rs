@@ -111,38 +111,24 @@ pub fn describe_expected(rules: &[Rule]) -> String {
     }
 }
 
-const KEYWORDS: &[&str] = &[
-    "scenario",
-    "base",
-    "extends",
-    "use",
-    "seeds",
-    "data",
-    "model",
-    "task",
-    "workers",
-    "train",
-    "aggregate",
-    "attack",
-    "report",
-    "every",
-    "sweep",
-    "table",
-    "expect",
-    "in",
-];
+/// Words that are keywords besides the section names (`ast::SECTION_KEYWORDS`).
+const OTHER_KEYWORDS: &[&str] = &["scenario", "base", "extends", "use", "every", "in"];
+
+fn is_keyword(word: &str) -> bool {
+    super::ast::SECTION_KEYWORDS.contains(&word) || OTHER_KEYWORDS.contains(&word)
+}
 
 /// Sharpens what was expected using the text before the failure, and picks a help.
 pub fn in_context(expected: String, found: &str, before: &str) -> (String, String) {
     let word = found.trim_matches('`');
-    if expected == "a name" || (expected.starts_with("a name") && KEYWORDS.contains(&word)) {
+    if expected == "a name" || (expected.starts_with("a name") && is_keyword(word)) {
         if before.ends_with("|>") {
             return (
                 "a pre-aggregator or rule after `|>`".into(),
                 "end the pipeline with a rule, e.g. `aggregate nnm |> cm`".into(),
             );
         }
-        if KEYWORDS.contains(&word) {
+        if is_keyword(word) {
             let declares = ["scenario", "base", "extends"].iter().any(|k| before.ends_with(k));
             if declares {
                 return (expected, format!("`{word}` is a keyword; choose another name"));
