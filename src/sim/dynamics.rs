@@ -64,7 +64,17 @@ impl Dynamics {
     /// What the honest workers send at `state`: clipped gradients averaged into
     /// momentum, m_t = β m_{t−1} + (1 − β) clip(g_t) (D-SHB of Allouah et al. 2023).
     pub fn honest_vectors(&self, state: &State) -> Result<Vec<Vec<f32>>, SimError> {
-        let mut grads = self.task.honest_gradients(&state.theta, state.step)?;
+        Ok(self.send(self.task.honest_gradients(&state.theta, state.step)?, state))
+    }
+
+    /// `honest_vectors` and the training loss recorded for `state`, from one gradient pass.
+    pub fn honest_vectors_and_loss(&self, state: &State) -> Result<(Vec<Vec<f32>>, f64), SimError> {
+        let (grads, loss) = self.task.gradients_and_training_loss(&state.theta, state.step)?;
+        Ok((self.send(grads, state), loss))
+    }
+
+    /// Clipping and momentum: what the honest workers send, given their gradients at `state`.
+    fn send(&self, mut grads: Vec<Vec<f32>>, state: &State) -> Vec<Vec<f32>> {
         let beta = self.train.momentum as f32;
         // Each worker's vector is its own, so workers run in parallel with the same numbers.
         let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
@@ -77,7 +87,7 @@ impl Dynamics {
                 (false, false) => {}
             }
         });
-        Ok(grads)
+        grads
     }
 
     /// What the honest workers would compute on flipped labels, clipped like their gradients

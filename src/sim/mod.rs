@@ -23,8 +23,12 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
     loop {
         // The step's honest vectors come first: their gradient pass also gives
         // the training loss recorded for this step.
-        let honest = if state.step < steps { Some(dynamics.honest_vectors(&state)?) } else { None };
-        let loss = dynamics.training_loss(&state.theta, state.step)?;
+        let (honest, loss) = if state.step < steps {
+            let (honest, loss) = dynamics.honest_vectors_and_loss(&state)?;
+            (Some(honest), loss)
+        } else {
+            (None, dynamics.training_loss(&state.theta, state.step)?)
+        };
         if !loss.is_finite() {
             diverged = Some(SimError::Diverged { step: state.step, what: format!("the honest loss is {loss}") });
             state = last_finite.unwrap_or(state);

@@ -9,7 +9,7 @@
 //! batch with replacement from its shard, and its dropout masks, from streams
 //! derived from (seed, worker, step): the adversary can replay any step exactly.
 
-use candle_core::{D, Device, Tensor, Var};
+use candle_core::{CpuStorage, D, Device, Storage, Tensor, Var};
 use rand::Rng;
 use rayon::prelude::*;
 use std::path::Path;
@@ -41,15 +41,7 @@ pub struct Classification {
     /// The batches of the last steps asked for: a step's batches are needed
     /// for its gradients, its recorded loss, and many times by a planning adversary.
     recent: Mutex<Vec<(usize, Tensor, Tensor)>>,
-    /// One step's inputs and labels as plain numbers, for a linear model's repeated honest losses.
-    flat: Mutex<Option<(usize, Arc<FlatBatch>)>>,
-    /// The honest workers' mean training loss from the last gradient pass,
-    /// with its step and θ: the loss recorded for that step.
-    trained: Mutex<Option<(usize, Vec<f32>, f64)>>,
 }
-
-/// One step's honest inputs (rows × features) and labels, as plain numbers.
-type FlatBatch = (Vec<f32>, Vec<u32>);
 
 /// A block of θ: where it starts, how long it is, and whether each worker
 /// gets its own copy (batch norm's, whose gradients come from candle's store).
@@ -141,8 +133,6 @@ impl Classification {
             seed,
             device: Device::Cpu,
             recent: Mutex::new(Vec::new()),
-            trained: Mutex::new(None),
-            flat: Mutex::new(None),
         })
     }
 
@@ -160,9 +150,10 @@ impl Classification {
         Ok(Params { blocks, grads: track.then(|| ParamGrads::new(h, self.params)) })
     }
 
-    /// Each honest worker's gradient on its batch of `step`; with `flip`, on
-    /// the same images with labels l ↦ K − 1 − l (001 Table 5's LF: 9 − l).
-    fn gradients(&self, theta: &[f32], step: usize, flip: bool) -> Result<Vec<Vec<f32>>, TaskError> {
+    /// Each honest worker's gradient on its batch of `step`, and their mean
+    /// loss; with `flip`, on the same images with labels l ↦ K − 1 − l (001
+    /// Table 5's LF: 9 − l).
+    fn gradients(&self, theta: &[f32], step: usize, flip: bool) -> Result<(Vec<Vec<f32>>, f64), TaskError> {
         let h = self.shards.len();
         let (x, mut y) = self.batches(step)?;
         if flip {
@@ -173,10 +164,6 @@ impl Classification {
         let p = self.params(theta, h, true)?;
         let loss = Self::cross_entropy(&self.forward(&p, &x, Some(step))?, &y)?;
         let grads = loss.sum_all()?.backward()?;
-        if !flip {
-            let trained = (step, theta.to_vec(), Self::mean_of(&loss)?);
-            *self.trained.lock().map_err(|_| TaskError("a loss cache lock was poisoned".into()))? = Some(trained);
-        }
         let mut out = p.grads.as_ref().ok_or_else(|| TaskError("no gradient rows".into()))?.take()?;
         for (b, block) in p.blocks.iter().filter(|(b, _)| b.per_worker) {
             let g = grads.get(block).ok_or_else(|| TaskError("no gradient for the parameters".into()))?;
@@ -189,7 +176,7 @@ impl Classification {
                 .with_min_len(small)
                 .for_each(|g| g.iter_mut().zip(theta).for_each(|(g, t)| *g += self.l2 * t));
         }
-        Ok(out)
+        Ok((out, Self::mean_of(&loss)?))
     }
 
     /// The mean of the workers' losses (h), in f64.
@@ -396,19 +383,16 @@ impl Classification {
     /// dozens of times per step (see `layers::narrow`).
     fn linear_model_loss(&self, theta: &[f32], step: usize) -> Result<Option<f64>, TaskError> {
         let [Layer::Linear { out: narrow::OUT }] = self.model.layers[..] else { return Ok(None) };
-        let poisoned = || TaskError("a batch cache lock was poisoned".into());
-        let cached =
-            self.flat.lock().map_err(|_| poisoned())?.as_ref().filter(|(s, _)| *s == step).map(|(_, f)| f.clone());
-        let flat = match cached {
-            Some(f) => f,
-            None => {
-                let (x, y) = self.batches(step)?;
-                let f = Arc::new((x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<u32>()?));
-                *self.flat.lock().map_err(|_| poisoned())? = Some((step, f.clone()));
-                f
-            }
+        // The step's batch, read where candle keeps it.
+        let (x, y) = self.batches(step)?;
+        let ((xs, xl), (ys, yl)) = (x.storage_and_layout(), y.storage_and_layout());
+        let (Storage::Cpu(CpuStorage::F32(xs)), Storage::Cpu(CpuStorage::U32(ys))) = (&*xs, &*ys) else {
+            return Ok(None);
         };
-        let (x, labels) = (&flat.0, &flat.1);
+        let (Some((x0, x1)), Some((y0, y1))) = (xl.contiguous_offsets(), yl.contiguous_offsets()) else {
+            return Ok(None);
+        };
+        let (x, labels) = (&xs[x0..x1], &ys[y0..y1]);
         let rows = labels.len();
         let weights = narrow::OUT * (x.len() / rows.max(1));
         let mut z = vec![0f32; rows * narrow::OUT];
@@ -480,6 +464,10 @@ impl Task for Classification {
     }
 
     fn honest_gradients(&self, theta: &[f32], step: usize) -> Result<Vec<Vec<f32>>, TaskError> {
+        Ok(self.gradients(theta, step, false)?.0)
+    }
+
+    fn gradients_and_training_loss(&self, theta: &[f32], step: usize) -> Result<(Vec<Vec<f32>>, f64), TaskError> {
         self.gradients(theta, step, false)
     }
 
@@ -496,21 +484,13 @@ impl Task for Classification {
     }
 
     fn flipped_label_gradients(&self, theta: &[f32], step: usize) -> Option<Result<Vec<Vec<f32>>, TaskError>> {
-        Some(self.gradients(theta, step, true))
+        Some(self.gradients(theta, step, true).map(|(g, _)| g))
     }
 
     /// The mean of the honest workers' losses on their batches of `step` with
     /// the step's dropout masks: what their gradients were computed from, so a
     /// gradient pass at (θ, step) has already given it.
     fn training_loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
-        let cached = self.trained.lock().map_err(|_| TaskError("a loss cache lock was poisoned".into()))?;
-        if let Some((s, t, loss)) = cached.as_ref()
-            && *s == step
-            && t.as_slice() == theta
-        {
-            return Ok(*loss);
-        }
-        drop(cached);
         let (x, y) = self.batches(step)?;
         let p = self.params(theta, self.shards.len(), false)?;
         let scores = Self::score(&self.forward(&p, &x, Some(step))?, &y)?;

@@ -40,10 +40,15 @@ pub trait Task: Send + Sync {
 
     /// The honest training loss recorded for `step`: the mean loss the honest
     /// workers' gradients at `theta` come from. It differs from `loss` only
-    /// where training is random beyond the batches (dropout), and a task may
-    /// answer it from its last gradient pass.
+    /// where training is random beyond the batches (dropout).
     fn training_loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
         self.loss(theta, step)
+    }
+
+    /// `honest_gradients` and `training_loss` together; a task whose gradient
+    /// pass computes the loss anyway returns it from that pass.
+    fn gradients_and_training_loss(&self, theta: &[f32], step: usize) -> Result<(Vec<Vec<f32>>, f64), TaskError> {
+        Ok((self.honest_gradients(theta, step)?, self.training_loss(theta, step)?))
     }
 
     /// Each honest worker's gradient on its batch with flipped labels, for tasks with labels.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::gemm::{Mat, matmul};
 use super::relu::{relu_in_place, through_relu};
-use super::{Target, min_len, numbers};
+use super::{Target, numbers, small};
 
 /// Rows per piece of work in a large forward pass (fixed, so that results do not depend on threads).
 const ROWS: usize = 32;
@@ -61,7 +61,7 @@ impl CustomOp3 for Linear {
         // on a planning adversary's many forward passes); large ones in pieces
         // of 32 rows over the threads.
         let rows = workers * batch;
-        let piece = if min_len(rows * inputs * out, rows) > 1 { rows.max(1) } else { ROWS };
+        let piece = if small(rows * inputs * out) { rows.max(1) } else { ROWS };
         y.par_chunks_mut(piece * out).zip(x.par_chunks(piece * inputs)).for_each(|(y, x)| {
             y.chunks_mut(out).for_each(|r| r.copy_from_slice(bias));
             matmul(y, Mat::new(x, y.len() / out, inputs), w, true);

@@ -29,6 +29,7 @@ pub use pool::MaxPool2;
 pub use relu::Relu;
 
 use candle_core::{CpuStorage, Layout, Result, bail};
+use std::sync::{Arc, Mutex};
 
 /// Below this many multiply-adds (or numbers touched) a pass runs on the
 /// calling thread: waking another thread costs more than the work (logistic
@@ -38,9 +39,13 @@ const SMALL_WORK: usize = 1 << 22;
 /// The least number of pieces rayon may give one thread for `work` in `pieces`:
 /// all of them when the work is small, so that nothing is sent to another thread.
 pub(crate) fn min_len(work: usize, pieces: usize) -> usize {
-    if work < SMALL_WORK { pieces.max(1) } else { 1 }
+    if small(work) { pieces.max(1) } else { 1 }
 }
-use std::sync::{Arc, Mutex};
+
+/// Whether `work` is too little to share between threads.
+fn small(work: usize) -> bool {
+    work < SMALL_WORK
+}
 
 /// Each worker's gradient of θ (one row per worker), written by the layers.
 pub struct ParamGrads(Mutex<Vec<Vec<f32>>>);
