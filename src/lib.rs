@@ -8,6 +8,8 @@ pub mod aggregate;
 pub mod alloc;
 pub mod attack;
 pub mod check;
+pub mod cli;
+pub mod cluster;
 pub mod experiment;
 pub mod lsp;
 pub mod plan;

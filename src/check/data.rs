@@ -98,12 +98,13 @@ fn data_source(data: &Placed<Component>, errors: &mut Vec<Diag>) -> Option<(Data
     };
     let missing = crate::task::data::missing_files(kind, Path::new(&dir));
     if !missing.is_empty() {
-        errors.push(
-            Diag::new(&data.src, c.span, format!("`{dir}` lacks {}", missing.join(", ")))
-                .label("data not found (paths are relative to where byz runs)")
-                .help(kind.how_to_get()),
-        );
-        return None;
+        let mut d = Diag::new(&data.src, c.span, format!("`{dir}` lacks {}", missing.join(", ")))
+            .label("data not found (paths are relative to where byz runs)")
+            .help(kind.how_to_get());
+        // The plan does not depend on the files: it is still built, for
+        // commands that do not read them (`Need::Plan`).
+        d.missing_data = true;
+        errors.push(d);
     }
     Some((kind, dir))
 }

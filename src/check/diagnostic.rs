@@ -31,6 +31,9 @@ pub struct Diag {
     pub label: String,
     #[help]
     pub help: Option<String>,
+    /// A data set the file names is not at hand: an error for running here,
+    /// not for listing, collecting or estimating runs (`Need::Plan`).
+    pub missing_data: bool,
 }
 
 impl Diag {
@@ -41,6 +44,7 @@ impl Diag {
             span: span.into(),
             label: String::new(),
             help: None,
+            missing_data: false,
         }
     }
 

@@ -2,16 +2,20 @@
 //! already holds, with progress. Results come back in plan order, so output
 //! does not depend on which run finished first.
 
+pub mod estimate;
 pub mod progress;
+pub mod select;
 pub mod store;
 pub mod test;
 
 use rayon::prelude::*;
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use crate::plan::RunPlan;
 use crate::sim::{self, RunResult, SimError};
 pub use progress::Progress;
+pub use select::{Selection, Shard};
 pub use store::Store;
 
 /// One run's outcome, and whether it came from the store.
@@ -20,27 +24,46 @@ pub struct Outcome {
     pub stored: bool,
 }
 
-/// Runs `runs`, each at most once: a result in `store` is reused, a new one is saved there.
-pub fn run_all(runs: &[RunPlan], store: Option<&Store>, progress: &Progress) -> Vec<Outcome> {
-    runs.par_iter()
-        .map(|plan| {
-            let started = Instant::now();
-            let what = describe(plan);
-            if let Some(result) = store.and_then(|s| s.load(plan)) {
-                progress.finished(&what, started, true);
-                return Outcome { result: Ok(result), stored: true };
-            }
-            let result = sim::run(plan);
-            if let (Some(store), Ok(r)) = (store, &result) {
-                // A run that cannot be stored still counts; it is only run again next time.
-                if let Err(e) = store.save(plan, r) {
-                    eprintln!("warning: cannot store the result of {what}: {e}");
-                }
-            }
-            progress.finished(&what, started, false);
-            Outcome { result, stored: false }
-        })
-        .collect()
+/// Runs `runs`, each at most once: a result in `store` is reused, a new one is
+/// saved there, and a failure is recorded there with its error.
+pub fn run_all(runs: &[&RunPlan], store: Option<&Store>, progress: &Progress) -> Vec<Outcome> {
+    runs.par_iter().map(|plan| run_one(plan, store, progress)).collect()
+}
+
+fn run_one(plan: &RunPlan, store: Option<&Store>, progress: &Progress) -> Outcome {
+    let started = Instant::now();
+    let what = describe(plan);
+    if let Some(result) = store.and_then(|s| s.load(plan)) {
+        progress.finished(&what, started, true);
+        return Outcome { result: Ok(result), stored: true };
+    }
+    let result = run_catching(plan);
+    if let Some(store) = store {
+        // A run that cannot be stored still counts; it is only run again next time.
+        let saved = match &result {
+            Ok(r) => store.save(plan, r),
+            Err(e) => store.save_failure(plan, e),
+        };
+        if let Err(e) = saved {
+            progress.println(&format!("warning: cannot store the result of {what}: {e}"));
+        }
+    }
+    progress.finished(&what, started, false);
+    Outcome { result, stored: false }
+}
+
+/// `sim::run`, with a panic turned into this run's error: one broken run must
+/// not take down the other runs of a sweep (or of a cluster task), and its
+/// failure is recorded like any other.
+fn run_catching(plan: &RunPlan) -> Result<RunResult, SimError> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| sim::run(plan))).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(SimError::Task(format!("byz panicked ({why}); this is a bug in byz, please report it")))
+    })
 }
 
 /// `two_wells_cm [attack sf] seed 1`.

@@ -1,7 +1,10 @@
 //! The results store: each run's result in `OUT/SCENARIO/runs/KEY.json`,
 //! keyed by a hash of the run's resolved plan and of the byz version, and
 //! written atomically. A sweep killed half-way and started again finds the
-//! finished runs here and runs only the rest.
+//! finished runs here and runs only the rest; shards and cluster tasks write
+//! into the same folder at once, each run under its own key. A run that
+//! failed leaves `KEY.failed.json` (its error and step) instead, until a
+//! later attempt succeeds.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::RunPlan;
 use crate::report::output::write_atomic;
-use crate::sim::RunResult;
+use crate::sim::{RunResult, SimError};
 
 pub struct Store {
     dir: PathBuf,
@@ -22,6 +25,24 @@ struct Stored {
     key: String,
     plan: serde_json::Value,
     result: RunResult,
+}
+
+/// Why a run failed, kept so that `byz status` can show it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub key: String,
+    /// The error's message.
+    pub error: String,
+    /// The step the run failed at, when it failed inside the training loop.
+    pub step: Option<usize>,
+}
+
+/// Where a run stands in the store.
+#[derive(Debug, Clone)]
+pub enum RunStatus {
+    Done,
+    Failed(Failure),
+    Missing,
 }
 
 /// 64-bit FNV-1a: stable across platforms and releases, unlike `std`'s hasher.
@@ -45,13 +66,21 @@ impl Store {
         self.dir.join(format!("{key}.json"))
     }
 
+    fn failure_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.failed.json"))
+    }
+
     /// The stored result of this plan, if a finished run left one.
     pub fn load(&self, plan: &RunPlan) -> Option<RunResult> {
         if self.fresh {
             return None;
         }
-        let key = key(plan);
-        let text = std::fs::read_to_string(self.path(&key)).ok()?;
+        self.read(&key(plan))
+    }
+
+    /// The result stored under `key`, whether or not this store is `fresh`.
+    fn read(&self, key: &str) -> Option<RunResult> {
+        let text = std::fs::read_to_string(self.path(key)).ok()?;
         let stored: Stored = serde_json::from_str(&text).ok()?;
         (stored.key == key).then_some(stored.result)
     }
@@ -61,6 +90,33 @@ impl Store {
         let stored = Stored { key: key.clone(), plan: serde_json::to_value(plan)?, result: result.clone() };
         let path = self.path(&key);
         write_atomic(&path, serde_json::to_string(&stored)?.as_bytes())?;
+        // The run succeeded after all: an earlier attempt's failure no longer applies.
+        let _ = std::fs::remove_file(self.failure_path(&key));
         Ok(path)
+    }
+
+    /// Records that a run failed (not diverged: a divergence is a result).
+    pub fn save_failure(&self, plan: &RunPlan, error: &SimError) -> std::io::Result<PathBuf> {
+        let key = key(plan);
+        let failure = Failure { key: key.clone(), error: error.to_string(), step: error.step() };
+        let path = self.failure_path(&key);
+        write_atomic(&path, serde_json::to_string(&failure)?.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Where this run stands: done, failed (and why), or missing.
+    pub fn status(&self, plan: &RunPlan) -> RunStatus {
+        let key = key(plan);
+        if self.read(&key).is_some() {
+            return RunStatus::Done;
+        }
+        let failure = std::fs::read_to_string(self.failure_path(&key))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Failure>(&text).ok())
+            .filter(|f| f.key == key);
+        match failure {
+            Some(f) => RunStatus::Failed(f),
+            None => RunStatus::Missing,
+        }
     }
 }

@@ -34,7 +34,8 @@ pub fn selected(plan: &ScenarioPlan, file: &Path, opts: &Options) -> bool {
 pub fn test_scenario(plan: &ScenarioPlan, file: &Path, opts: &Options, progress: &Progress) -> Verdict {
     let mut v = Verdict::default();
     let mut runs = vec![];
-    for o in run_all(&plan.runs, None, progress) {
+    let all: Vec<_> = plan.runs.iter().collect();
+    for o in run_all(&all, None, progress) {
         match o.result {
             Ok(r) => runs.push(r),
             Err(e) => v.problems.push(format!("a run failed: {e}")),

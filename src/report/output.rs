@@ -45,16 +45,23 @@ pub fn json_line(r: &RunResult) -> String {
 }
 
 /// Writes `contents` to `path` atomically: a temporary file, then a rename,
-/// so a reader never sees half a file.
+/// so a reader never sees half a file. The temporary file's name is unique
+/// to this write (process id and a random number), so that processes on
+/// several machines sharing one folder, or two threads of one, never write
+/// into the same temporary file; it starts with a dot and ends in `.tmp`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(contents)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}-{:016x}.tmp", std::process::id(), rand::random::<u64>()));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(contents)?;
+        f.sync_all()
+    });
+    written.and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// `DIR/SCENARIO/runs.jsonl`, one line per run.

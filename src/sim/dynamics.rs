@@ -18,6 +18,27 @@ pub enum SimError {
     Diverged { step: usize, what: String },
     #[error("{0}")]
     Task(String),
+    /// A task failure inside the loop, with the step it happened at.
+    #[error("step {step}: {what}")]
+    AtStep { step: usize, what: String },
+}
+
+impl SimError {
+    /// The step the run ended at, when it ended inside the loop.
+    pub fn step(&self) -> Option<usize> {
+        match self {
+            SimError::Diverged { step, .. } | SimError::AtStep { step, .. } => Some(*step),
+            SimError::Task(_) => None,
+        }
+    }
+
+    /// This error, placed at `step` unless it already has a step.
+    pub(crate) fn at(self, step: usize) -> Self {
+        match self {
+            SimError::Task(what) => SimError::AtStep { step, what },
+            placed => placed,
+        }
+    }
 }
 
 impl From<TaskError> for SimError {

@@ -24,10 +24,10 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
         // The step's honest vectors come first: their gradient pass also gives
         // the training loss recorded for this step.
         let (honest, loss) = if state.step < steps {
-            let (honest, loss) = dynamics.honest_vectors_and_loss(&state)?;
+            let (honest, loss) = dynamics.honest_vectors_and_loss(&state).map_err(|e| e.at(state.step))?;
             (Some(honest), loss)
         } else {
-            (None, dynamics.training_loss(&state.theta, state.step)?)
+            (None, dynamics.training_loss(&state.theta, state.step).map_err(|e| e.at(state.step))?)
         };
         if !loss.is_finite() {
             diverged = Some(SimError::Diverged { step: state.step, what: format!("the honest loss is {loss}") });
@@ -35,7 +35,7 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
             break;
         }
         series.record(state.step, loss, &state.theta, plan.report.trajectory);
-        evaluate(plan, &dynamics, &state, &mut series)?;
+        evaluate(plan, &dynamics, &state, &mut series).map_err(|e| e.at(state.step))?;
         let Some(honest) = honest else { break };
         match step(plan, &dynamics, &mut attacks, &state, honest) {
             Ok((next, inner)) => {
@@ -48,7 +48,7 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
                 diverged = Some(e);
                 break;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.at(state.step)),
         }
     }
     Ok(RunResult::new(plan, series, state.theta, diverged))

@@ -219,6 +219,38 @@ fn cifar_batch(dir: &Path, name: &str) -> Result<(Vec<u8>, Vec<u8>), DataError> 
     Ok((images, labels))
 }
 
+/// Writes `n` random images per split (labels cycling through the ten
+/// classes) in `kind`'s file format into `dir`. What a step costs does not
+/// depend on the pixels, so `byz plan --estimate` times steps on these where
+/// the real files are not at hand.
+pub fn write_synthetic(kind: DataKind, dir: &Path, n: usize) -> std::io::Result<()> {
+    use rand::{Rng, SeedableRng};
+    std::fs::create_dir_all(dir)?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let mut pixels = |len: usize| -> Vec<u8> { (0..len).map(|_| rng.random()).collect() };
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    match kind {
+        DataKind::Mnist | DataKind::Fashion => {
+            for prefix in ["train", "t10k"] {
+                let mut images =
+                    [0x0803u32, n as u32, 28, 28].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+                images.extend(pixels(n * 784));
+                std::fs::write(dir.join(format!("{prefix}-images-idx3-ubyte")), images)?;
+                let mut head = [0x0801u32, n as u32].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+                head.extend(&labels);
+                std::fs::write(dir.join(format!("{prefix}-labels-idx1-ubyte")), head)?;
+            }
+        }
+        DataKind::Cifar10 => {
+            for name in kind.files() {
+                let records: Vec<u8> = labels.iter().flat_map(|l| std::iter::once(*l).chain(pixels(3072))).collect();
+                std::fs::write(dir.join(name), records)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
