@@ -3,24 +3,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use byz::plan::{Metric, Stat, TablePlan};
 use byz::report::{summary::mean_ci, table};
 use byz::sim::{Metrics, RunResult, Series};
 
-fn byz_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_byz")).args(args).current_dir(dir).output().expect("byz runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("byz-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use common::{byz_in, temp_dir};
 
 #[test]
 fn sweeps_over_settings_and_arguments_label_each_point() {

@@ -25,9 +25,13 @@ pub struct Options {
     /// Also time a few warm steps of each kind of run and estimate the sweep's CPU time.
     #[arg(long)]
     estimate: bool,
-    /// Steps timed per kind of run with `--estimate` (after one warm run).
+    /// Gradient passes timed per task with `--estimate` (after a warm one).
     #[arg(long, default_value_t = 2, value_name = "N")]
     estimate_steps: usize,
+    /// Seconds `--estimate` may spend before it times each attack under one rule only
+    /// and gives its other runs that time (it says which).
+    #[arg(long, default_value_t = 300.0, value_name = "SECONDS")]
+    estimate_budget: f64,
     /// How to print the runs (JSON: one object per run).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -76,16 +80,23 @@ pub fn plan(o: &Options) -> ExitCode {
     }
     let all: Vec<&RunPlan> = runs.iter().map(|i| i.run).collect();
     let threads = rayon::current_num_threads();
-    eprintln!("timing {} steps of each kind of run on {threads} threads …", o.estimate_steps);
-    let costs = estimate::estimate(&all, o.estimate_steps, |c| {
+    eprintln!("timing each kind of run on {threads} threads …");
+    let budget = Duration::from_secs_f64(o.estimate_budget.max(0.0));
+    let costs = estimate::estimate(&all, o.estimate_steps, budget, |c| {
+        let borrowed = match &c.borrowed_from {
+            Some(r) => format!(", server side as timed for [{}]", label_text(&r.label, &r.attack.to_string())),
+            None => String::new(),
+        };
         eprintln!(
-            "  {}  [{}]  {:.1} ms/step, setup {:.2} s: {} runs{}",
+            "  {}  [{}]  {:.1} ms/step (gradients {:.1}, server {:.1}{borrowed}), setup {:.2} s: {} runs{}",
             c.example.scenario,
             label_text(&c.example.label, &c.example.attack.to_string()),
-            ms(c.step_time),
+            ms(c.step_time()),
+            ms(c.honest),
+            ms(c.server),
             c.setup.as_secs_f64(),
             c.runs,
-            if c.synthetic_data { " (timed on random images: the data set is not at hand)" } else { "" }
+            if c.synthetic_data { " (on random images: the data set is not at hand)" } else { "" }
         )
     });
     match costs {
@@ -113,6 +124,12 @@ fn print_estimate(costs: &[ClassCost], threads: usize) {
         "estimate: {runs} runs, {cpu_hours:.2} CPU-hours ({:.2} hours on this machine's {threads} threads; evaluation not counted)",
         wall / 3600.0
     );
+    let borrowed = costs.iter().filter(|c| c.borrowed_from.is_some()).count();
+    if borrowed > 0 {
+        println!(
+            "({borrowed} kinds of run took the server-side time of their attack under another rule or f: over the time budget, `--estimate-budget` raises it)"
+        );
+    }
     if costs.iter().any(|c| c.synthetic_data) {
         println!(
             "(some steps were timed on random images of the data set's shape: a step's cost does not depend on the pixels)"

@@ -25,6 +25,10 @@ pub struct Options {
     /// Decimals kept in snapshots.
     #[arg(long, default_value_t = 4)]
     digits: usize,
+    /// Take runs from the results store under this folder where they are (from `byz run`,
+    /// `byz collect` or a cluster), and store the others there.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 pub fn test(o: &Options) -> ExitCode {
@@ -49,7 +53,7 @@ pub fn test(o: &Options) -> ExitCode {
                 continue;
             }
             let progress = Progress::new(plan.runs.len(), true);
-            let verdict = test::test_scenario(&plan, file, &opts, &progress);
+            let verdict = test::test_scenario(&plan, file, &opts, o.out.as_deref(), &progress);
             if verdict.problems.is_empty() {
                 passed += 1;
                 println!("ok   {} ({}, {} runs)", plan.name, file.display(), plan.runs.len());

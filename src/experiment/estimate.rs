@@ -1,15 +1,23 @@
-//! What a sweep will cost before it runs (`byz plan --estimate`): runs that
-//! differ only in what does not change a step's work (seed, learning rate,
-//! momentum, heterogeneity, steps) share one cost class; each class's step
-//! time is measured on a few warm steps, and a run costs its setup plus its
-//! steps times that. Evaluation on held-out data is not counted.
+//! What a sweep will cost before it runs (`byz plan --estimate`). A step is
+//! the honest workers' gradients plus the server's side (the attack and the
+//! aggregation), timed apart (`sim::profile`): the gradients once per task,
+//! the server's side once per class of runs that differ only in what does
+//! not change a step's work (seed, learning rate, momentum, heterogeneity,
+//! steps). A run costs its setup plus its steps times the sum. Evaluation on
+//! held-out data is not counted.
+//!
+//! Attacks that simulate the future (JUMP) can take minutes per step on a
+//! CNN, so after `budget` has been spent, a class whose attack was already
+//! timed under another rule or f takes that time instead of being timed
+//! (and says so); every attack is timed at least once.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::plan::{RunPlan, TaskPlan};
-use crate::sim::{self, SimError};
+use crate::sim::SimError;
+use crate::sim::profile::{self, HonestCost};
 use crate::task::data;
 
 /// The measured cost of one class of runs.
@@ -21,22 +29,31 @@ pub struct ClassCost {
     pub runs: usize,
     /// Training steps of those runs together.
     pub steps: usize,
-    pub step_time: Duration,
+    /// The honest gradients of a step.
+    pub honest: Duration,
+    /// The server's side of a step: attack and aggregation.
+    pub server: Duration,
     /// Time to build a run before its first step (split, model, graphs).
     pub setup: Duration,
     /// The data set was not at hand: steps were timed on random images of its shape.
     pub synthetic_data: bool,
+    /// The server's side was not timed (over budget) but taken from this run's class.
+    pub borrowed_from: Option<RunPlan>,
 }
 
 impl ClassCost {
+    pub fn step_time(&self) -> Duration {
+        self.honest + self.server
+    }
+
     /// Wall-clock time of the class's runs, one after another, on this machine.
     pub fn total(&self) -> Duration {
-        self.setup * self.runs as u32 + self.step_time.mul_f64(self.steps as f64)
+        self.setup * self.runs as u32 + self.step_time().mul_f64(self.steps as f64)
     }
 }
 
-/// The run with everything that does not change a step's work set to one value.
-fn class_key(run: &RunPlan) -> String {
+/// `run` without what does not change the work of a step.
+fn normalised(run: &RunPlan) -> RunPlan {
     let mut r = run.clone();
     r.scenario.clear();
     r.label.clear();
@@ -48,61 +65,80 @@ fn class_key(run: &RunPlan) -> String {
     if let TaskPlan::Classification { heterogeneity, .. } = &mut r.task {
         *heterogeneity = crate::plan::Heterogeneity::Iid;
     }
-    serde_json::to_string(&r).unwrap_or_default()
+    r
+}
+
+fn json<T: serde::Serialize>(x: &T) -> String {
+    serde_json::to_string(x).unwrap_or_default()
+}
+
+/// Runs with this key share the honest side of a step.
+fn task_key(run: &RunPlan) -> String {
+    let r = normalised(run);
+    json(&(&r.task, r.workers.honest, &r.train))
 }
 
 /// Groups `runs` into cost classes (first appearance order) and times each
-/// on `steps` steps after a warm one; `progress` hears of each class measured.
+/// (`steps` timed gradient passes per task, one server step per class);
+/// `progress` hears of each class.
 pub fn estimate(
     runs: &[&RunPlan],
     steps: usize,
+    budget: Duration,
     mut progress: impl FnMut(&ClassCost),
 ) -> Result<Vec<ClassCost>, SimError> {
+    let started = Instant::now();
     let mut order: Vec<String> = vec![];
     let mut members: HashMap<String, Vec<&RunPlan>> = HashMap::new();
     for r in runs {
-        let k = class_key(r);
+        let k = json(&normalised(r));
         if !members.contains_key(&k) {
             order.push(k.clone());
         }
         members.entry(k).or_default().push(r);
     }
     let synthetic = SyntheticData::default();
+    let mut honest: HashMap<String, (HonestCost, bool)> = HashMap::new();
+    // The server's side as timed, by attack: (rule, its time, the run timed).
+    let mut timed: HashMap<String, Vec<(String, Duration, RunPlan)>> = HashMap::new();
     let mut costs = vec![];
     for k in order {
         let group = &members[&k];
-        let (timed, synthetic_data) = synthetic.substitute(group[0])?;
-        let (setup, step_time) = time_steps(&timed, steps.max(1))?;
+        let (run, synthetic_data) = synthetic.substitute(group[0])?;
+        let tk = task_key(&run);
+        if !honest.contains_key(&tk) {
+            honest.insert(tk.clone(), (profile::honest(&run, steps)?, synthetic_data));
+        }
+        let (h, _) = &honest[&tk];
+        let attack = run.attack.to_string();
+        let rule = run.aggregate.to_string();
+        let borrow = (started.elapsed() >= budget)
+            .then(|| timed.get(&attack))
+            .flatten()
+            .and_then(|list| list.iter().find(|(r, _, _)| *r == rule).or(list.first()))
+            .map(|(_, d, from)| (*d, from.clone()));
+        let (server, borrowed_from) = match borrow {
+            Some((d, from)) => (d, Some(from)),
+            None => {
+                let d = profile::server(&run, &h.honest)?;
+                timed.entry(attack).or_default().push((rule, d, group[0].clone()));
+                (d, None)
+            }
+        };
         let cost = ClassCost {
             example: group[0].clone(),
             runs: group.len(),
             steps: group.iter().map(|r| r.train.steps).sum(),
-            step_time,
-            setup,
+            honest: h.per_step,
+            server,
+            setup: h.setup,
             synthetic_data,
+            borrowed_from,
         };
         progress(&cost);
         costs.push(cost);
     }
     Ok(costs)
-}
-
-/// (setup, time per step): runs of 1 and of 1 + `steps` steps, after a first
-/// run of 1 step that loads the data and warms caches.
-fn time_steps(run: &RunPlan, steps: usize) -> Result<(Duration, Duration), SimError> {
-    let time = |n: usize| -> Result<Duration, SimError> {
-        let mut r = run.clone();
-        r.train.steps = n;
-        r.report = Default::default();
-        let start = Instant::now();
-        // On a pool thread, as `byz run` runs.
-        rayon::scope(|_| sim::run(&r)).map(|_| start.elapsed())
-    };
-    time(1)?;
-    let one = time(1)?;
-    let many = time(1 + steps)?;
-    let per_step = many.saturating_sub(one) / steps as u32;
-    Ok((one.saturating_sub(per_step), per_step))
 }
 
 /// Random images in a temporary folder, for data sets that are not at hand.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Progress, run_all};
+use super::{Progress, Store, run_all};
 use crate::plan::ScenarioPlan;
 use crate::report::{expect, output::write_atomic, snapshot};
 
@@ -31,11 +31,20 @@ pub fn selected(plan: &ScenarioPlan, file: &Path, opts: &Options) -> bool {
     !plan.expect.is_empty() || opts.snapshot || snapshot::path(file, &plan.name).exists()
 }
 
-pub fn test_scenario(plan: &ScenarioPlan, file: &Path, opts: &Options, progress: &Progress) -> Verdict {
+/// Tests one scenario; with `results`, runs stored under that results folder
+/// (by `byz run`, `byz collect` or a cluster) are tested without running them again.
+pub fn test_scenario(
+    plan: &ScenarioPlan,
+    file: &Path,
+    opts: &Options,
+    results: Option<&Path>,
+    progress: &Progress,
+) -> Verdict {
     let mut v = Verdict::default();
     let mut runs = vec![];
     let all: Vec<_> = plan.runs.iter().collect();
-    for o in run_all(&all, None, progress) {
+    let store = results.map(|out| Store::new(out, &plan.name, false));
+    for o in run_all(&all, store.as_ref(), progress) {
         match o.result {
             Ok(r) => runs.push(r),
             Err(e) => v.problems.push(format!("a run failed: {e}")),

@@ -1,6 +1,7 @@
 //! The robust D-SGD loop: schedules attacks over steps, records metrics.
 
 mod dynamics;
+pub mod profile;
 mod result;
 
 pub use dynamics::{Dynamics, SimError, State};
