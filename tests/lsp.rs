@@ -245,3 +245,32 @@ fn an_error_in_an_imported_file_shows_on_its_use() {
     );
     assert_eq!(d["range"], json!({"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 16}}));
 }
+
+#[test]
+fn deeply_nested_text_gets_a_diagnostic_and_the_server_lives_on() {
+    let mut server = Server::start();
+    server.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    server.notify("initialized", json!({}));
+    let deep = format!(
+        "scenario s {{\n  task landscape {{ init [0, 0]; honest a = {}theta[0]{} }}\n}}\n",
+        "exp(".repeat(5000),
+        ")".repeat(5000)
+    );
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///tmp/deep.byz", "languageId": "byz", "version": 1, "text": deep}}),
+    );
+    let diagnostics = server.diagnostics();
+    let d = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("nested too deeply"))
+        .unwrap_or_else(|| panic!("{diagnostics:?}"));
+    // Two braces are open when the `exp(`s start at column 43: the 63rd is the 65th bracket.
+    assert_eq!(d["range"]["start"], json!({"line": 1, "character": 43 + 62 * 4 + 3}));
+    // Still serving: formatting the document answers (with nothing, as it does not parse).
+    let edits = server.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": "file:///tmp/deep.byz"}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert!(edits.get("error").is_none() || edits["error"].is_object(), "{edits}");
+}

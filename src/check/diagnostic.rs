@@ -77,13 +77,105 @@ impl From<Diag> for Errors {
     }
 }
 
+impl Errors {
+    /// The errors as they are printed: long lines cut around each error (see `Diag::shown`).
+    pub fn shown(self) -> Errors {
+        Errors { errors: self.errors.into_iter().map(Diag::shown).collect() }
+    }
+}
+
+/// Lines longer than this are cut when a diagnostic is printed.
+const MAX_SHOWN_LINE: usize = 160;
+/// Characters kept on each side of the error on a cut line.
+const SHOWN_AROUND: usize = 60;
+
+impl Diag {
+    /// This diagnostic for printing: every line of its source longer than
+    /// `MAX_SHOWN_LINE` is cut (the error's line to a window around the
+    /// error, others to their start), and the span moves with the cut, so
+    /// that a megabyte-long line is not printed whole. Line numbers stay.
+    /// Only for printing: the language server needs the true offsets.
+    pub fn shown(self) -> Diag {
+        let text = self.src.inner().clone();
+        if !text.split('\n').any(|l| l.len() > MAX_SHOWN_LINE) {
+            return self;
+        }
+        let (start, len) = (self.span.offset(), self.span.len());
+        let end = start + len;
+        let floor = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let mut out = String::with_capacity(MAX_SHOWN_LINE * 8);
+        let (mut new_start, mut new_end) = (0, 0);
+        let mut o = 0;
+        for line in text.split_inclusive('\n') {
+            let body = line.trim_end_matches('\n');
+            let here = o <= start && start <= o + body.len();
+            if body.len() <= MAX_SHOWN_LINE && !here {
+                out.push_str(line);
+            } else if here {
+                let from = floor(start.saturating_sub(SHOWN_AROUND).max(o));
+                let to = floor((end.max(start) + SHOWN_AROUND).min(o + body.len()));
+                if from > o {
+                    out.push('…');
+                }
+                new_start = out.len() + (start - from);
+                new_end = out.len() + (end.min(to) - from);
+                out.push_str(&text[from..to]);
+                if to < o + body.len() {
+                    out.push('…');
+                }
+                out.push_str(&line[body.len()..]);
+            } else {
+                out.push_str(&body[..floor_in(body, SHOWN_AROUND)]);
+                out.push('…');
+                out.push_str(&line[body.len()..]);
+            }
+            o += line.len();
+        }
+        let name = self.src.name().to_string();
+        Diag {
+            src: NamedSource::new(name, Arc::new(out)),
+            span: (new_start, new_end.max(new_start) - new_start).into(),
+            ..self
+        }
+    }
+}
+
+impl Diag {
+    /// A copy of this diagnostic as `shown` prints it.
+    pub fn clone_shown(&self) -> Diag {
+        Diag {
+            message: self.message.clone(),
+            src: NamedSource::new(self.src.name(), self.src.inner().clone()),
+            span: self.span,
+            label: self.label.clone(),
+            help: self.help.clone(),
+            missing_data: self.missing_data,
+        }
+        .shown()
+    }
+}
+
+/// The largest char boundary of `s` at or below `i`.
+fn floor_in(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// Renders diagnostics as plain text without colour (for tests and pipes).
 pub fn render_plain(errors: &[Diag]) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
     let mut out = String::new();
     for e in errors {
         // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, e);
+        let _ = handler.render_report(&mut out, &e.clone_shown());
     }
     out
 }

@@ -149,7 +149,7 @@ fn usage_error(message: &str, help: &str) -> ExitCode {
 }
 
 fn report_errors(errors: Errors) {
-    eprintln!("{:?}", Report::new(errors));
+    eprintln!("{:?}", Report::new(errors.shown()));
 }
 
 /// The file's resolved scenarios, or exit code 2 once the errors are printed.

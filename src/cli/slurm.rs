@@ -167,6 +167,15 @@ fn submit(
     if dry_run {
         return Ok((None, None));
     }
+    let earlier = slurm::queued(&job.array_name());
+    if !earlier.is_empty() && !chunks.is_empty() {
+        eprintln!(
+            "warning: jobs named {} are still queued or running ({}): the runs they have not stored yet \
+             are submitted again (same results, twice the work); `scancel` them first, or wait",
+            job.array_name(),
+            earlier.join(", ")
+        );
+    }
     let array = if chunks.is_empty() { None } else { Some(slurm::submit(&array_script, None)?) };
     let collect = slurm::submit(&collect_script, array.as_deref())?;
     Ok((array, Some(collect)))

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::report_errors;
+use super::{report_errors, usage_error};
 use crate::check;
 use crate::experiment::Progress;
 use crate::experiment::test::{self, Options as TestOptions};
@@ -35,7 +35,20 @@ pub fn test(o: &Options) -> ExitCode {
     let opts = TestOptions { snapshot: o.snapshot, accept: o.accept, digits: o.digits };
     let mut files = vec![];
     let roots = if o.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { o.paths.clone() };
+    if let Some(missing) = roots.iter().find(|p| !p.exists()) {
+        return usage_error(
+            &format!("`{}` does not exist", missing.display()),
+            "name .byz files or folders that hold them",
+        );
+    }
     roots.iter().for_each(|p| check::byz_files(p, &mut files));
+    if files.is_empty() {
+        let names: Vec<String> = roots.iter().map(|p| format!("`{}`", p.display())).collect();
+        return usage_error(
+            &format!("no .byz files in {}", names.join(", ")),
+            "name .byz files or folders that hold them",
+        );
+    }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for file in &files {
         let plans = match check::check_path(file) {

@@ -53,6 +53,11 @@ impl Job {
         self.out.join(&self.scenario).join("slurm")
     }
 
+    /// The array job's name in the queue.
+    pub fn array_name(&self) -> String {
+        format!("byz-{}", self.scenario)
+    }
+
     /// The `#SBATCH` lines every job of this scenario shares.
     fn header(&self, name: &str, resources: &Resources, cpus: Option<usize>) -> Vec<String> {
         let mut lines =
@@ -82,7 +87,7 @@ impl Job {
             ),
             "# the runs that were missing from the results store at submission.".to_string(),
         ];
-        s.extend(self.header(&format!("byz-{}", self.scenario), resources, resources.cpus_per_task));
+        s.extend(self.header(&self.array_name(), resources, resources.cpus_per_task));
         s.push(format!("#SBATCH --array=0-{}{limit}", chunks.len().saturating_sub(1)));
         s.push(format!("#SBATCH --output={}/array_%A_%a.out", self.logs().display()));
         s.push("set -euo pipefail".into());
@@ -161,6 +166,20 @@ pub fn submit(script: &Path, after: Option<&str>) -> Result<String, String> {
         return Err(format!("sbatch printed no job id: `{}`", text.trim()));
     }
     Ok(id)
+}
+
+/// The ids of this user's queued or running jobs called `name`.
+pub fn queued(name: &str) -> Vec<String> {
+    let user = std::env::var("USER").unwrap_or_default();
+    let mut cmd = Command::new("squeue");
+    cmd.args(["-h", "-n", name, "-o", "%A"]);
+    if !user.is_empty() {
+        cmd.args(["-u", &user]);
+    }
+    let Ok(out) = cmd.output() else { return vec![] };
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect();
+    ids.dedup();
+    ids
 }
 
 /// How a job ended: its state (`COMPLETED`, `FAILED`, …) and exit code.

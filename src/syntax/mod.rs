@@ -3,6 +3,7 @@
 pub mod ast;
 mod expected;
 pub mod format;
+pub mod limits;
 pub mod parse;
 pub mod tree;
 
