@@ -135,3 +135,60 @@ fn stack_deep_inputs_get_a_diagnostic_not_a_stack_overflow() {
     let out = common::byz_in(&dir, &["check", "ok.byz"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The errors `byz check` reports on `scenario s extends two_wells { BODY }`.
+fn errors_of(body: &str) -> String {
+    let text = format!("use std.papers.jump\nscenario s extends two_wells {{\n  aggregate cm\n  {body}\n}}\n");
+    match byz::check::check_source(&SourceFile::new("limits.byz", text), None) {
+        Ok(_) => String::new(),
+        Err(e) => e.errors.iter().map(|d| d.to_string() + "\n").collect(),
+    }
+}
+
+#[test]
+fn numbers_that_size_work_are_refused_past_their_limit() {
+    for (body, message) in [
+        ("task mean_estimation { dim 4294967296 }", "`dim` must be at most 10,000,000 (byz's limit)"),
+        ("train { steps 99999999999 }", "`steps` must be at most 10,000,000"),
+        ("workers { byzantine 1e9 }", "`byzantine` must be at most 100,000"),
+        ("report every 0 { loss }", "`every` must be from 1 to 10,000,000"),
+        ("attack jump(solver: grid(points: 99999999999))", "`points` must be at most 1,000,000"),
+        ("attack plan { lookahead 99999999999 }", "must be at most 1,000,000"),
+        ("seeds 0..=18446744073709551615", "more than 10,000 seeds"),
+        (
+            "sweep { train.lr in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]; train.momentum in [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]; train.steps in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; train.clip in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; train.l2 in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }",
+            "the sweep has more than 100,000 points with this axis (10000 × 11)",
+        ),
+    ] {
+        let errors = errors_of(body);
+        assert!(errors.contains(message), "`{body}`: {errors}");
+    }
+    // The largest seed is one seed, not an empty list.
+    let errors = errors_of("seeds 18446744073709551615..=18446744073709551615");
+    assert!(errors.is_empty(), "{errors}");
+    let model = "scenario m {\n  data mnist(\"data/mnist\")\n  model (1,28,28)-C(1000000)-L(10)\n  workers { honest 3 }\n  train { steps 1; lr 0.1 }\n  aggregate cm\n}\n";
+    let errors = match byz::check::check_source(&SourceFile::new("m.byz", model), None) {
+        Ok(_) => String::new(),
+        Err(e) => e.errors.iter().map(|d| d.to_string() + "\n").collect(),
+    };
+    assert!(errors.contains("`C` needs a whole number of channels, at most 65,536"), "{errors}");
+}
+
+#[test]
+fn a_long_extends_chain_and_an_endless_import_are_refused() {
+    let mut text = String::from("base b0 { train { steps 1; lr 0.1 } }\n");
+    for i in 1..3000 {
+        text.push_str(&format!("base b{i} extends b{} {{}}\n", i - 1));
+    }
+    text.push_str("scenario s extends b2999 { task landscape { init [0]; honest a = theta[0] }\n workers { byzantine 0 }\n aggregate mean }\n");
+    let start = std::time::Instant::now();
+    let e = byz::check::check_source(&SourceFile::new("chain.byz", text), None).err().expect("refused");
+    assert!(e.errors.iter().any(|d| d.to_string().contains("`extends` chain longer than 100")), "{e:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+
+    let dir = common::temp_dir("dev-zero");
+    std::fs::write(dir.join("zero.byz"), "use \"/dev/zero\"\n").unwrap();
+    let out = common::byz_in(&dir, &["check", "zero.byz"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `/dev/zero`: not a regular file"));
+}

@@ -127,6 +127,17 @@ fn value(
     };
     match (ty, &v.kind) {
         (ParamType::Int { min }, ValueKind::Number(x, _)) => {
+            let max = crate::check::limits::MAX_INT_ARG;
+            if *x > max as f64 {
+                errors.push(bad(
+                    format!(
+                        "at most {} (byz's limit: it counts work within one step)",
+                        crate::check::limits::thousands(max as u64)
+                    ),
+                    format!("write e.g. `{name}: {}`", min.max(1)),
+                ));
+                return None;
+            }
             if x.fract() != 0.0 || !x.is_finite() || *x < min as f64 {
                 errors.push(bad(
                     format!("a whole number of at least {min}"),

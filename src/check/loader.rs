@@ -21,8 +21,28 @@ pub struct Scope {
     pub models: HashMap<String, (ModelDecl, SourceFile)>,
 }
 
+/// A `.byz` file's text: a regular file of at most `MAX_IMPORT_BYTES`
+/// (`use "/dev/zero"` must not read until memory runs out).
+fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, Read};
+    let meta = std::fs::metadata(path)?;
+    let max = super::limits::MAX_IMPORT_BYTES;
+    if !meta.is_file() {
+        return Err(Error::other("not a regular file"));
+    }
+    if meta.len() > max {
+        return Err(Error::other(format!("larger than {} MiB", max >> 20)));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(Error::other(format!("larger than {} MiB", max >> 20)));
+    }
+    Ok(text)
+}
+
 pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diag>> {
-    std::fs::read_to_string(path).map(|text| SourceFile::new(path.display().to_string(), text)).map_err(|e| {
+    read_text(path).map(|text| SourceFile::new(path.display().to_string(), text)).map_err(|e| {
         let empty = SourceFile::new(path.display().to_string(), "");
         Box::new(
             Diag::new(&empty, Span::default(), format!("cannot read `{}`: {e}", path.display()))
@@ -131,7 +151,7 @@ fn open(
         }
         UseTarget::Path(p) => {
             let path = dir.unwrap_or(Path::new(".")).join(p);
-            match std::fs::read_to_string(&path) {
+            match read_text(&path) {
                 Ok(text) => {
                     Some((SourceFile::new(path.display().to_string(), text), path.parent().map(Path::to_path_buf)))
                 }

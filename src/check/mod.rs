@@ -7,6 +7,7 @@ mod data;
 pub mod diagnostic;
 mod expect;
 mod expr;
+pub mod limits;
 mod loader;
 mod model;
 mod resolve;

@@ -80,10 +80,15 @@ fn layer(l: &LayerSpec, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<Laye
         );
         None
     };
-    let count = l.arg.filter(|a| a.fract() == 0.0 && *a >= 1.0 && *a < 1e7).map(|a| a as usize);
+    let count =
+        l.arg.filter(|a| a.fract() == 0.0 && *a >= 1.0 && *a <= super::limits::MAX_LAYER_WIDTH).map(|a| a as usize);
     match (l.name.as_str(), l.arg) {
-        ("C", _) => count.map(|out| Layer::Conv { out }).or_else(|| needs(errors, "a whole number of channels")),
-        ("L", _) => count.map(|out| Layer::Linear { out }).or_else(|| needs(errors, "a whole number of outputs")),
+        ("C", _) => {
+            count.map(|out| Layer::Conv { out }).or_else(|| needs(errors, "a whole number of channels, at most 65,536"))
+        }
+        ("L", _) => count
+            .map(|out| Layer::Linear { out })
+            .or_else(|| needs(errors, "a whole number of outputs, at most 65,536")),
         ("D", Some(p)) if (0.0..1.0).contains(&p) => Some(Layer::Dropout { p }),
         ("D", _) => needs(errors, "a probability in [0, 1)"),
         ("R", None) => Some(Layer::Relu),

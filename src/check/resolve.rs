@@ -85,6 +85,18 @@ fn collect_chain(
             );
             return false;
         }
+        if seen.len() >= super::limits::MAX_EXTENDS {
+            errors.push(
+                Diag::new(
+                    &current.1,
+                    parent.span,
+                    format!("`extends` chain longer than {}", super::limits::MAX_EXTENDS),
+                )
+                .label("one link too many")
+                .help("extend fewer bases: merge some of them into one"),
+            );
+            return false;
+        }
         seen.push(parent.name.clone());
         current = found.clone();
         chain.push(current.clone());

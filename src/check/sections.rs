@@ -3,6 +3,7 @@
 use super::component;
 use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::expr::{self, Shape};
+use super::limits;
 use super::resolve::{Placed, Sections};
 use crate::plan::{Phase, Pipeline, Report, Schedule, TaskPlan, Train, Workers};
 use crate::registry::{Kind, Setting as NF};
@@ -112,8 +113,17 @@ fn seeds(v: Option<&Placed<Value>>, errors: &mut Vec<Diag>) -> Option<Vec<u64>> 
     let seeds: Vec<u64> = match &v.node.kind {
         ValueKind::Number(x, _) if x.fract() == 0.0 && *x >= 0.0 => vec![*x as u64],
         ValueKind::List(l) => l.clone(),
-        ValueKind::Range(r) => match r.end_exclusive() {
-            Some(end) => (r.start..end).collect(),
+        ValueKind::Range(r) => match r.end {
+            // Counted before collecting, without overflow: `0..=18446744073709551615` is too many, not empty.
+            Some(end) => {
+                let count =
+                    u128::from(end).saturating_sub(u128::from(r.start)) + u128::from(r.inclusive && end >= r.start);
+                if count > 10_000 {
+                    errors.push(bad("more than 10,000 seeds"));
+                    return None;
+                }
+                if r.inclusive { (r.start..=end).collect() } else { (r.start..end).collect() }
+            }
             None => {
                 errors.push(bad("a range of seeds needs an end"));
                 return None;
@@ -183,9 +193,16 @@ impl<'a> Block<'a> {
         }
     }
 
-    fn whole(&self, key: &str, min: u64, errors: &mut Vec<Diag>) -> Option<Option<usize>> {
-        let want = format!("a whole number of at least {min}");
-        self.number(key, |x| x.fract() == 0.0 && x >= min as f64 && x < 1e12, &want, errors)
+    /// A whole number in `min..=max` (`max` from `limits`, named only when exceeded).
+    fn whole(&self, key: &str, min: u64, max: u64, errors: &mut Vec<Diag>) -> Option<Option<usize>> {
+        let over =
+            matches!(self.get(key), Some((s, _)) if matches!(s.value.kind, ValueKind::Number(x, _) if x > max as f64));
+        let want = if over {
+            format!("at most {} (byz's limit)", limits::thousands(max))
+        } else {
+            format!("a whole number of at least {min}")
+        };
+        self.number(key, |x| x.fract() == 0.0 && x >= min as f64 && x <= max as f64, &want, errors)
             .map(|x| x.map(|x| x as usize))
     }
 
@@ -258,7 +275,7 @@ fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<TaskPlan> {
                 );
             }
             let mean = b.vector("mean", errors)?;
-            let dim = b.whole("dim", 1, errors)?.or(mean.as_ref().map(|m| m.0.len())).unwrap_or(2);
+            let dim = b.whole("dim", 1, limits::MAX_DIM, errors)?.or(mean.as_ref().map(|m| m.0.len())).unwrap_or(2);
             let std = b.number("std", |x| x >= 0.0 && x.is_finite(), "a number of at least 0", errors)?.unwrap_or(1.0);
             let init = b.vector("init", errors)?;
             for (v, s, src) in mean.iter().chain(init.iter()) {
@@ -307,8 +324,8 @@ fn workers(
     errors: &mut Vec<Diag>,
 ) -> Option<Workers> {
     let b = Block::new(ws.iter().map(|p| (&p.node, &p.src)), "workers", WORKERS_SETTINGS, errors);
-    let honest = b.whole("honest", 1, errors)?;
-    let byzantine = b.whole("byzantine", 0, errors)?.unwrap_or(0);
+    let honest = b.whole("honest", 1, limits::MAX_WORKERS, errors)?;
+    let byzantine = b.whole("byzantine", 0, limits::MAX_WORKERS, errors)?.unwrap_or(0);
     let honest = match (honest, task) {
         (Some(h), Some(TaskPlan::Landscape { losses, .. })) if h != losses.len() => {
             let (s, src) = b.get("honest")?;
@@ -353,7 +370,7 @@ fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Train> {
         return None;
     }
     let b = Block::new(ts.iter().map(|p| (&p.node, &p.src)), "train", TRAIN_SETTINGS, errors);
-    let steps = b.whole("steps", 1, errors);
+    let steps = b.whole("steps", 1, limits::MAX_STEPS, errors);
     let lr = learning_rate(&b, errors);
     let momentum = b.number("momentum", |x| (0.0..1.0).contains(&x), "a number in [0, 1)", errors);
     let clip = b.number("clip", |x| x > 0.0 && x.is_finite(), "a number above 0", errors);
@@ -501,7 +518,19 @@ fn schedule(a: &Placed<ast::Attack>, nf: &NF, steps: usize, errors: &mut Vec<Dia
 
 fn report(r: Option<&Placed<ast::Report>>, task: Option<&TaskPlan>, errors: &mut Vec<Diag>) -> Option<Report> {
     let Some(r) = r else { return Some(Report { every: 1, ..Report::default() }) };
-    let mut out = Report { every: r.node.every.map(|(e, _)| e.max(1) as usize).unwrap_or(1), ..Report::default() };
+    let every = match r.node.every {
+        Some((e, span)) if e == 0 || e > limits::MAX_STEPS => {
+            errors.push(
+                Diag::new(&r.src, span, format!("`every` must be from 1 to {}", limits::thousands(limits::MAX_STEPS)))
+                    .label("not a step count")
+                    .help("write e.g. `report every 10 { accuracy }`: evaluate every 10 steps"),
+            );
+            return None;
+        }
+        Some((e, _)) => e as usize,
+        None => 1,
+    };
+    let mut out = Report { every, ..Report::default() };
     const ITEMS: [&str; 4] = ["loss", "trajectory", "inner_product", "accuracy"];
     for item in &r.node.items {
         match item.name.as_str() {

@@ -87,6 +87,23 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
             );
             continue;
         }
+        if points.len().saturating_mul(axis.values.len()) > super::limits::MAX_SWEEP_POINTS {
+            errors.push(
+                Diag::new(
+                    &sweep.src,
+                    axis.span,
+                    format!(
+                        "the sweep has more than {} points with this axis ({} × {})",
+                        super::limits::thousands(super::limits::MAX_SWEEP_POINTS as u64),
+                        points.len(),
+                        axis.values.len()
+                    ),
+                )
+                .label("one axis too many")
+                .help("split the sweep into several scenarios, or sweep fewer values"),
+            );
+            return points;
+        }
         let mut next = vec![];
         for (label, sections) in &points {
             for v in &axis.values {

@@ -254,7 +254,7 @@ pub struct Range {
 impl Range {
     /// The exclusive end, if any.
     pub fn end_exclusive(&self) -> Option<u64> {
-        self.end.map(|e| if self.inclusive { e + 1 } else { e })
+        self.end.map(|e| if self.inclusive { e.saturating_add(1) } else { e })
     }
 }
 
