@@ -182,7 +182,7 @@ fn a_long_extends_chain_and_an_endless_import_are_refused() {
     }
     text.push_str("scenario s extends b2999 { task landscape { init [0]; honest a = theta[0] }\n workers { byzantine 0 }\n aggregate mean }\n");
     let start = std::time::Instant::now();
-    let e = byz::check::check_source(&SourceFile::new("chain.byz", text), None).err().expect("refused");
+    let e = byz::check::check_source(&SourceFile::new("chain.byz", text), None).expect_err("refused");
     assert!(e.errors.iter().any(|d| d.to_string().contains("`extends` chain longer than 100")), "{e:?}");
     assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
 
