@@ -88,6 +88,11 @@ pub struct Unmet {
 /// Checks whether a component can work in a scenario with these arguments.
 pub type Requirement = fn(&Setting, &Args) -> Result<(), Unmet>;
 
+/// Whether a component, with these arguments and this n and f, provably
+/// equals a simpler one (ALIE with z = 0 is no attack): the experiment
+/// would not test what it names, so the checker warns.
+pub type Degenerate = fn(&Setting, &Args) -> Option<Unmet>;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Spec {
     pub name: &'static str,
@@ -99,6 +104,7 @@ pub struct Spec {
     pub doc: &'static str,
     pub params: &'static [Param],
     pub requires: Option<Requirement>,
+    pub degenerate: Option<Degenerate>,
 }
 
 impl Spec {

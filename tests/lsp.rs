@@ -274,3 +274,20 @@ fn deeply_nested_text_gets_a_diagnostic_and_the_server_lives_on() {
     );
     assert!(edits.get("error").is_none() || edits["error"].is_object(), "{edits}");
 }
+
+#[test]
+fn warnings_reach_the_editor_as_warnings() {
+    let mut server = Server::start();
+    server.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    server.notify("initialized", json!({}));
+    let text = "scenario s {\n  task mean_estimation { dim 2 }\n  workers { honest 12; byzantine 3 }\n  train { steps 10; lr 0.1 }\n  aggregate gm(iters: 0)\n}\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///tmp/warn.byz", "languageId": "byz", "version": 1, "text": text}}),
+    );
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["severity"], 2, "LSP's Warning");
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("it equals `mean`"));
+    assert_eq!(diagnostics[0]["range"]["start"], json!({"line": 4, "character": 12}));
+}

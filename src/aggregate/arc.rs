@@ -54,6 +54,7 @@ pub const ENTRY: PreEntry = PreEntry {
               (k+1)-th largest (Allouah et al. 2024, Alg. 1).",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(|v, ctx| adaptive_robust_clipping(v, ctx.f)),
 };

@@ -20,6 +20,16 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 /// Means of `⌈n/s⌉` buckets of the randomly shuffled vectors.
+/// Buckets of at least n vectors make one bucket: the rule after it sees the mean alone.
+fn one_bucket(n: &crate::registry::Setting, args: &crate::plan::Args) -> Option<crate::registry::Unmet> {
+    let Some(crate::plan::ArgValue::Int(s)) = args.get("s") else { return None };
+    (*s as usize >= n.n).then(|| crate::registry::Unmet {
+        message: format!("bucketing(s: {s}) puts all {} vectors in one bucket: the pipeline equals `mean`", n.n),
+        label: format!("s ≥ n = {}", n.n),
+        help: "use small buckets, e.g. `bucketing(s: 2)` (Karimireddy et al. 2022)".into(),
+    })
+}
+
 pub fn bucketing(v: &Vectors, s: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
     let mut idx: Vec<usize> = (0..v.len()).collect();
     idx.shuffle(rng);
@@ -48,6 +58,7 @@ pub const ENTRY: PreEntry = PreEntry {
               of size s (Karimireddy et al. 2022).",
         params: &[Param { name: "s", ty: ParamType::Int { min: 1 }, default: Default::Int(2), doc: "bucket size" }],
         requires: None,
+        degenerate: Some(one_bucket),
     },
     build: |c| {
         let s = c.int("s") as usize;

@@ -100,6 +100,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
               selected values closest to the median (El Mhamdi et al. 2018); needs n ≥ 4f + 3.",
         params: &[],
         requires: Some(bulyan_fits),
+        degenerate: None,
     },
     build: |_| Box::new(|v, ctx| bulyan(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| bulyan_select(v, ctx.f))),

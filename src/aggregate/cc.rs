@@ -86,6 +86,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
             },
         ],
         requires: None,
+        degenerate: None,
     },
     build,
     select: None,

@@ -33,6 +33,7 @@ pub const ENTRY: PreEntry = PreEntry {
             doc: "the largest norm a vector keeps",
         }],
         requires: None,
+        degenerate: None,
     },
     build: |c| {
         let c = c.float("c");

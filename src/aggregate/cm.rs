@@ -39,6 +39,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
               an even count takes the mean of the two middle values.",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(|v, _| coordinate_median(v)),
     select: None,

@@ -30,6 +30,15 @@ use super::kernels::{centered_gram, dim, weighted_mean};
 use crate::registry::{Default, Kind, Param, ParamType, Spec};
 
 /// Smoothed-Weiszfeld approximation of the geometric median.
+/// Zero Weiszfeld iterations return the starting point, the mean.
+fn no_iterations(_: &crate::registry::Setting, args: &crate::plan::Args) -> Option<crate::registry::Unmet> {
+    matches!(args.get("iters"), Some(crate::plan::ArgValue::Int(0))).then(|| crate::registry::Unmet {
+        message: "gm(iters: 0) returns its starting point, the mean: it equals `mean`".into(),
+        label: "no iteration".into(),
+        help: "give at least one iteration; 001 Table 4 uses T = 8: `gm(iters: 8)`".into(),
+    })
+}
+
 pub fn geometric_median(v: &Vectors, iters: usize, nu: f64, tol: f64) -> Vec<f32> {
     if v.is_empty() {
         return Vec::new();
@@ -96,6 +105,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
             },
         ],
         requires: None,
+        degenerate: Some(no_iterations),
     },
     build: |c| {
         let (iters, nu, tol) = (c.int("iters") as usize, c.float("nu"), c.float("tol"));

@@ -75,13 +75,30 @@ fn m_honest(s: &Setting) -> ArgValue {
 
 /// Blanchard et al. need n > 2f + 2 for the original (discard = f + 1); the
 /// variant discarding f (001 App. B.2) needs an honest majority and a neighbour.
+/// Multi-Krum that averages all n vectors is the mean.
+fn multikrum_is_mean(s: &Setting, args: &Args) -> Option<Unmet> {
+    let Some(ArgValue::Int(m)) = args.get("m") else { return None };
+    (*m as usize >= s.n).then(|| Unmet {
+        message: format!("multikrum(m: {m}) averages all {} vectors: it equals `mean`", s.n),
+        label: format!("m ≥ n = {}", s.n),
+        help: format!("average fewer vectors, e.g. `multikrum(m: {})` (n − f), or write `mean`", s.n - s.f.min(s.n)),
+    })
+}
+
 fn krum_fits(s: &Setting, args: &Args) -> Result<(), Unmet> {
     let discard = match args.get("discard") {
         Some(ArgValue::Int(d)) => *d as usize,
         _ => s.f + 1,
     };
+    if s.n < discard + 2 {
+        return Err(Unmet {
+            message: format!("Krum cannot leave out {discard} of {} vectors from each score", s.n),
+            label: format!("needs at least discard + 2 = {} workers", discard + 2),
+            help: format!("leave out fewer: `discard: {}` (f + 1) is Blanchard et al.'s choice", s.f + 1),
+        });
+    }
     let (bound, need) = if discard > s.f { (2 * s.f + 2, "2f + 2") } else { (2 * s.f, "2f") };
-    if s.n <= bound || s.n < discard + 2 {
+    if s.n <= bound {
         return Err(Unmet {
             message: format!("Krum cannot work with {} Byzantine workers out of {}", s.f, s.n),
             label: format!("needs more than {need} = {bound} workers"),
@@ -111,6 +128,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
               output the vector with the smallest score (Blanchard et al. 2017; 002 §4).",
         params: &[DISCARD],
         requires: Some(krum_fits),
+        degenerate: None,
     },
     build: |c| {
         let discard = c.int("discard") as usize;
@@ -139,6 +157,7 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
             DISCARD,
         ],
         requires: Some(krum_fits),
+        degenerate: Some(multikrum_is_mean),
     },
     build: |c| {
         let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);

@@ -106,6 +106,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
               exact search (El Mhamdi et al. 2020); needs C(n, f) ≤ 10⁶.",
         params: &[],
         requires: Some(mda_fits),
+        degenerate: None,
     },
     build: |_| Box::new(|v, ctx| mda(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| mda_select(v, ctx.f))),

@@ -72,6 +72,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
               (Xie et al. 2018, Def. 5).",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(|v, ctx| meamed(v, ctx.f)),
     select: None,

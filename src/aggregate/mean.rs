@@ -46,6 +46,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         doc: "F(x_1..x_n) = (1/n) Σ x_i, the D-SGD update (001 §2).",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(|v, _| mean(v)),
     select: None,

@@ -80,6 +80,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
             doc: "index of the reference vector (an honest worker)",
         }],
         requires: Some(reference_is_honest),
+        degenerate: None,
     },
     build: |c| {
         let r = c.int("reference") as usize;

@@ -50,6 +50,7 @@ pub const ENTRY: PreEntry = PreEntry {
               (Allouah et al. 2023); 001 uses it before every rule (App. B.2).",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(|v, ctx| nearest_neighbor_mixing(v, ctx.f)),
 };

@@ -75,6 +75,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
             doc: "values dropped at each end, per coordinate",
         }],
         requires: Some(trim_fits),
+        degenerate: None,
     },
     build: |c| {
         let trim = c.int("trim") as usize;

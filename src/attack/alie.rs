@@ -34,6 +34,16 @@ pub fn default_z(n: usize, f: usize) -> f64 {
     Normal::standard().inverse_cdf(q)
 }
 
+/// With z = 0 the Byzantine workers send ḡ, as `none` does.
+fn z_zero(s: &Setting, args: &crate::plan::Args) -> Option<crate::registry::Unmet> {
+    let Some(ArgValue::Float(z)) = args.get("z") else { return None };
+    (*z == 0.0).then(|| crate::registry::Unmet {
+        message: format!("alie with z = 0 sends the honest mean: it equals `none` (n = {}, f = {})", s.n, s.f),
+        label: "z = 0 (001 Table 5's default for this n and f, unless given)".into(),
+        help: "give z, e.g. `alie(z: 1)`: 001 Table 5 derives z from n and f, which gives 0 here".into(),
+    })
+}
+
 fn z_for(s: &Setting) -> ArgValue {
     ArgValue::Float(default_z(s.n, s.f))
 }
@@ -52,6 +62,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
             doc: "how many standard deviations to shift",
         }],
         requires: None,
+        degenerate: Some(z_zero),
     },
     build: |c| Box::new(Alie { z: c.float("z") as f32 }),
 };

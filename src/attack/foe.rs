@@ -32,6 +32,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
             doc: "the scale ε of the negated honest average",
         }],
         requires: None,
+        degenerate: None,
     },
     build: |c| Box::new(Foe { eps: c.float("eps") as f32 }),
 };

@@ -205,6 +205,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
             START,
         ],
         requires: None,
+        degenerate: None,
     },
     build: |c| {
         Box::new(Jump {
@@ -233,6 +234,7 @@ pub const STAB: AttackEntry = AttackEntry {
               workers' next batches, one step ahead (000 App. A). Needs a data task.",
         params: &[SOLVER, INIT],
         requires: None,
+        degenerate: None,
     },
     build: |c| {
         Box::new(Jump {

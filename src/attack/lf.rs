@@ -44,6 +44,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
               like an honest worker's (001 Table 5; Allen-Zhu et al. 2021). Needs a data task.",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(LabelFlip::default()),
 };

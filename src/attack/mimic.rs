@@ -93,6 +93,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
             doc: "steps spent estimating the direction",
         }],
         requires: None,
+        degenerate: None,
     },
     build: |c| Box::new(Mimic { warmup: c.int("warmup") as usize, seen: 0, z: vec![], target: 0 }),
 };

@@ -106,6 +106,7 @@ pub const MINMAX: AttackEntry = AttackEntry {
               (Shejwalkar & Houmansadr 2021; 001 Table 5).",
         params: &[P],
         requires: None,
+        degenerate: None,
     },
     build: |c| build(c, Bound::Max),
 };
@@ -120,6 +121,7 @@ pub const MINSUM: AttackEntry = AttackEntry {
               (Shejwalkar & Houmansadr 2021; 001 Table 5).",
         params: &[P],
         requires: None,
+        degenerate: None,
     },
     build: |c| build(c, Bound::Sum),
 };

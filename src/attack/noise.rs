@@ -52,6 +52,7 @@ pub const GAUSSIAN: AttackEntry = AttackEntry {
             doc: "the standard deviation σ",
         }],
         requires: None,
+        degenerate: None,
     },
     build: |c| Box::new(Gaussian { sigma: c.float("sigma") as f32 }),
 };
@@ -65,6 +66,7 @@ pub const INF: AttackEntry = AttackEntry {
         doc: "a = (+∞, ..., +∞): a test of how a rule copes with non-finite inputs.",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(Infinity),
 };

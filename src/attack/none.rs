@@ -24,6 +24,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         doc: "a_t = ḡ_t (η = 0 in 001 eq. (6)); the robust rule still receives n vectors.",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(NoAttack),
 };

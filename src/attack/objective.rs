@@ -44,7 +44,16 @@ pub struct ObjectiveEntry {
 
 const fn plain(name: &'static str, summary: &'static str, o: Objective) -> ObjectiveEntry {
     ObjectiveEntry {
-        spec: Spec { name, kind: Kind::Objective, aliases: &[], summary, doc: summary, params: &[], requires: None },
+        spec: Spec {
+            name,
+            kind: Kind::Objective,
+            aliases: &[],
+            summary,
+            doc: summary,
+            params: &[],
+            requires: None,
+            degenerate: None,
+        },
         build: match o {
             Objective::MeanLoss => |_| Objective::MeanLoss,
             Objective::FinalLoss => |_| Objective::FinalLoss,
@@ -71,6 +80,7 @@ pub static OBJECTIVES: &[ObjectiveEntry] = &[
                 doc: "the per-step weight ratio",
             }],
             requires: None,
+            degenerate: None,
         },
         build: |c| Objective::Decayed(c.float("r")),
     },

@@ -191,6 +191,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
             },
         ],
         requires: None,
+        degenerate: None,
     },
     build: |c| {
         Box::new(Planner::new(

@@ -24,6 +24,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         doc: "a_t = ḡ_t + 2·(−ḡ_t) = −ḡ_t (001 eq. (6), Table 5; Allen-Zhu et al. 2021).",
         params: &[],
         requires: None,
+        degenerate: None,
     },
     build: |_| Box::new(SignFlip),
 };

@@ -18,7 +18,7 @@ pub fn resolve(
         errors.push(unknown(c, kind, src));
         return None;
     };
-    let before = errors.len();
+    let before = super::diagnostic::error_count(errors);
     let mut args = Args::new();
     for (i, arg) in c.args.iter().enumerate() {
         let param = match &arg.name {
@@ -82,7 +82,7 @@ pub fn resolve(
             ),
         }
     }
-    if errors.len() > before {
+    if super::diagnostic::error_count(errors) > before {
         return None;
     }
     if let Some(requires) = spec.requires
@@ -90,6 +90,11 @@ pub fn resolve(
     {
         errors.push(Diag::new(src, c.name.span, unmet.message).label(unmet.label).help(unmet.help));
         return None;
+    }
+    if let Some(degenerate) = spec.degenerate
+        && let Some(w) = degenerate(setting, &args)
+    {
+        errors.push(Diag::warning(src, c.name.span, w.message).label(w.label).help(w.help));
     }
     Some(ComponentPlan { name: spec.name.to_string(), args, display: display(c, src) })
 }

@@ -1,6 +1,6 @@
 //! Diagnostics: what is wrong, in the user's words, pointing at the words.
 
-use miette::{Diagnostic, NamedSource};
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -19,18 +19,19 @@ impl SourceFile {
     }
 }
 
-/// One error at one place of one file.
-#[derive(Debug, Error, Diagnostic)]
+/// One error (or warning) at one place of one file.
+#[derive(Debug, Error)]
 #[error("{message}")]
 pub struct Diag {
     pub message: String,
-    #[source_code]
     pub src: NamedSource<Arc<String>>,
-    #[label("{label}")]
     pub span: miette::SourceSpan,
     pub label: String,
-    #[help]
     pub help: Option<String>,
+    /// An error stops the file from running; a warning says that a setting
+    /// makes the experiment test less than it names (`--deny-warnings` makes
+    /// it an error).
+    pub severity: Severity,
     /// A data set the file names is not at hand: an error for running here,
     /// not for listing, collecting or estimating runs (`Need::Plan`).
     pub missing_data: bool,
@@ -44,8 +45,18 @@ impl Diag {
             span: span.into(),
             label: String::new(),
             help: None,
+            severity: Severity::Error,
             missing_data: false,
         }
+    }
+
+    /// A warning at `span`.
+    pub fn warning(src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+        Diag { severity: Severity::Warning, ..Diag::new(src, span, message) }
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -59,16 +70,60 @@ impl Diag {
     }
 }
 
-/// All the errors found in one check, reported together.
+/// Written out rather than derived: the severity is the diagnostic's own.
+impl Diagnostic for Diag {
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.label.clone()), self.span))))
+    }
+}
+
+/// All the errors found in one check, reported together (with the file's
+/// warnings, if any).
 #[derive(Debug, Error, Diagnostic)]
-#[error("{} found", count(.errors.len()))]
+#[error("{} found", count(.errors))]
 pub struct Errors {
     #[related]
     pub errors: Vec<Diag>,
 }
 
-fn count(n: usize) -> String {
-    if n == 1 { "1 error".into() } else { format!("{n} errors") }
+/// A check's warnings, when it found no error.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{} found", count(.warnings))]
+#[diagnostic(severity(Warning))]
+pub struct Warnings {
+    #[related]
+    pub warnings: Vec<Diag>,
+}
+
+/// `2 errors`, `1 warning`, `1 error and 2 warnings`.
+fn count(diags: &[Diag]) -> String {
+    let plural = |n: usize, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
+    let warnings = diags.iter().filter(|d| d.is_warning()).count();
+    let errors = diags.len() - warnings;
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{} and {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+impl Warnings {
+    /// The warnings as they are printed (see `Diag::shown`).
+    pub fn shown(self) -> Warnings {
+        Warnings { warnings: self.warnings.into_iter().map(Diag::shown).collect() }
+    }
 }
 
 impl From<Diag> for Errors {
@@ -154,10 +209,17 @@ impl Diag {
             span: self.span,
             label: self.label.clone(),
             help: self.help.clone(),
+            severity: self.severity,
             missing_data: self.missing_data,
         }
         .shown()
     }
+}
+
+/// How many of `diags` are errors: resolution steps compare it before and
+/// after, so that a warning never stops a plan from being built.
+pub fn error_count(diags: &[Diag]) -> usize {
+    diags.iter().filter(|d| !d.is_warning()).count()
 }
 
 /// The largest char boundary of `s` at or below `i`.

@@ -17,7 +17,7 @@ mod table;
 
 use std::path::Path;
 
-pub use diagnostic::{Diag, Errors, SourceFile};
+pub use diagnostic::{Diag, Errors, SourceFile, Warnings};
 pub use loader::{STDLIB, Scope, byz_files, read_source};
 pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 
@@ -32,31 +32,45 @@ pub enum Need {
     Plan,
 }
 
-/// Checks a file on disk and resolves all of its scenarios, ready to run.
+/// A file's resolved scenarios, and the warnings found on the way.
+pub struct Checked {
+    pub plans: Vec<ScenarioPlan>,
+    pub warnings: Vec<Diag>,
+}
+
+/// Checks a file on disk and resolves all of its scenarios, ready to run
+/// (warnings are dropped: `check_file` keeps them).
 pub fn check_path(path: &Path) -> Result<Vec<ScenarioPlan>, Errors> {
-    check_path_for(path, Need::Run)
+    check_file(path, Need::Run).map(|c| c.plans)
 }
 
 /// Checks a file on disk for what a command needs of it.
-pub fn check_path_for(path: &Path, need: Need) -> Result<Vec<ScenarioPlan>, Errors> {
+pub fn check_file(path: &Path, need: Need) -> Result<Checked, Errors> {
     let src = loader::read_source(path).map_err(|d| Errors::from(*d))?;
-    check_source_for(&src, path.parent(), need)
+    check_text(&src, path.parent(), need)
 }
 
 /// Checks source text; `dir` is where relative `use` paths are looked up.
 pub fn check_source(src: &SourceFile, dir: Option<&Path>) -> Result<Vec<ScenarioPlan>, Errors> {
-    check_source_for(src, dir, Need::Run)
+    check_text(src, dir, Need::Run).map(|c| c.plans)
 }
 
-fn check_source_for(src: &SourceFile, dir: Option<&Path>, need: Need) -> Result<Vec<ScenarioPlan>, Errors> {
+/// Checks source text for what a command needs of it. An `Err` holds the
+/// errors and the warnings, in the order they were found.
+pub fn check_text(src: &SourceFile, dir: Option<&Path>, need: Need) -> Result<Checked, Errors> {
     let file = crate::syntax::parse_file(src).map_err(|d| Errors::from(*d))?;
-    let mut errors = vec![];
-    let scope = loader::load(src, &file, dir, &mut errors);
-    let plans = resolve::scenarios(src, &file, &scope, &mut errors);
+    let mut found = vec![];
+    let scope = loader::load(src, &file, dir, &mut found);
+    let plans = resolve::scenarios(src, &file, &scope, &mut found);
     if need == Need::Plan {
-        errors.retain(|e| !e.missing_data);
+        found.retain(|e| !e.missing_data);
     }
-    if errors.is_empty() { Ok(plans) } else { Err(Errors { errors: dedup(errors) }) }
+    let found = dedup(found);
+    if found.iter().any(|d| !d.is_warning()) {
+        Err(Errors { errors: found })
+    } else {
+        Ok(Checked { plans, warnings: found })
+    }
 }
 
 /// The file's syntax tree and the declarations visible from it (its own and

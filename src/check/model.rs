@@ -22,7 +22,7 @@ pub fn resolve(
     src: &SourceFile,
     errors: &mut Vec<Diag>,
 ) -> Option<ModelPlan> {
-    let before = errors.len();
+    let before = super::diagnostic::error_count(errors);
     let declared: Vec<usize> = match spec.shape.as_slice() {
         [c, h, w] => vec![*c, *h, *w],
         [c, hw] => vec![*c, *hw, *hw],
@@ -56,7 +56,7 @@ pub fn resolve(
         }
         layers.push(layer);
     }
-    if errors.len() > before {
+    if super::diagnostic::error_count(errors) > before {
         return None;
     }
     if shape != Shape::Flat(classes) {

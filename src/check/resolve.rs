@@ -46,6 +46,15 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
         let runs = runs(decl, src, &merged, scope, errors);
         let expect = super::expect::resolve(&merged, &runs, errors);
         let table = super::table::resolve(&merged, &runs, errors);
+        if let (Some(_), Some(t)) = (&table, &merged.table)
+            && runs.first().is_some_and(|first| runs.iter().filter(|r| r.label == first.label).count() == 1)
+        {
+            errors.push(
+                Diag::warning(&t.src, t.keyword, "the table has one seed per cell: no confidence interval, no spread")
+                    .label("one run per cell")
+                    .help("run several seeds, e.g. `seeds 1..=5` (001 §5.1)"),
+            );
+        }
         plans.push(ScenarioPlan { name: decl.name.name.clone(), file: src.name.clone(), runs, expect, table });
     }
     plans

@@ -382,7 +382,26 @@ fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Train> {
     if lr.is_none() && !b.misspelt {
         errors.push(Diag::new(src, kw, "training needs a learning rate").label("no `lr`").help("add `lr 0.1`"));
     }
-    Some(Train { steps: steps?, lr: lr?, momentum: momentum?.unwrap_or(0.0), clip: clip? })
+    let (steps, lr) = (steps?, lr?);
+    // A piece of the schedule that starts at or after the last step never runs.
+    if let Some((s, src)) = b.get("lr") {
+        let starts = std::iter::once(0).chain(lr.iter().filter_map(|(_, until)| *until));
+        if let Some((k, start)) = starts.enumerate().skip(1).find(|(_, start)| *start >= steps) {
+            errors.push(
+                Diag::warning(
+                    src,
+                    s.key.span,
+                    format!(
+                        "the learning rate's phase {} starts at step {start}, after training ends ({steps} steps)",
+                        k + 1
+                    ),
+                )
+                .label(format!("phase {} never used", k + 1))
+                .help(format!("train longer (`steps {}`), or end the schedule before step {steps}", start + 1)),
+            );
+        }
+    }
+    Some(Train { steps, lr, momentum: momentum?.unwrap_or(0.0), clip: clip? })
 }
 
 /// `lr 0.1`, or `lr 0.25 until 1000, then 0.025` (001 Table 2's CIFAR-10 schedule).

@@ -17,7 +17,7 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
             sw.node.iter().map(|a| a.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")).collect()
         })
         .unwrap_or_default();
-    let before = errors.len();
+    let before = super::diagnostic::error_count(errors);
     let mut named: Vec<String> = vec![];
     for f in t.rows.iter().chain(&t.columns) {
         let name = f.name();
@@ -54,7 +54,7 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
         None if runs.iter().all(|r| r.report.accuracy) => (Stat::Max, Metric::Accuracy),
         None => (Stat::Final, Metric::Loss),
     };
-    if errors.len() > before {
+    if super::diagnostic::error_count(errors) > before {
         return None;
     }
     let names = |fs: &[crate::syntax::ast::FieldPath]| fs.iter().map(|f| f.name()).collect();

@@ -1,17 +1,60 @@
-//! `byz check`: syntax, names, values and requirements of files, without running them.
+//! `byz check`: syntax, names, values and requirements of files (or of every
+//! `.byz` file under a folder), without running them; warnings too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::report_errors;
+use clap::Args;
 
-pub fn check_files(files: &[PathBuf]) -> ExitCode {
+use super::{report_errors, report_warnings, usage_error};
+use crate::check::{self, Need};
+
+#[derive(Args)]
+pub struct Options {
+    /// The .byz files, or folders to search for them.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Count warnings as errors (exit 2), as CI should.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn check_files(o: &Options) -> ExitCode {
+    let mut files = vec![];
+    for p in &o.paths {
+        if p.is_dir() {
+            check::byz_files(p, &mut files);
+        } else {
+            // A missing file is reported by the checker, at its name.
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        return usage_error("no .byz files under the folders given", "name .byz files or folders that hold them");
+    }
     let mut ok = true;
-    for f in files {
-        match crate::check::check_path(f) {
-            Ok(plans) => {
-                let runs: usize = plans.iter().map(|p| p.runs.len()).sum();
-                println!("{}: ok ({} scenarios, {runs} runs)", f.display(), plans.len());
+    for f in &files {
+        // Data sets need to be here only to run (a cluster's file may name
+        // data that is on the cluster): their absence is a note, not an error.
+        match check::check_file(f, Need::Plan) {
+            Ok(c) => {
+                let runs: usize = c.plans.iter().map(|p| p.runs.len()).sum();
+                let warnings = match c.warnings.len() {
+                    0 => String::new(),
+                    1 => ", 1 warning".into(),
+                    n => format!(", {n} warnings"),
+                };
+                let missing = missing_data(f);
+                let data = if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!("; to run it here, {}", missing.join("; "))
+                };
+                println!("{}: ok ({} scenarios, {runs} runs{warnings}){data}", f.display(), c.plans.len());
+                ok &= !o.deny_warnings || c.warnings.is_empty();
+                if !c.warnings.is_empty() {
+                    report_warnings(c.warnings);
+                }
             }
             Err(e) => {
                 ok = false;
@@ -20,4 +63,12 @@ pub fn check_files(files: &[PathBuf]) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+}
+
+/// What `byz run` would say of the data sets `file` names that are not here.
+fn missing_data(file: &std::path::Path) -> Vec<String> {
+    match check::check_file(file, Need::Run) {
+        Err(e) => e.errors.iter().filter(|d| d.missing_data).map(|d| d.message.clone()).collect(),
+        Ok(_) => vec![],
+    }
 }

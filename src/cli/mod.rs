@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::Report;
 
-use crate::check::{Errors, Need};
+use crate::check::{Diag, Errors, Need, Warnings};
 use crate::experiment::Shard;
 use crate::plan::ScenarioPlan;
 
@@ -35,12 +35,8 @@ struct Cli {
 enum Command {
     /// Check a scenario file and run its scenarios.
     Run(run::Options),
-    /// Check files without running them: syntax, names, values, requirements.
-    Check {
-        /// The .byz files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    /// Check files without running them: syntax, names, values, requirements, warnings.
+    Check(check::Options),
     /// List every run of a file (plan index, store key, label) and, with `--estimate`, what it will cost.
     Plan(plan::Options),
     /// Build runs.jsonl, tables and plots from the results store without running anything.
@@ -120,7 +116,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(o) => run::run(&o),
-        Command::Check { files } => check::check_files(&files),
+        Command::Check(o) => check::check_files(&o),
         Command::Plan(o) => plan::plan(&o),
         Command::Collect(o) => collect::collect(&o),
         Command::Status(o) => status::status(&o),
@@ -152,12 +148,46 @@ fn report_errors(errors: Errors) {
     eprintln!("{:?}", Report::new(errors.shown()));
 }
 
-/// The file's resolved scenarios, or exit code 2 once the errors are printed.
-fn load(file: &Path, need: Need) -> Result<Vec<ScenarioPlan>, ExitCode> {
-    crate::check::check_path_for(file, need).map_err(|e| {
-        report_errors(e);
-        ExitCode::from(2)
-    })
+fn report_warnings(warnings: Vec<Diag>) {
+    eprintln!("{:?}", Report::new(Warnings { warnings }.shown()));
+}
+
+/// What a command does with a file's warnings.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Warn {
+    Print,
+    /// `--deny-warnings`: print them and fail with exit code 2.
+    Deny,
+    /// Commands that only read the store (`collect`, `status`) do not repeat them.
+    Silent,
+}
+
+impl Warn {
+    fn from_flag(deny: bool) -> Warn {
+        if deny { Warn::Deny } else { Warn::Print }
+    }
+}
+
+/// The file's resolved scenarios, or exit code 2 once the errors (or, with
+/// `Warn::Deny`, the warnings) are printed.
+fn load(file: &Path, need: Need, warn: Warn) -> Result<Vec<ScenarioPlan>, ExitCode> {
+    match crate::check::check_file(file, need) {
+        Err(e) => {
+            report_errors(e);
+            Err(ExitCode::from(2))
+        }
+        Ok(checked) => {
+            let denied = warn == Warn::Deny && !checked.warnings.is_empty();
+            if warn != Warn::Silent && !checked.warnings.is_empty() {
+                report_warnings(checked.warnings);
+            }
+            if denied {
+                eprintln!("error: {} has warnings, and `--deny-warnings` makes them errors", file.display());
+                return Err(ExitCode::from(2));
+            }
+            Ok(checked.plans)
+        }
+    }
 }
 
 /// The scenarios `only` names (all when `None`), or exit code 2 when it names none.

@@ -38,7 +38,7 @@ pub struct Options {
 }
 
 pub fn plan(o: &Options) -> ExitCode {
-    let plans = match load(&o.file, Need::Plan) {
+    let plans = match load(&o.file, Need::Plan, super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -30,6 +30,9 @@ pub struct Options {
     /// `byz collect` then builds the tables and plots.
     #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "runs")]
     shard: Option<Shard>,
+    /// Refuse to run a file with warnings (exit 2), as CI should.
+    #[arg(long)]
+    deny_warnings: bool,
     /// Run only the runs with these store keys (comma-separated, as `byz plan` lists them), into the store.
     #[arg(long, value_name = "KEY,...", value_delimiter = ',', num_args = 1)]
     runs: Option<Vec<String>>,
@@ -37,7 +40,7 @@ pub struct Options {
 
 pub fn run(o: &Options) -> ExitCode {
     let Target { file, scenario: only, out } = &o.target;
-    let plans = match load(file, Need::Run) {
+    let plans = match load(file, Need::Run, super::Warn::from_flag(o.deny_warnings)) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -64,7 +64,7 @@ pub fn slurm(o: &Options) -> ExitCode {
     }
     let Target { file, scenario: only, out } = &o.target;
     let need = if o.dry_run { Need::Plan } else { Need::Run };
-    let plans = match load(file, need) {
+    let plans = match load(file, need, super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };

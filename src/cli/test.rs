@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{report_errors, usage_error};
+use super::{report_errors, report_warnings, usage_error};
 use crate::check;
 use crate::experiment::Progress;
 use crate::experiment::test::{self, Options as TestOptions};
@@ -25,6 +25,9 @@ pub struct Options {
     /// Decimals kept in snapshots.
     #[arg(long, default_value_t = 4)]
     digits: usize,
+    /// Count a file's warnings as errors: it fails without running.
+    #[arg(long)]
+    deny_warnings: bool,
     /// Take runs from the results store under this folder where they are (from `byz run`,
     /// `byz collect` or a cluster), and store the others there.
     #[arg(long, value_name = "DIR")]
@@ -51,8 +54,19 @@ pub fn test(o: &Options) -> ExitCode {
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for file in &files {
-        let plans = match check::check_path(file) {
-            Ok(p) => p,
+        let plans = match check::check_file(file, check::Need::Run) {
+            Ok(c) if o.deny_warnings && !c.warnings.is_empty() => {
+                report_warnings(c.warnings);
+                println!("FAIL {} (warnings, with --deny-warnings)", file.display());
+                failed += 1;
+                continue;
+            }
+            Ok(c) => {
+                if !c.warnings.is_empty() {
+                    report_warnings(c.warnings);
+                }
+                c.plans
+            }
             Err(e) => {
                 report_errors(e);
                 println!("FAIL {} (does not check)", file.display());

@@ -15,10 +15,10 @@ pub fn diagnostics(uri: &Uri, path: &Path, text: &str) -> Vec<Diagnostic> {
     let src = SourceFile::new(path.display().to_string(), text);
     let dir = path.parent();
     // A checker bug must not take the editor's server down with it.
-    let checked = std::panic::catch_unwind(|| check::check_source(&src, dir).err());
+    let checked = std::panic::catch_unwind(|| check::check_text(&src, dir, check::Need::Run));
     let errors = match checked {
-        Ok(None) => return vec![],
-        Ok(Some(errors)) => errors.errors,
+        Ok(Ok(c)) => c.warnings,
+        Ok(Err(errors)) => errors.errors,
         Err(_) => return vec![plain(range(text, 0, 0), "byz could not check this file (internal error)".into())],
     };
     let imports = imports(&src, dir);
@@ -48,11 +48,18 @@ fn diagnostic(uri: &Uri, src: &SourceFile, imports: &[(String, Span)], d: &Diag)
     }
     if d.src.name() != src.name {
         let at = imports.iter().find(|(name, _)| name == d.src.name()).map_or(Span::default(), |(_, span)| *span);
-        return plain(range(&src.text, at.start, at.end), format!("in {}: {message}", d.src.name()));
+        let mut diagnostic = plain(range(&src.text, at.start, at.end), format!("in {}: {message}", d.src.name()));
+        if d.is_warning() {
+            diagnostic.severity = Some(DiagnosticSeverity::WARNING);
+        }
+        return diagnostic;
     }
     let (start, len) = (d.span.offset(), d.span.len());
     let at = range(&src.text, start, start + len);
     let mut diagnostic = plain(at, message);
+    if d.is_warning() {
+        diagnostic.severity = Some(DiagnosticSeverity::WARNING);
+    }
     if !d.label.is_empty() {
         diagnostic.related_information = Some(vec![DiagnosticRelatedInformation {
             location: Location::new(uri.clone(), at),

@@ -87,6 +87,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             doc: "Powell (1964), following SciPy's fmin_powell; unbounded. The papers' solver (001 Table 5).",
             params: LOCAL,
             requires: None,
+            degenerate: None,
         },
         build: |c| {
             let o = options(c);
@@ -102,6 +103,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             doc: "Nelder & Mead (1965), following SciPy's rules for the initial simplex and stopping.",
             params: LOCAL,
             requires: None,
+            degenerate: None,
         },
         build: |c| {
             let o = options(c);
@@ -118,6 +120,7 @@ pub static SOLVERS: &[SolverEntry] = &[
                   variables, cycles of coordinate-wise Brent searches until the value stops improving by ftol.",
             params: LOCAL,
             requires: None,
+            degenerate: None,
         },
         build: |c| {
             let o = options(c);
@@ -142,6 +145,7 @@ pub static SOLVERS: &[SolverEntry] = &[
                 },
             ],
             requires: None,
+            degenerate: None,
         },
         build: |c| {
             let (width, points) = (c.float("width"), c.int("points") as usize);
@@ -173,6 +177,7 @@ pub static SOLVERS: &[SolverEntry] = &[
                 },
             ],
             requires: None,
+            degenerate: None,
         },
         build: |c| {
             let opts = differential_evolution::Options {
