@@ -24,7 +24,8 @@ pub const ENTRY: AttackEntry = AttackEntry {
         aliases: &["ipm"],
         summary: "inner-product manipulation: send −ε times the honest average",
         doc: "a_t = −ε ḡ_t (002 §6). ε = 0.1 matches 001 Table 5 (η = 1.1 in eq. (6)); \
-              002 uses small ε against median-like rules and large ε against Krum.",
+              002 finds the median failing under a large positive ε (§6.2) and Krum under a small \
+              one, a large ε being defended by Krum (§6.3).",
         params: &[Param {
             name: "eps",
             ty: ParamType::Float { min: 0.0, inclusive: true },

@@ -119,7 +119,8 @@ impl Job {
                 self.scenario,
                 self.file.display()
             ),
-            "# plots from the results store once the array job has ended (exit 1 lists missing runs).".into(),
+            "# plots from the results store once the array job has ended: `byz slurm` submits it with".into(),
+            "# --dependency=afterany:ARRAY_JOB_ID. Exit 1 lists the runs still missing.".into(),
         ];
         s.extend(self.header(&format!("byz-collect-{}", self.scenario), resources, Some(1)));
         s.push(format!("#SBATCH --output={}/collect_%j.out", self.logs().display()));
