@@ -192,3 +192,32 @@ fn a_long_extends_chain_and_an_endless_import_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `/dev/zero`: not a regular file"));
 }
+
+/// Every input kept under tests/inputs/fuzz/TARGET/ (by `scripts/fuzz`, or
+/// by hand from a reported crash) goes through that fuzz target's code again.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let mut replayed = 0;
+    for target in ["check", "fmt", "lsp"] {
+        let dir = common::root().join("tests/inputs/fuzz").join(target);
+        let mut files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for path in files {
+            let data = std::fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            match target {
+                "check" => {
+                    let src = SourceFile::new(name, String::from_utf8_lossy(&data).into_owned());
+                    let _ = byz::check::check_text(&src, None, byz::check::Need::Plan);
+                }
+                "fmt" => check(&name, String::from_utf8_lossy(&data).into_owned()),
+                _ => {
+                    let (at, text) = data.split_first().unwrap_or((&0, &[]));
+                    byz::lsp::exercise(&String::from_utf8_lossy(text), usize::from(*at) * 7);
+                }
+            }
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 9, "the kept inputs are there: {replayed}");
+}

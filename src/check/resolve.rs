@@ -40,8 +40,12 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
         let mut chain = vec![];
         let complete = collect_chain(decl, src, scope, &mut chain, errors);
         let merged = merge(&chain, errors);
-        if decl.kind == DeclKind::Base || !complete {
-            continue; // a base is resolved when a scenario uses it; a broken chain was reported
+        if !complete {
+            continue; // a broken chain was reported
+        }
+        if decl.kind == DeclKind::Base {
+            check_base(decl, src, &chain, &merged, scope, errors);
+            continue;
         }
         let runs = runs(decl, src, &merged, scope, errors);
         let expect = super::expect::resolve(&merged, &runs, errors);
@@ -58,6 +62,61 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
         plans.push(ScenarioPlan { name: decl.name.name.clone(), file: src.name.clone(), runs, expect, table });
     }
     plans
+}
+
+/// The name of the stand-in sections `check_base` adds; its errors are dropped.
+const STAND_IN: &str = "<stand-in for what a base leaves to its scenarios>";
+
+/// A base on its own, as far as it is complete, so that a typo in a base
+/// shows in its own file (and in the editor) before any scenario uses it:
+/// what it leaves to the scenarios that extend it (a task, honest workers,
+/// training, a rule) is filled in with stand-ins, the whole is resolved as a
+/// scenario would be, and only errors in the base's own text are kept, not
+/// warnings (they depend on the stand-ins' n and f) nor missing data.
+fn check_base(
+    decl: &Decl,
+    src: &SourceFile,
+    chain: &[(Decl, SourceFile)],
+    merged: &Sections,
+    scope: &Scope,
+    errors: &mut Vec<Diag>,
+) {
+    let mut text = String::from("base stand_in {\n");
+    let landscape = merged.task.as_ref().is_some_and(|t| t.node.kind.name == "landscape");
+    if merged.task.is_none() && merged.data.is_none() {
+        // A data task, so that attacks that need labels (`lf`) can be checked.
+        text.push_str("data mnist(\"data/mnist\")\n");
+    }
+    if merged.task.is_none() && merged.model.is_none() {
+        // A model for whichever data set: the stand-in is only resolved, never run.
+        let shape = match &merged.data {
+            Some(d) if d.node.name.name == "cifar10" => "(3,32,32)",
+            _ => "(1,28,28)",
+        };
+        text.push_str(&format!("model {shape}-L(10)\n"));
+    }
+    if merged.task.is_none() && merged.report.is_none() {
+        text.push_str("report { accuracy, loss }\n");
+    }
+    if !landscape && !merged.workers.iter().any(|w| w.node.key.name == "honest") {
+        text.push_str("workers { honest 12 }\n");
+    }
+    text.push_str("train { steps 100; lr 0.1 }\n");
+    if merged.aggregate.is_none() {
+        text.push_str("aggregate mean\n");
+    }
+    text.push_str("}\n");
+    let stand_in_src = SourceFile::new(STAND_IN, text);
+    let Ok(file) = crate::syntax::parse_file(&stand_in_src) else { return };
+    let Some(Item::Decl(stand_in)) = file.items.into_iter().next() else { return };
+    let mut full = vec![(stand_in, stand_in_src)];
+    full.extend(chain.iter().cloned());
+    let mut found = vec![];
+    let merged = merge(&full, &mut found);
+    let runs = runs(decl, src, &merged, scope, &mut found);
+    let _ = super::expect::resolve(&merged, &runs, &mut found);
+    let _ = super::table::resolve(&merged, &runs, &mut found);
+    errors.extend(found.into_iter().filter(|d| !d.is_warning() && !d.missing_data && d.src.name() != STAND_IN));
 }
 
 /// `decl` and its bases, the most basic first.

@@ -155,6 +155,26 @@ fn answer(documents: &HashMap<String, String>, request: Request) -> Answer {
     }
 }
 
+/// What the server computes for a document, as a client would ask for it:
+/// diagnostics, formatting, and completion, hover and definition at the
+/// position `at` (a character index, clamped to the text). For the fuzzer
+/// (`fuzz/fuzz_targets/lsp.rs`): none of it may panic, whatever the text.
+/// Returns how many items came back, so that nothing is optimised away.
+pub fn exercise(text: &str, at: usize) -> usize {
+    let path = PathBuf::from("/nonexistent/fuzz.byz");
+    let uri = Uri::from_str("file:///nonexistent/fuzz.byz").expect("a valid uri");
+    let mut items = diagnostics::diagnostics(&uri, &path, text).len();
+    let src = SourceFile::new(path.display().to_string(), text);
+    items += crate::syntax::format::format_source(&src).map_or(0, |f| f.len());
+    let offset = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+    let p = position::position(text, offset);
+    let offset = position::offset(text, p);
+    items += completion::completions(text, offset).len();
+    items += usize::from(hover::hover(text, offset).is_some());
+    items += usize::from(definition::definition(&path, text, offset).is_some());
+    items
+}
+
 /// The file a document is, for relative `use` paths; an unsaved document is
 /// taken to live in the current directory.
 fn document_path(uri: &Uri) -> PathBuf {
