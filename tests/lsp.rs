@@ -291,3 +291,19 @@ fn warnings_reach_the_editor_as_warnings() {
     assert!(diagnostics[0]["message"].as_str().unwrap().contains("it equals `mean`"));
     assert_eq!(diagnostics[0]["range"]["start"], json!({"line": 4, "character": 12}));
 }
+
+#[test]
+fn a_typo_in_a_base_shows_in_its_own_file() {
+    let mut server = Server::start();
+    server.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    server.notify("initialized", json!({}));
+    let text = "base defended {\n  aggregate nnm |> krumm\n}\n";
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///tmp/bases.byz", "languageId": "byz", "version": 1, "text": text}}),
+    );
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("unknown aggregation rule `krumm`"));
+    assert_eq!(diagnostics[0]["range"]["start"], json!({"line": 1, "character": 19}));
+}
