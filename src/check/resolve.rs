@@ -242,9 +242,18 @@ fn merge_placed(into: &mut Vec<Placed<Setting>>, new: &[Setting], src: &SourceFi
 
 /// Every sweep point × seed of a scenario.
 fn runs(decl: &Decl, src: &SourceFile, merged: &Sections, scope: &Scope, errors: &mut Vec<Diag>) -> Vec<RunPlan> {
+    let points = sweep::expand(merged, errors);
+    let mut found = vec![];
+    let mut resolved = vec![];
+    for (_, sections, _) in &points {
+        let mut diags = vec![];
+        resolved.push(sections::resolve(decl, src, sections, &scope.models, &mut diags));
+        found.push(diags);
+    }
+    errors.extend(blame_sweep(merged, &points, found));
     let mut out = vec![];
-    for (label, sections) in sweep::expand(merged, errors) {
-        let Some(point) = sections::resolve(decl, src, &sections, &scope.models, errors) else { continue };
+    for ((label, _, _), point) in points.iter().zip(resolved) {
+        let Some(point) = point else { continue };
         for seed in &point.seeds {
             out.push(RunPlan {
                 scenario: decl.name.name.clone(),
@@ -258,6 +267,56 @@ fn runs(decl: &Decl, src: &SourceFile, merged: &Sections, scope: &Scope, errors:
                 report: point.report.clone(),
             });
         }
+    }
+    out
+}
+
+/// The errors of the sweep points, each once. An error that only some points
+/// have is the sweep's doing (`krum` with `workers.byzantine in [1, 5]`):
+/// when the value of one axis decides whether it occurs, it is put on the
+/// first such value and names it; otherwise it names its first point.
+fn blame_sweep(merged: &Sections, points: &[sweep::Point], found: Vec<Vec<Diag>>) -> Vec<Diag> {
+    type Key = (String, usize, String);
+    let key = |d: &Diag| -> Key { (d.src.name().to_string(), d.span.offset(), d.message.clone()) };
+    let keys: Vec<Vec<Key>> = found.iter().map(|ds| ds.iter().map(key).collect()).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = vec![];
+    for d in found.into_iter().flatten() {
+        let k = key(&d);
+        if !seen.insert(k.clone()) {
+            continue;
+        }
+        let has: Vec<bool> = keys.iter().map(|ks| ks.contains(&k)).collect();
+        let Some(sweep) = merged.sweep.as_ref().filter(|_| !d.is_warning() && has.iter().any(|h| !h)) else {
+            out.push(d);
+            continue;
+        };
+        let first = has.iter().position(|h| *h).unwrap_or(0);
+        // An axis decides the error when points with the same value on it all have it or all do not.
+        let deciding = points[first].2.iter().map(|(a, _)| *a).find(|&a| {
+            let mut by_value: std::collections::HashMap<usize, bool> = Default::default();
+            points.iter().zip(&has).all(|((_, _, chosen), h)| {
+                chosen.iter().find(|(x, _)| *x == a).is_none_or(|(_, v)| *by_value.entry(*v).or_insert(*h) == *h)
+            })
+        });
+        let label = &points[first].0;
+        let text = |(k, v): &(String, String)| format!("{k} = {v}");
+        out.push(match deciding.and_then(|a| points[first].2.iter().find(|(x, _)| *x == a)) {
+            Some(&(a, v)) => {
+                let axis = &sweep.node[a];
+                let name: Vec<&str> = axis.path.iter().map(|i| i.name.as_str()).collect();
+                let value = label.iter().find(|(k, _)| *k == name.join(".")).map(text).unwrap_or_default();
+                let help = d.help.clone().unwrap_or_default();
+                Diag::new(&sweep.src, axis.values[v].span(), format!("{}, with {value} from the sweep", d.message))
+                    .label(d.label.clone())
+                    .help(format!("{help}; or take this value out of the sweep"))
+            }
+            None => {
+                let point: Vec<String> = label.iter().map(text).collect();
+                let message = format!("{}, at the sweep point {}", d.message, point.join(", "));
+                Diag { message, ..d }
+            }
+        });
     }
     out
 }

@@ -11,7 +11,10 @@ use super::resolve::{Placed, Sections};
 use super::sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 use crate::syntax::ast::{Arg, Attack, Component, Ident, Setting, SweepAxis, SweepValue, Value, ValueKind};
 
-type Point = (Vec<(String, String)>, Sections);
+/// A sweep point: its label, its sections, and which value it took on each
+/// axis (axis index, value index), so that an error only some points have
+/// can be put on the value that brings it.
+pub type Point = (Vec<(String, String)>, Sections, Vec<(usize, usize)>);
 
 /// What a field path replaces.
 enum Field<'a> {
@@ -61,9 +64,9 @@ fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
 }
 
 pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
-    let mut points: Vec<Point> = vec![(vec![], merged.clone())];
+    let mut points: Vec<Point> = vec![(vec![], merged.clone(), vec![])];
     let Some(sweep) = &merged.sweep else { return points };
-    for axis in &sweep.node {
+    for (a, axis) in sweep.node.iter().enumerate() {
         let parts: Vec<&str> = axis.path.iter().map(|i| i.name.as_str()).collect();
         let name = parts.join(".");
         let Some(field) = field(&parts) else {
@@ -105,12 +108,14 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
             return points;
         }
         let mut next = vec![];
-        for (label, sections) in &points {
-            for v in &axis.values {
+        for (label, sections, chosen) in &points {
+            for (i, v) in axis.values.iter().enumerate() {
                 let Some(s) = apply(sections, &name, &field, axis, v, &sweep.src, errors) else { continue };
                 let mut label = label.clone();
                 label.push((name.clone(), label_text(v)));
-                next.push((label, s));
+                let mut chosen = chosen.clone();
+                chosen.push((a, i));
+                next.push((label, s, chosen));
             }
         }
         points = next;
