@@ -8,46 +8,12 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{byz_in, temp_dir};
+use common::{byz_in, temp_dir, text};
 
-/// 8 runs: 4 attacks × 2 seeds on two-wells, with a table.
-const SWEEP: &str = "use std.papers.jump
+const SWEEP: &str = common::WELLS_SWEEP;
 
-scenario wells extends two_wells {
-  seeds 1..=2
-  aggregate cm
-  sweep {
-    attack in [sf, alie, mimic, foe]
-  }
-  table {
-    rows attack
-    value final loss
-  }
-}
-";
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Every file under `dir`, as (path relative to `dir`, contents), sorted;
-/// temporary files (`.….tmp`) left out.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if !p.to_string_lossy().ends_with(".tmp") {
-                let rel = p.strip_prefix(root).unwrap().display().to_string();
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = vec![];
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    common::files_under(dir, "")
 }
 
 #[test]

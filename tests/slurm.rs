@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{byz_in, temp_dir};
+use common::{byz_in, temp_dir, text};
 
 /// Whether a Slurm cluster answers; says why a test is skipped when not.
 fn slurm_ready(test: &str) -> bool {
@@ -29,26 +29,9 @@ fn slurm_ready(test: &str) -> bool {
     ok
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Every file under `dir` but the Slurm scripts and logs and temporary files, sorted.
+/// Every output under `dir` but the Slurm scripts and logs.
 fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() && p.file_name().is_some_and(|n| n != "slurm") {
-                walk(root, &p, out);
-            } else if p.is_file() && !p.to_string_lossy().ends_with(".tmp") {
-                out.push((p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = vec![];
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    common::files_under(dir, "slurm")
 }
 
 /// The job ids `byz slurm` printed: (array, collect).
@@ -63,20 +46,7 @@ fn squeue(jobs: &str) -> String {
     text(&out.stdout)
 }
 
-const SWEEP: &str = "use std.papers.jump
-
-scenario wells extends two_wells {
-  seeds 1..=2
-  aggregate cm
-  sweep {
-    attack in [sf, alie, mimic, foe]
-  }
-  table {
-    rows attack
-    value final loss
-  }
-}
-";
+const SWEEP: &str = common::WELLS_SWEEP;
 
 #[test]
 fn a_sweep_run_on_slurm_equals_a_local_run_byte_for_byte() {

@@ -60,3 +60,46 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// 8 runs, 4 attacks × 2 seeds on two-wells, with a table: a sweep that
+/// runs in a moment, for the results store, shards and Slurm.
+pub const WELLS_SWEEP: &str = "use std.papers.jump
+
+scenario wells extends two_wells {
+  seeds 1..=2
+  aggregate cm
+  sweep {
+    attack in [sf, alie, mimic, foe]
+  }
+  table {
+    rows attack
+    value final loss
+  }
+}
+";
+
+/// Lossy UTF-8, for a command's output in assertions.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file under `dir` as (path relative to `dir`, contents), sorted,
+/// leaving out temporary files (`….tmp`) and folders named `skip`.
+pub fn files_under(dir: &Path, skip: &str) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, skip: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_none_or(|n| n != skip) {
+                    walk(root, &p, skip, out);
+                }
+            } else if !p.to_string_lossy().ends_with(".tmp") {
+                out.push((p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(dir, dir, skip, &mut out);
+    out.sort();
+    out
+}
