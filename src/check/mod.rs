@@ -36,6 +36,9 @@ pub enum Need {
 pub struct Checked {
     pub plans: Vec<ScenarioPlan>,
     pub warnings: Vec<Diag>,
+    /// With `Need::Plan`: the data sets the file names that are not here
+    /// (errors for `Need::Run`).
+    pub missing_data: Vec<Diag>,
 }
 
 /// Checks a file on disk and resolves all of its scenarios, ready to run
@@ -62,14 +65,12 @@ pub fn check_text(src: &SourceFile, dir: Option<&Path>, need: Need) -> Result<Ch
     let mut found = vec![];
     let scope = loader::load(src, &file, dir, &mut found);
     let plans = resolve::scenarios(src, &file, &scope, &mut found);
-    if need == Need::Plan {
-        found.retain(|e| !e.missing_data);
-    }
-    let found = dedup(found);
+    let (missing_data, found): (Vec<Diag>, Vec<Diag>) =
+        dedup(found).into_iter().partition(|e| need == Need::Plan && e.missing_data);
     if found.iter().any(|d| !d.is_warning()) {
         Err(Errors { errors: found })
     } else {
-        Ok(Checked { plans, warnings: found })
+        Ok(Checked { plans, warnings: found, missing_data })
     }
 }
 

@@ -44,7 +44,7 @@ pub fn check_files(o: &Options) -> ExitCode {
                     1 => ", 1 warning".into(),
                     n => format!(", {n} warnings"),
                 };
-                let missing = missing_data(f);
+                let missing: Vec<&str> = c.missing_data.iter().map(|d| d.message.as_str()).collect();
                 let data = if missing.is_empty() {
                     String::new()
                 } else {
@@ -63,12 +63,4 @@ pub fn check_files(o: &Options) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
-}
-
-/// What `byz run` would say of the data sets `file` names that are not here.
-fn missing_data(file: &std::path::Path) -> Vec<String> {
-    match check::check_file(file, Need::Run) {
-        Err(e) => e.errors.iter().filter(|d| d.missing_data).map(|d| d.message.clone()).collect(),
-        Ok(_) => vec![],
-    }
 }
