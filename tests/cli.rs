@@ -59,6 +59,9 @@ fn explain_prints_the_registry_entry() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("trim") && text.contains("default: f"), "{text}");
     assert_eq!(byz(&["explain", "krun"]).status.code(), Some(2));
+    // The words of `table` and `expect` are in the registry too, with their window.
+    let text = String::from_utf8_lossy(&byz(&["explain", "max"]).stdout).into_owned();
+    assert!(text.contains("max (statistic)") && text.contains("from step 0"), "{text}");
 }
 
 #[test]
@@ -111,8 +114,16 @@ fn byz_test_checks_expectations_and_reports_what_broke() {
     let out = byz(&["test", "tests/inputs/expect"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("`mean loss > 0.7` broke in [attack sf] seed 1: it was 0.5780"), "{text}");
+    assert!(text.contains("`mean loss > 0.7` broke in [attack sf] seed 1: it was 0.5771"), "{text}");
     assert!(text.ends_with("2 passed, 1 failed\n"), "{text}");
+}
+
+/// `max loss` leaves out step 0's untrained model; `from step 0` takes it in.
+#[test]
+fn statistics_leave_out_step_0_unless_a_window_says_so() {
+    let out = byz(&["test", "tests/inputs/window"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.ends_with("1 passed, 0 failed\n"), "{text}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use byz::plan::{Metric, Stat, TablePlan};
+use byz::plan::{Metric, Stat, Statistic, TablePlan};
 use byz::report::{summary::mean_ci, table};
 use byz::sim::{Metrics, RunResult, Series};
 
@@ -35,7 +35,7 @@ fn sweeps_over_settings_and_arguments_label_each_point() {
     assert_eq!(last.train.momentum, 0.9);
     assert_eq!(first.train.momentum, 0.0);
     let t = plans[0].table.as_ref().expect("a table");
-    assert_eq!((t.rows.len(), t.columns.len(), t.stat, t.metric), (2, 1, Stat::Final, Metric::Loss));
+    assert_eq!((t.rows.len(), t.columns.len(), t.value), (2, 1, Statistic::new(Stat::Final, Metric::Loss)));
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn run(aggregate: &str, attack: &str, seed: u64, max: f64, last: f64) -> RunResu
     let series = Series {
         step: vec![0, 10],
         loss: vec![1.0, 0.5],
-        eval_step: vec![0, 10],
+        eval_step: vec![5, 10],
         accuracy: vec![max, last],
         ..Default::default()
     };
@@ -98,8 +98,7 @@ fn tables_render_as_text_markdown_and_csv() {
     let plan = TablePlan {
         rows: vec!["aggregate".into()],
         columns: vec!["attack".into()],
-        stat: Stat::Max,
-        metric: Metric::Accuracy,
+        value: Statistic::new(Stat::Max, Metric::Accuracy),
     };
     let t = table::build(&plan, &runs);
     // Cell (cm, sf): max accuracies 0.90 and 0.92 → 91.00 ± 12.71 · 0.01 / 1 = 12.71.

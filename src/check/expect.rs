@@ -2,45 +2,49 @@
 
 use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::resolve::Sections;
-use crate::plan::{Expect, Metric, RunPlan, Stat};
-use crate::syntax::ast::Ident;
-
-const STATS: [(&str, Stat); 4] = [("final", Stat::Final), ("max", Stat::Max), ("min", Stat::Min), ("mean", Stat::Mean)];
-const METRICS: [(&str, Metric); 2] = [("loss", Metric::Loss), ("accuracy", Metric::Accuracy)];
+use crate::plan::{Expect, Metric, RunPlan, Stat, Statistic};
+use crate::registry::words::{METRICS, STATISTICS};
 
 pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Vec<Expect> {
     let Some(placed) = &s.expect else { return vec![] };
     let mut out = vec![];
     for e in &placed.node {
-        if let Some((stat, metric)) = stat_metric(&e.stat, &e.metric, &placed.src, runs, errors) {
-            let text = format!("{} {} {} {}", e.stat.name, e.metric.name, e.op, e.value);
-            out.push(Expect { stat, metric, op: e.op.clone(), value: e.value, text });
+        if let Some(statistic) = statistic(&e.statistic, &placed.src, runs, errors) {
+            let text = format!("{} {} {}", statistic.name(), e.op, e.value);
+            out.push(Expect { statistic, op: e.op.clone(), value: e.value, text });
         }
     }
     out
 }
 
-/// `max accuracy`: a statistic of a metric that every run records.
-pub fn stat_metric(
-    stat: &Ident,
-    metric: &Ident,
+/// `max accuracy from step 0`: a statistic of a metric that every run records,
+/// over steps that every run has.
+pub fn statistic(
+    written: &crate::syntax::ast::Statistic,
     src: &SourceFile,
     runs: &[RunPlan],
     errors: &mut Vec<Diag>,
-) -> Option<(Stat, Metric)> {
+) -> Option<Statistic> {
+    let (stat, metric) = (&written.stat, &written.metric);
     let find =
         |name: &str, words: &[&str]| did_you_mean(name, words.iter().copied()).map(|w| format!("did you mean `{w}`?"));
-    let s = STATS.iter().find(|(n, _)| *n == stat.name).map(|(_, s)| *s);
-    let m = METRICS.iter().find(|(n, _)| *n == metric.name).map(|(_, m)| *m);
+    let s = STATISTICS.iter().find(|(spec, _)| spec.name == stat.name).map(|(_, s)| *s);
+    let m = METRICS.iter().find(|(spec, _)| spec.name == metric.name).map(|(_, m)| *m);
+    let names = |list: &[&str]| {
+        let quoted: Vec<String> = list.iter().map(|n| format!("`{n}`")).collect();
+        let (last, rest) = quoted.split_last().expect("a name");
+        format!("write {} or {last}", rest.join(", "))
+    };
     if s.is_none() {
-        let help = find(&stat.name, &["final", "max", "min", "mean"])
-            .unwrap_or_else(|| "write `final`, `max`, `min` or `mean`".into());
+        let words: Vec<&str> = STATISTICS.iter().map(|(spec, _)| spec.name).collect();
+        let help = find(&stat.name, &words).unwrap_or_else(|| names(&words));
         errors.push(
             Diag::new(src, stat.span, format!("unknown statistic `{}`", stat.name)).label("not a statistic").help(help),
         );
     }
     if m.is_none() {
-        let help = find(&metric.name, &["loss", "accuracy"]).unwrap_or_else(|| "write `loss` or `accuracy`".into());
+        let words: Vec<&str> = METRICS.iter().map(|(spec, _)| spec.name).collect();
+        let help = find(&metric.name, &words).unwrap_or_else(|| names(&words));
         errors.push(
             Diag::new(src, metric.span, format!("`{}` is not a recorded metric", metric.name))
                 .label("not a recorded metric")
@@ -55,5 +59,33 @@ pub fn stat_metric(
         );
         return None;
     }
-    Some((s?, m?))
+    let (s, m) = (s?, m?);
+    let from = match written.from {
+        None => Statistic::FIRST_STEP,
+        Some((_, span)) if s == Stat::Final => {
+            errors.push(
+                Diag::new(src, span, "`final` is the last recorded value: it has no window")
+                    .label("not used by `final`")
+                    .help("drop `from step ...`, or use `max`, `min` or `mean`"),
+            );
+            return None;
+        }
+        Some((k, span)) => {
+            let steps = runs.iter().map(|r| r.train.steps).min().unwrap_or(0);
+            if k > steps as u64 {
+                errors.push(
+                    Diag::new(
+                        src,
+                        span,
+                        format!("the runs stop at step {steps}: nothing is recorded from step {k} on"),
+                    )
+                    .label("after the last step")
+                    .help(format!("start the window at a step up to {steps}")),
+                );
+                return None;
+            }
+            k as usize
+        }
+    };
+    Some(Statistic { stat: s, metric: m, from })
 }

@@ -3,9 +3,9 @@
 //! holds the runs of one sweep point (one per seed).
 
 use super::diagnostic::{Diag, did_you_mean};
-use super::expect::stat_metric;
+use super::expect::statistic;
 use super::resolve::Sections;
-use crate::plan::{Metric, RunPlan, Stat, TablePlan};
+use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 
 pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
     let placed = s.table.as_ref()?;
@@ -48,15 +48,15 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
                 .help(format!("add `{axis}` to `rows` or `columns`")),
         );
     }
-    let (stat, metric) = match &t.value {
-        Some((stat, metric)) => stat_metric(stat, metric, &placed.src, runs, errors)?,
+    let value = match &t.value {
+        Some(s) => statistic(s, &placed.src, runs, errors)?,
         // 001 Table 1 reports the maximal test accuracy; without accuracy, the final loss.
-        None if runs.iter().all(|r| r.report.accuracy) => (Stat::Max, Metric::Accuracy),
-        None => (Stat::Final, Metric::Loss),
+        None if runs.iter().all(|r| r.report.accuracy) => Statistic::new(Stat::Max, Metric::Accuracy),
+        None => Statistic::new(Stat::Final, Metric::Loss),
     };
     if super::diagnostic::error_count(errors) > before {
         return None;
     }
     let names = |fs: &[crate::syntax::ast::FieldPath]| fs.iter().map(|f| f.name()).collect();
-    Some(TablePlan { rows: names(&t.rows), columns: names(&t.columns), stat, metric })
+    Some(TablePlan { rows: names(&t.rows), columns: names(&t.columns), value })
 }

@@ -40,10 +40,38 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Expect {
+/// `max accuracy`: a statistic of a metric over the steps from `from` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Statistic {
     pub stat: Stat,
     pub metric: Metric,
+    /// The first step `max`, `min` and `mean` look at: 1 unless the file says
+    /// `from step N`, so that the untrained model at step 0 is left out.
+    pub from: usize,
+}
+
+impl Statistic {
+    /// `max`, `min` and `mean` start at step 1 unless told otherwise.
+    pub const FIRST_STEP: usize = 1;
+
+    pub fn new(stat: Stat, metric: Metric) -> Self {
+        Statistic { stat, metric, from: Self::FIRST_STEP }
+    }
+
+    /// `max accuracy`, or `max accuracy from step 0` when the window is not the default.
+    pub fn name(&self) -> String {
+        let window = if self.from == Self::FIRST_STEP || self.stat == Stat::Final {
+            String::new()
+        } else {
+            format!(" from step {}", self.from)
+        };
+        format!("{} {}{window}", self.stat.name(), self.metric.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expect {
+    pub statistic: Statistic,
     /// `<`, `<=`, `>` or `>=`.
     pub op: String,
     pub value: f64,

@@ -10,7 +10,7 @@ mod model;
 mod table;
 
 pub use component::{ArgValue, Args, ComponentPlan};
-pub use expect::{Expect, Metric, Stat};
+pub use expect::{Expect, Metric, Stat, Statistic};
 pub use expr::{BinOp, Expr, Func};
 pub use model::{Layer, ModelPlan, Shape};
 pub use table::TablePlan;

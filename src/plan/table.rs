@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Metric, Stat};
+use super::Statistic;
 
 /// A summary of a scenario's runs: one cell per (row, column) of swept
 /// values, the statistic of the metric as mean ± 95% CI over seeds.
@@ -12,13 +12,12 @@ pub struct TablePlan {
     pub rows: Vec<String>,
     /// Swept fields whose values name the columns, e.g. `attack`.
     pub columns: Vec<String>,
-    pub stat: Stat,
-    pub metric: Metric,
+    pub value: Statistic,
 }
 
 impl TablePlan {
     /// `max accuracy`, as written.
     pub fn value_name(&self) -> String {
-        format!("{} {}", self.stat.name(), self.metric.name())
+        self.value.name()
     }
 }

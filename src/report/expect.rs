@@ -1,26 +1,16 @@
 //! Evaluating a scenario's expectations on its runs: every run must satisfy each.
 
-use crate::plan::{Expect, Metric, Stat};
+use crate::plan::{Expect, Statistic};
 use crate::sim::RunResult;
 
 /// The statistic of the metric in one run, if it was recorded.
 pub fn observed(e: &Expect, r: &RunResult) -> Option<f64> {
-    statistic(e.stat, e.metric, r)
+    statistic(e.statistic, r)
 }
 
-/// `max accuracy` of one run: over the steps at which the metric was recorded.
-pub fn statistic(stat: Stat, metric: Metric, r: &RunResult) -> Option<f64> {
-    let series: &[f64] = match metric {
-        Metric::Loss => &r.series.loss,
-        Metric::Accuracy => &r.series.accuracy,
-    };
-    let (first, rest) = series.split_last()?;
-    Some(match stat {
-        Stat::Final => *first,
-        Stat::Max => rest.iter().fold(*first, |a, b| a.max(*b)),
-        Stat::Min => rest.iter().fold(*first, |a, b| a.min(*b)),
-        Stat::Mean => series.iter().sum::<f64>() / series.len() as f64,
-    })
+/// `max accuracy` of one run (see [`crate::sim::Series::statistic`]).
+pub fn statistic(s: Statistic, r: &RunResult) -> Option<f64> {
+    r.series.statistic(s)
 }
 
 /// One line per broken expectation: which run, what it showed.

@@ -9,7 +9,7 @@ use super::curves::{self, Curve};
 use super::output::{write_atomic, write_runs};
 use super::table::{self, Table};
 use super::trajectory;
-use crate::plan::{Metric, RunPlan, ScenarioPlan, Stat, TablePlan, label_text};
+use crate::plan::{Metric, RunPlan, ScenarioPlan, Stat, Statistic, TablePlan, label_text};
 use crate::sim::RunResult;
 
 /// The scenario's table, or, when it has several seeds but no table, a summary
@@ -23,12 +23,12 @@ pub fn summary_table(plan: &ScenarioPlan, runs: &[RunResult]) -> Option<Table> {
         return None;
     }
     let rows = plan.runs[0].label.iter().map(|(k, _)| k.clone()).collect();
-    let (stat, metric) = if plan.runs.iter().all(|r| r.report.accuracy) {
-        (Stat::Max, Metric::Accuracy)
+    let value = if plan.runs.iter().all(|r| r.report.accuracy) {
+        Statistic::new(Stat::Max, Metric::Accuracy)
     } else {
-        (Stat::Final, Metric::Loss)
+        Statistic::new(Stat::Final, Metric::Loss)
     };
-    Some(table::build(&TablePlan { rows, columns: vec![], stat, metric }, runs))
+    Some(table::build(&TablePlan { rows, columns: vec![], value }, runs))
 }
 
 /// Writes every output of `plan` under `out`; returns the files written.

@@ -54,7 +54,7 @@ pub fn build(plan: &TablePlan, runs: &[RunResult]) -> Table {
                     let xs: Vec<f64> = runs
                         .iter()
                         .filter(|r| swept_values(r, &plan.rows) == rk && swept_values(r, &plan.columns) == *ck)
-                        .map(|r| statistic(plan.stat, plan.metric, r).unwrap_or(f64::NAN))
+                        .map(|r| statistic(plan.value, r).unwrap_or(f64::NAN))
                         .collect();
                     (!xs.is_empty()).then(|| mean_ci(&xs))
                 })
@@ -68,7 +68,7 @@ pub fn build(plan: &TablePlan, runs: &[RunResult]) -> Table {
 impl Table {
     /// Accuracy in percent with two decimals, as the papers print it; losses with four.
     fn cell_text(&self, c: &Option<MeanCi>) -> String {
-        match (c, self.plan.metric) {
+        match (c, self.plan.value.metric) {
             (None, _) => "–".into(),
             (Some(c), Metric::Accuracy) => c.text(100.0, 2),
             (Some(c), Metric::Loss) => c.text(1.0, 4),
@@ -77,7 +77,7 @@ impl Table {
 
     /// `max accuracy (%)`, with how many seeds a cell summarises.
     pub fn caption(&self) -> String {
-        let unit = if self.plan.metric == Metric::Accuracy { " (%)" } else { "" };
+        let unit = if self.plan.value.metric == Metric::Accuracy { " (%)" } else { "" };
         let seeds = self.rows.iter().flat_map(|r| &r.cells).flatten().map(|c| c.n).max().unwrap_or(0);
         let ci = if seeds > 1 { format!(", mean ± 95% CI over {seeds} seeds") } else { ", one seed".into() };
         format!("{}{unit}{ci}", self.plan.value_name())
@@ -98,7 +98,7 @@ impl Table {
 
     /// The column of each row that favours the attacker most: lowest accuracy, highest loss.
     fn worst(&self, row: &Row) -> Option<usize> {
-        let key = |c: &MeanCi| if self.plan.metric == Metric::Accuracy { c.mean } else { -c.mean };
+        let key = |c: &MeanCi| if self.plan.value.metric == Metric::Accuracy { c.mean } else { -c.mean };
         let finite =
             row.cells.iter().enumerate().filter_map(|(i, c)| c.filter(|c| c.mean.is_finite()).map(|c| (i, key(&c))));
         finite.min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i).filter(|_| row.cells.len() > 1)

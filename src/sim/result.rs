@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::SimError;
-use crate::plan::RunPlan;
+use crate::plan::{Metric, RunPlan, Stat, Statistic};
 
 /// JSON has no NaN: serde_json writes it as `null`, and these read `null` back as NaN.
 mod nan_null {
@@ -75,17 +75,41 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// The default statistics, over steps 1..=T as in tables and expectations.
     fn of(series: &Series, inner_product: bool) -> Self {
-        let loss = &series.loss;
+        let loss = |stat| series.statistic(Statistic::new(stat, Metric::Loss)).unwrap_or(f64::NAN);
+        let accuracy = |stat| series.statistic(Statistic::new(stat, Metric::Accuracy));
         Metrics {
             descent_violations: inner_product.then(|| series.inner_product.iter().filter(|x| **x < 0.0).count()),
-            final_accuracy: series.accuracy.last().copied(),
-            max_accuracy: series.accuracy.iter().copied().reduce(f64::max),
-            final_loss: loss.last().copied().unwrap_or(f64::NAN),
-            mean_loss: loss.iter().sum::<f64>() / loss.len().max(1) as f64,
-            max_loss: loss.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            min_loss: loss.iter().copied().fold(f64::INFINITY, f64::min),
+            final_accuracy: accuracy(Stat::Final),
+            max_accuracy: accuracy(Stat::Max),
+            final_loss: loss(Stat::Final),
+            mean_loss: loss(Stat::Mean),
+            max_loss: loss(Stat::Max),
+            min_loss: loss(Stat::Min),
         }
+    }
+}
+
+impl Series {
+    /// `max accuracy` of one run: `final` is the last recorded value; `max`,
+    /// `min` and `mean` look at the values recorded at steps `from` and later,
+    /// so by default not at the untrained model of step 0.
+    pub fn statistic(&self, s: Statistic) -> Option<f64> {
+        let (steps, values): (&[usize], &[f64]) = match s.metric {
+            Metric::Loss => (&self.step, &self.loss),
+            Metric::Accuracy => (&self.eval_step, &self.accuracy),
+        };
+        if s.stat == Stat::Final {
+            return values.last().copied();
+        }
+        let window: Vec<f64> = steps.iter().zip(values).filter(|(k, _)| **k >= s.from).map(|(_, v)| *v).collect();
+        let (first, rest) = window.split_first()?;
+        Some(match s.stat {
+            Stat::Max => rest.iter().fold(*first, |a, b| a.max(*b)),
+            Stat::Min => rest.iter().fold(*first, |a, b| a.min(*b)),
+            _ => window.iter().sum::<f64>() / window.len() as f64,
+        })
     }
 }
 

@@ -136,7 +136,17 @@ pub struct Table {
     pub rows: Vec<FieldPath>,
     pub columns: Vec<FieldPath>,
     /// A statistic of a recorded metric, e.g. `max accuracy`.
-    pub value: Option<(Ident, Ident)>,
+    pub value: Option<Statistic>,
+}
+
+/// `max accuracy` or `mean loss from step 100`: a statistic of a recorded
+/// metric over the steps from `from` (step 1 when not given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistic {
+    pub stat: Ident,
+    pub metric: Ident,
+    /// `from step N`: the first step looked at, and where it is written.
+    pub from: Option<(u64, Span)>,
 }
 
 /// `workers.heterogeneity.alpha`: a swept field, named in a table.
@@ -155,8 +165,7 @@ impl FieldPath {
 /// `final accuracy < 0.7`: a statistic of a recorded metric, compared with a number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expectation {
-    pub stat: Ident,
-    pub metric: Ident,
+    pub statistic: Statistic,
     pub op: String,
     pub value: f64,
     pub span: Span,

@@ -41,6 +41,7 @@ fn word(rule: Rule) -> &'static str {
         Rule::plan | Rule::kw_plan => "`plan { ... }`",
         Rule::expectation => "an expectation such as `final accuracy < 0.7`",
         Rule::comparison => "`<`, `<=`, `>` or `>=`",
+        Rule::window | Rule::kw_from | Rule::kw_step => "`from step N`",
         Rule::model_decl | Rule::kw_model | Rule::model => "`model`",
         Rule::data | Rule::kw_data => "`data`",
         Rule::model_spec | Rule::model_shape => "a model such as `(1,28,28)-L(10)`",

@@ -273,7 +273,7 @@ fn value(p: Pair<Rule>) -> String {
             format!("{shape}-{}", layers.join("-"))
         }
         Rule::plan => format!("plan {{ {} }}", joined(p.into_inner().skip(1), "; ")),
-        Rule::setting | Rule::expectation => joined(p.into_inner(), " "),
+        Rule::setting | Rule::expectation | Rule::window => joined(p.into_inner(), " "),
         Rule::expr => expr(p),
         Rule::call => {
             let mut inner = p.into_inner();

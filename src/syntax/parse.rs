@@ -156,12 +156,11 @@ fn section(p: Pair<Rule>) -> Section {
             inner
                 .map(|e| {
                     let sp = span(&e);
-                    let mut parts = e.into_inner();
-                    let stat = ident(parts.next().expect("statistic"));
-                    let metric = ident(parts.next().expect("metric"));
+                    let mut parts = e.into_inner().peekable();
+                    let statistic = statistic(&mut parts);
                     let op = parts.next().expect("comparison").as_str().to_string();
                     let value = parts.next().expect("number").as_str().parse().unwrap_or(f64::NAN);
-                    Expectation { stat, metric, op, value, span: sp }
+                    Expectation { statistic, op, value, span: sp }
                 })
                 .collect(),
         ),
@@ -247,16 +246,26 @@ fn arg(p: Pair<Rule>) -> Arg {
     Arg { name, value: value(v), span: sp }
 }
 
+/// `max accuracy from step 0`: the statistic, the metric and the window, if written.
+fn statistic<'i>(parts: &mut std::iter::Peekable<impl Iterator<Item = Pair<'i, Rule>>>) -> Statistic {
+    let stat = ident(parts.next().expect("statistic"));
+    let metric = ident(parts.next().expect("metric"));
+    let from = parts.next_if(|p| p.as_rule() == Rule::window).map(|w| {
+        let n = w.into_inner().nth(2).expect("step number");
+        // An absurd step is refused by the checker (no run has that many steps).
+        (n.as_str().parse().unwrap_or(u64::MAX), span(&n))
+    });
+    Statistic { stat, metric, from }
+}
+
 fn table(entries: Pairs<Rule>) -> Table {
     let mut t = Table { rows: vec![], columns: vec![], value: None };
     for e in entries {
         let rule = e.as_rule();
-        let mut parts = e.into_inner().skip(1);
+        let parts = e.into_inner().skip(1);
         match rule {
             Rule::table_value => {
-                let stat = ident(parts.next().expect("statistic"));
-                let metric = ident(parts.next().expect("metric"));
-                t.value = Some((stat, metric));
+                t.value = Some(statistic(&mut parts.peekable()));
             }
             _ => {
                 let paths = parts.map(|f| FieldPath { span: span(&f), path: f.into_inner().map(ident).collect() });

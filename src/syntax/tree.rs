@@ -55,12 +55,12 @@ fn section(s: &SectionKind) -> String {
         }
         SectionKind::Expect(list) => {
             let items: Vec<String> =
-                list.iter().map(|e| format!("({} {} {} {})", e.op, e.stat.name, e.metric.name, e.value)).collect();
+                list.iter().map(|e| format!("({} {} {})", e.op, statistic(&e.statistic), e.value)).collect();
             format!("(expect {})", items.join(" "))
         }
         SectionKind::Table(t) => {
             let fields = |fs: &[FieldPath]| fs.iter().map(FieldPath::name).collect::<Vec<_>>().join(", ");
-            let value = t.value.as_ref().map(|(s, m)| format!(" (value {} {})", s.name, m.name)).unwrap_or_default();
+            let value = t.value.as_ref().map(|s| format!(" (value {})", statistic(s))).unwrap_or_default();
             format!("(table (rows {}) (columns {}){value})", fields(&t.rows), fields(&t.columns))
         }
         SectionKind::Sweep(axes) => {
@@ -167,4 +167,10 @@ fn expr(e: &Expr) -> String {
         ExprKind::Call(f, args) => format!("({} {})", f.name, args.iter().map(expr).collect::<Vec<_>>().join(" ")),
         ExprKind::Index(x, i) => format!("(index {} {i})", expr(x)),
     }
+}
+
+/// `max accuracy` or `mean loss (from 100)`.
+fn statistic(s: &Statistic) -> String {
+    let from = s.from.map(|(k, _)| format!(" (from {k})")).unwrap_or_default();
+    format!("{} {}{from}", s.stat.name, s.metric.name)
 }

@@ -2,6 +2,8 @@
 //! requirements on n and f, and its documentation. The checker validates
 //! against it, `byz explain` prints it, and the simulator builds from it.
 
+pub mod words;
+
 use serde::Serialize;
 
 use crate::plan::{ArgValue, Args};
@@ -13,6 +15,10 @@ pub enum Kind {
     Attack,
     Solver,
     Objective,
+    /// `final`, `max`, `min`, `mean`: what a table or an expectation takes of a metric.
+    Statistic,
+    /// `loss`, `accuracy`: what a run records.
+    Metric,
 }
 
 impl Kind {
@@ -29,6 +35,8 @@ impl Kind {
             Kind::Attack => "attack",
             Kind::Solver => "solver",
             Kind::Objective => "objective",
+            Kind::Statistic => "statistic",
+            Kind::Metric => "metric",
         }
     }
 }
@@ -114,7 +122,8 @@ impl Spec {
 }
 
 /// Every kind, in the order `byz explain all` lists them.
-pub const KINDS: [Kind; 5] = [Kind::Rule, Kind::PreAggregator, Kind::Attack, Kind::Solver, Kind::Objective];
+pub const KINDS: [Kind; 7] =
+    [Kind::Rule, Kind::PreAggregator, Kind::Attack, Kind::Solver, Kind::Objective, Kind::Statistic, Kind::Metric];
 
 /// Every component of a kind.
 pub fn specs(kind: Kind) -> Vec<&'static Spec> {
@@ -124,6 +133,8 @@ pub fn specs(kind: Kind) -> Vec<&'static Spec> {
         Kind::Attack => crate::attack::ATTACKS.iter().map(|e| &e.spec).collect(),
         Kind::Solver => crate::attack::solver::SOLVERS.iter().map(|e| &e.spec).collect(),
         Kind::Objective => crate::attack::objective::OBJECTIVES.iter().map(|e| &e.spec).collect(),
+        Kind::Statistic => words::STATISTICS.iter().map(|(spec, _)| spec).collect(),
+        Kind::Metric => words::METRICS.iter().map(|(spec, _)| spec).collect(),
     }
 }
 
@@ -153,7 +164,9 @@ pub fn explain(spec: &Spec) -> String {
     if !spec.aliases.is_empty() {
         out.push_str(&format!("\n  also called: {}\n", spec.aliases.join(", ")));
     }
-    if spec.params.is_empty() {
+    if matches!(spec.kind, Kind::Statistic | Kind::Metric) {
+        // Words of `table` and `expect`, not components: nothing to pass.
+    } else if spec.params.is_empty() {
         out.push_str("\n  parameters: none\n");
     } else {
         out.push_str("\n  parameters:\n");
