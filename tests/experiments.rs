@@ -298,3 +298,31 @@ fn sweep_labels_do_not_depend_on_the_layout() {
     assert_eq!(a[1][0].1, "foe(eps: 0.5)");
     assert_eq!(a[0][1].1, "nnm |> cm");
 }
+
+/// A store written by an older byz, whose summary metrics counted step 0,
+/// reports the metrics of this version's definitions: they are computed again
+/// from the stored series.
+#[test]
+fn stored_runs_report_metrics_by_the_current_definitions() {
+    let dir = temp_dir("stale-metrics");
+    std::fs::write(dir.join("s.byz"), "use std.papers.jump\nscenario s extends two_wells { aggregate cm }\n").unwrap();
+    let first = byz_in(&dir, &["run", "s.byz", "--format", "json"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let runs = dir.join("results/s/runs");
+    let stored = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stored).unwrap()).unwrap();
+    json["result"]["metrics"]["max_loss"] = serde_json::json!(999.0);
+    std::fs::write(&stored, json.to_string()).unwrap();
+    let again = byz_in(&dir, &["run", "s.byz", "--format", "json"]);
+    assert!(again.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&first.stdout),
+        "the stale 999 is not reported"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

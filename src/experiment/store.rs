@@ -82,7 +82,10 @@ impl Store {
     fn read(&self, key: &str) -> Option<RunResult> {
         let text = std::fs::read_to_string(self.path(key)).ok()?;
         let stored: Stored = serde_json::from_str(&text).ok()?;
-        (stored.key == key).then_some(stored.result)
+        // The summary metrics are computed again from the stored series, so
+        // that a store written before a statistic's definition changed (step 0
+        // left out) reports what a new run would.
+        (stored.key == key).then(|| stored.result.with_metrics_recomputed())
     }
 
     pub fn save(&self, plan: &RunPlan, result: &RunResult) -> std::io::Result<PathBuf> {

@@ -132,6 +132,12 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// The same result, its metrics computed from its series by this version's definitions.
+    pub fn with_metrics_recomputed(mut self) -> Self {
+        self.metrics = Metrics::of(&self.series, self.metrics.descent_violations.is_some());
+        self
+    }
+
     pub fn new(plan: &RunPlan, series: Series, final_theta: Vec<f32>, diverged: Option<SimError>) -> Self {
         RunResult {
             scenario: plan.scenario.clone(),
