@@ -59,3 +59,29 @@ fn deny_warnings_makes_check_run_and_test_fail_with_2() {
     }
     assert!(common::byz_in(&common::root(), &["check", file]).status.success(), "a warning alone passes");
 }
+
+/// The bar: every shipped scenario and library file checks without a
+/// warning (those that reproduce a paper's degenerate setting say so with `allow`).
+#[test]
+fn shipped_files_carry_no_warning() {
+    let out = common::byz_in(&common::root(), &["check", "--deny-warnings", "scenarios", "stdlib"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `allow` in a base covers the scenarios that extend it, a scenario adds its
+/// own, and without the `allow` lines the same file has a warning of each kind.
+#[test]
+fn allow_accepts_the_kinds_it_names() {
+    let path = common::root().join("tests/inputs/allow/accepted.byz");
+    let out = common::byz_in(&common::root(), &["check", "--deny-warnings", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let without: String =
+        text.lines().filter(|l| !l.trim_start().starts_with("allow")).map(|l| format!("{l}\n")).collect();
+    // The stdlib base keeps its `allow degenerate`; the file's own two are gone.
+    let src = byz::check::SourceFile::new("accepted.byz", without);
+    let checked = byz::check::check_text(&src, path.parent(), byz::check::Need::Run).expect("checks");
+    let mut kinds: Vec<&str> = checked.warnings.iter().filter_map(|w| w.code).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["single_seed", "unused_lr_phase"]);
+}

@@ -94,7 +94,7 @@ pub fn resolve(
     if let Some(degenerate) = spec.degenerate
         && let Some(w) = degenerate(setting, &args)
     {
-        errors.push(Diag::warning(src, c.name.span, w.message).label(w.label).help(w.help));
+        errors.push(Diag::warning(src, c.name.span, "degenerate", w.message).label(w.label).help(w.help));
     }
     Some(ComponentPlan { name: spec.name.to_string(), args, display: display(c, src) })
 }

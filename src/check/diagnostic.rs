@@ -35,6 +35,8 @@ pub struct Diag {
     /// A data set the file names is not at hand: an error for running here,
     /// not for listing, collecting or estimating runs (`Need::Plan`).
     pub missing_data: bool,
+    /// A warning's kind (`degenerate`), which `allow` names to accept it.
+    pub code: Option<&'static str>,
 }
 
 impl Diag {
@@ -47,12 +49,14 @@ impl Diag {
             help: None,
             severity: Severity::Error,
             missing_data: false,
+            code: None,
         }
     }
 
-    /// A warning at `span`.
-    pub fn warning(src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
-        Diag { severity: Severity::Warning, ..Diag::new(src, span, message) }
+    /// A warning of a kind the registry declares (`degenerate`) at `span`.
+    pub fn warning(src: &SourceFile, span: Span, kind: &'static str, message: impl Into<String>) -> Self {
+        debug_assert!(crate::registry::lookup(crate::registry::Kind::Warning, kind).is_some(), "{kind}");
+        Diag { severity: Severity::Warning, code: Some(kind), ..Diag::new(src, span, message) }
     }
 
     pub fn is_warning(&self) -> bool {
@@ -77,7 +81,11 @@ impl Diagnostic for Diag {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        match (&self.help, self.code) {
+            // A warning also says how to accept it when the setting is meant.
+            (Some(h), Some(kind)) => Some(Box::new(format!("{h}; if it is meant, say so with `allow {kind}`"))),
+            (h, _) => h.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>),
+        }
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -211,6 +219,7 @@ impl Diag {
             help: self.help.clone(),
             severity: self.severity,
             missing_data: self.missing_data,
+            code: self.code,
         }
         .shown()
     }

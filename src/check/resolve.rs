@@ -31,6 +31,8 @@ pub struct Sections {
     pub sweep: Option<Placed<Vec<crate::syntax::ast::SweepAxis>>>,
     pub expect: Option<Placed<Vec<crate::syntax::ast::Expectation>>>,
     pub table: Option<Placed<crate::syntax::ast::Table>>,
+    /// Every `allow` of the chain: the kinds of warning accepted.
+    pub allow: Vec<Placed<Vec<crate::syntax::ast::Ident>>>,
 }
 
 pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<Diag>) -> Vec<ScenarioPlan> {
@@ -47,6 +49,7 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
             check_base(decl, src, &chain, &merged, scope, errors);
             continue;
         }
+        let first_of_scenario = errors.len();
         let runs = runs(decl, src, &merged, scope, errors);
         let expect = super::expect::resolve(&merged, &runs, errors);
         let table = super::table::resolve(&merged, &runs, errors);
@@ -54,14 +57,56 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
             && runs.first().is_some_and(|first| runs.iter().filter(|r| r.label == first.label).count() == 1)
         {
             errors.push(
-                Diag::warning(&t.src, t.keyword, "the table has one seed per cell: no confidence interval, no spread")
-                    .label("one run per cell")
-                    .help("run several seeds, e.g. `seeds 1..=5` (001 §5.1)"),
+                Diag::warning(
+                    &t.src,
+                    t.keyword,
+                    "single_seed",
+                    "the table has one seed per cell: no confidence interval, no spread",
+                )
+                .label("one run per cell")
+                .help("run several seeds, e.g. `seeds 1..=5` (001 §5.1)"),
             );
         }
+        allow(&merged, errors, first_of_scenario);
         plans.push(ScenarioPlan { name: decl.name.name.clone(), file: src.name.clone(), runs, expect, table });
     }
     plans
+}
+
+/// Drops the warnings found since `first` whose kind the scenario's `allow`
+/// sections accept; a name that is not a kind of warning is an error.
+fn allow(merged: &Sections, errors: &mut Vec<Diag>, first: usize) {
+    let kinds: Vec<&str> = crate::registry::specs(crate::registry::Kind::Warning).iter().map(|s| s.name).collect();
+    let mut allowed: Vec<&str> = vec![];
+    let mut unknown = vec![];
+    for placed in &merged.allow {
+        for name in &placed.node {
+            match kinds.iter().find(|k| **k == name.name) {
+                Some(k) => allowed.push(k),
+                None => {
+                    let d = Diag::new(&placed.src, name.span, format!("`{}` is not a kind of warning", name.name))
+                        .label("not a warning");
+                    unknown.push(match did_you_mean(&name.name, kinds.iter().copied()) {
+                        Some(k) => d.help(format!("did you mean `{k}`?")),
+                        None => d.help(format!("the kinds of warning are {}", quoted(&kinds))),
+                    });
+                }
+            }
+        }
+    }
+    let mut i = first;
+    while i < errors.len() {
+        if errors[i].code.is_some_and(|c| allowed.contains(&c)) {
+            errors.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    errors.extend(unknown);
+}
+
+fn quoted(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// The name of the stand-in sections `check_base` adds; its errors are dropped.
@@ -223,6 +268,8 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile) {
         SectionKind::Expect(e) => out.expect = Some(Placed { node: e.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Sweep(s) => out.sweep = Some(Placed { node: s.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Table(t) => out.table = Some(Placed { node: t.clone(), src: src.clone(), keyword: kw }),
+        // A scenario accepts what its bases accept, and more.
+        SectionKind::Allow(names) => out.allow.push(Placed { node: names.clone(), src: src.clone(), keyword: kw }),
     }
 }
 

@@ -391,6 +391,7 @@ fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Train> {
                 Diag::warning(
                     src,
                     s.key.span,
+                    "unused_lr_phase",
                     format!(
                         "the learning rate's phase {} starts at step {start}, after training ends ({steps} steps)",
                         k + 1

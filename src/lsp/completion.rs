@@ -134,6 +134,7 @@ impl Place {
                     [] => keywords(SECTIONS),
                     ["aggregate"] | ["aggregate", .., "|>"] => pipeline_stage(),
                     ["attack"] => components(Kind::Attack),
+                    ["allow"] => components(Kind::Warning),
                     _ => vec![],
                 }
             }
@@ -243,6 +244,14 @@ mod tests {
             let got = labels(text);
             assert!(got.contains(&"krum".into()) && got.contains(&"nnm".into()), "{text}: {got:?}");
             assert!(!got.contains(&"sf".into()), "{text}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn kinds_of_warning_after_allow() {
+        for text in ["scenario x {\n  allow $", "base b { seeds 1; allow $"] {
+            let got = labels(text);
+            assert!(got.contains(&"single_seed".into()) && !got.contains(&"cm".into()), "{text}: {got:?}");
         }
     }
 

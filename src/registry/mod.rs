@@ -19,6 +19,8 @@ pub enum Kind {
     Statistic,
     /// `loss`, `accuracy`: what a run records.
     Metric,
+    /// `degenerate`, `single_seed`, ...: what `allow` accepts.
+    Warning,
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Objective => "objective",
             Kind::Statistic => "statistic",
             Kind::Metric => "metric",
+            Kind::Warning => "warning",
         }
     }
 }
@@ -122,8 +125,16 @@ impl Spec {
 }
 
 /// Every kind, in the order `byz explain all` lists them.
-pub const KINDS: [Kind; 7] =
-    [Kind::Rule, Kind::PreAggregator, Kind::Attack, Kind::Solver, Kind::Objective, Kind::Statistic, Kind::Metric];
+pub const KINDS: [Kind; 8] = [
+    Kind::Rule,
+    Kind::PreAggregator,
+    Kind::Attack,
+    Kind::Solver,
+    Kind::Objective,
+    Kind::Statistic,
+    Kind::Metric,
+    Kind::Warning,
+];
 
 /// Every component of a kind.
 pub fn specs(kind: Kind) -> Vec<&'static Spec> {
@@ -135,6 +146,7 @@ pub fn specs(kind: Kind) -> Vec<&'static Spec> {
         Kind::Objective => crate::attack::objective::OBJECTIVES.iter().map(|e| &e.spec).collect(),
         Kind::Statistic => words::STATISTICS.iter().map(|(spec, _)| spec).collect(),
         Kind::Metric => words::METRICS.iter().map(|(spec, _)| spec).collect(),
+        Kind::Warning => words::WARNINGS.iter().collect(),
     }
 }
 
@@ -164,7 +176,7 @@ pub fn explain(spec: &Spec) -> String {
     if !spec.aliases.is_empty() {
         out.push_str(&format!("\n  also called: {}\n", spec.aliases.join(", ")));
     }
-    if matches!(spec.kind, Kind::Statistic | Kind::Metric) {
+    if matches!(spec.kind, Kind::Statistic | Kind::Metric | Kind::Warning) {
         // Words of `table` and `expect`, not components: nothing to pass.
     } else if spec.params.is_empty() {
         out.push_str("\n  parameters: none\n");

@@ -77,3 +77,30 @@ pub const METRICS: [(Spec, Metric); 2] = [
         Metric::Accuracy,
     ),
 ];
+
+/// Every kind of warning: settings that make an experiment test less than it
+/// names. `allow KIND` in a scenario (or a base it extends) accepts them.
+pub const WARNINGS: [Spec; 3] = [
+    word(
+        Kind::Warning,
+        "degenerate",
+        "a component that provably equals a simpler one for this n and f",
+        "ALIE with z = 0 sends the honest mean (it is `none`); multikrum with m >= n,\n\
+         bucketing with s >= n and gm with 0 iterations are the plain mean. A paper's\n\
+         setting may be degenerate (001 Table 5's z is 0 for n = 13, f = 1): reproduce it\n\
+         with `allow degenerate` and a comment saying so.",
+    ),
+    word(
+        Kind::Warning,
+        "unused_lr_phase",
+        "a phase of the learning-rate schedule that starts after the last step",
+        "`lr 0.1 until 200, then 0.01` with `steps 150` never uses 0.01.",
+    ),
+    word(
+        Kind::Warning,
+        "single_seed",
+        "a table whose cells hold one run each",
+        "With one seed per cell a table has no confidence interval and no spread.\n\
+         Accept it for runs without randomness (a landscape task, no random attack).",
+    ),
+];

@@ -128,6 +128,8 @@ pub enum SectionKind {
     Sweep(Vec<SweepAxis>),
     Table(Table),
     Expect(Vec<Expectation>),
+    /// `allow degenerate, single_seed`: warnings accepted as meant.
+    Allow(Vec<Ident>),
 }
 
 /// `table { rows aggregate; columns attack; value max accuracy }`: mean ± 95% CI over seeds.
@@ -186,6 +188,7 @@ pub const SECTION_KEYWORDS: &[&str] = &[
     "sweep",
     "table",
     "expect",
+    "allow",
 ];
 
 impl SectionKind {
@@ -204,6 +207,7 @@ impl SectionKind {
             SectionKind::Sweep(_) => "sweep",
             SectionKind::Table(_) => "table",
             SectionKind::Expect(_) => "expect",
+            SectionKind::Allow(_) => "allow",
         }
     }
 }

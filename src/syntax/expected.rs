@@ -15,6 +15,7 @@ const SECTIONS: &[Rule] = &[
     Rule::sweep,
     Rule::table,
     Rule::expect,
+    Rule::allow,
 ];
 
 /// One phrase for a rule the parser tried.
@@ -93,6 +94,7 @@ pub fn describe_expected(rules: &[Rule]) -> String {
                 Rule::report => "`report`",
                 Rule::expect => "`expect`",
                 Rule::table => "`table`",
+                Rule::allow => "`allow`",
                 _ => "`sweep`",
             }
         } else {

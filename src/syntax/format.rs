@@ -162,6 +162,7 @@ impl<'a> Layout<'a> {
                 let body = if items.is_empty() { "{}".to_string() } else { format!("{{ {} }}", items.join(", ")) };
                 self.line(lo, format!("{head} {body}"));
             }
+            Rule::allow => self.line(lo, format!("{keyword} {}", joined(inner, ", "))),
             // seeds, data, model, aggregate: the keyword and one value.
             _ => {
                 let values: Vec<String> = inner.map(value).collect();

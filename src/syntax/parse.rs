@@ -127,6 +127,7 @@ fn section(p: Pair<Rule>) -> Section {
             SectionKind::Task(Task { kind, settings, losses })
         }
         Rule::workers => SectionKind::Workers(inner.map(setting).collect()),
+        Rule::allow => SectionKind::Allow(inner.map(ident).collect()),
         Rule::train => SectionKind::Train(inner.map(setting).collect()),
         Rule::aggregate => SectionKind::Aggregate(pipeline(inner.next().expect("pipeline"))),
         Rule::attack => {

@@ -41,6 +41,9 @@ fn section(s: &SectionKind) -> String {
             parts.join("\n    ") + ")"
         }
         SectionKind::Workers(s) => block("workers", s),
+        SectionKind::Allow(names) => {
+            format!("(allow {})", names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" "))
+        }
         SectionKind::Train(s) => block("train", s),
         SectionKind::Aggregate(p) => format!("(aggregate {})", pipeline(p)),
         SectionKind::Attack(Attack::Single(c)) => format!("(attack {})", component(c)),
