@@ -8,8 +8,8 @@
 # 2. `tree-sitter test`: the corpus tests (test/corpus/*.txt) and the
 #    highlight assertions (test/highlight/*.byz); every query file compiles;
 # 3. check-files.sh: every .byz file of scenarios/, stdlib/,
-#    tests/inputs/parse/ and tests/inputs/expect/ parses without ERROR or
-#    MISSING nodes;
+#    tests/inputs/parse/, tests/inputs/expect/, tests/inputs/window/ and
+#    tests/inputs/allow/ parses without ERROR or MISSING nodes;
 # 4. with a byz binary ($BYZ, else target/release/byz), check-against-pest.js:
 #    byz's own parser agrees with tree-sitter on every corpus input;
 # 5. the VS Code extension's TextMate grammar tests (vscode-tmgrammar-test),

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Checks that the two highlighters agree: for every .byz file given (or, by
 // default, every one in scenarios/, stdlib/, tests/inputs/parse/,
-// tests/inputs/expect/ and the editors' own tests), each capture of
-// tree-sitter-byz/queries/highlights.scm must be covered by the matching
-// TextMate scope of vscode/syntaxes/byz.tmLanguage.json (the table in
-// editors/README.md).
+// tests/inputs/expect/, tests/inputs/window/, tests/inputs/allow/ and the
+// editors' own tests), each capture of tree-sitter-byz/queries/highlights.scm
+// must be covered by the matching TextMate scope of
+// vscode/syntaxes/byz.tmLanguage.json (the table in editors/README.md).
 // Punctuation is left out: the two name brackets differently on purpose.
 //
 //   node editors/compare-highlights.js [FILE.byz ...]
@@ -62,7 +62,16 @@ function defaultFiles() {
       else if (e.name.endsWith('.byz')) out.push(p);
     }
   };
-  for (const d of ['scenarios', 'stdlib', 'tests/inputs/parse', 'tests/inputs/expect']) walk(path.join(root, d));
+  for (const d of [
+    'scenarios',
+    'stdlib',
+    'tests/inputs/parse',
+    'tests/inputs/expect',
+    'tests/inputs/window',
+    'tests/inputs/allow',
+  ]) {
+    walk(path.join(root, d));
+  }
   walk(path.join(vscodeDir, 'test'));
   walk(path.join(grammarDir, 'test', 'highlight'));
   return out.sort();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Parses every .byz file in scenarios/, stdlib/, tests/inputs/parse/ and
-# tests/inputs/expect/ (paths relative to the repository root) with the
-# tree-sitter grammar and fails if any tree has an ERROR or MISSING node.
+# Parses every .byz file in scenarios/, stdlib/, tests/inputs/parse/,
+# tests/inputs/expect/, tests/inputs/window/ and tests/inputs/allow/ (paths
+# relative to the repository root) with the tree-sitter grammar and fails if
+# any tree has an ERROR or MISSING node.
 #
 #   editors/tree-sitter-byz/check-files.sh          (from any directory)
 #
@@ -20,9 +21,9 @@ if ! command -v "$ts" >/dev/null 2>&1; then
 fi
 
 cd "$root"
-mapfile -t files < <(find scenarios stdlib tests/inputs/parse tests/inputs/expect -name '*.byz' -type f | LC_ALL=C sort)
+mapfile -t files < <(find scenarios stdlib tests/inputs/parse tests/inputs/expect tests/inputs/window tests/inputs/allow -name '*.byz' -type f | LC_ALL=C sort)
 if [ "${#files[@]}" -eq 0 ]; then
-  echo "check-files: no .byz files found under $root/{scenarios,stdlib,tests/inputs/parse,tests/inputs/expect}" >&2
+  echo "check-files: no .byz files found under $root/{scenarios,stdlib,tests/inputs/parse,tests/inputs/expect,tests/inputs/window,tests/inputs/allow}" >&2
   exit 2
 fi
 

@@ -125,6 +125,7 @@ module.exports = grammar({
         $.sweep_section,
         $.table_section,
         $.expect_section,
+        $.allow_section,
       ),
 
     seeds_section: ($) =>
@@ -179,31 +180,43 @@ module.exports = grammar({
     // table_columns = { kw_columns ~ field_path ~ ("," ~ field_path)* }
     table_columns: ($) => seq('columns', commaSep1($.field_path)),
 
-    // table_value = { kw_value ~ ident ~ ident }: a statistic of a metric, `max accuracy`
+    // table_value = { kw_value ~ ident ~ ident ~ window? }: a statistic of a metric,
+    // `max accuracy`, `mean loss from step 50`
     table_value: ($) =>
       seq(
         'value',
         field('statistic', alias($.identifier, $.statistic)),
         field('metric', alias($.identifier, $.metric)),
+        optional($.window),
       ),
 
     // `expect { final loss < 0.45; mean loss > 0.578 }`: what every run must show.
     // expect = { kw_expect ~ "{" ~ (expectation ~ ";"?)* ~ "}" }
     expect_section: ($) => seq('expect', block($.expectation)),
 
-    // expectation = { ident ~ ident ~ comparison ~ number }: a statistic of a
-    // metric against a bound, `final loss < 0.45`; like `value` in a table,
+    // expectation = { ident ~ ident ~ window? ~ comparison ~ number }: a statistic
+    // of a metric against a bound, `final loss < 0.45`; like `value` in a table,
     // any two names parse and `byz check` validates them.
     expectation: ($) =>
       seq(
         field('statistic', alias($.identifier, $.statistic)),
         field('metric', alias($.identifier, $.metric)),
+        optional($.window),
         $.comparison,
         field('bound', $.number),
       ),
 
+    // window = { kw_from ~ kw_step ~ int }: the steps a statistic looks at,
+    // `max loss from step 0`. `from` and `step` are keywords only after a
+    // statistic's metric.
+    window: ($) => seq('from', 'step', field('start', $.integer)),
+
     // comparison = { "<=" | ">=" | "<" | ">" }
     comparison: (_) => choice('<=', '>=', '<', '>'),
+
+    // `allow degenerate, single_seed`: kinds of warning accepted as meant.
+    // allow = { kw_allow ~ ident ~ ("," ~ ident)* }
+    allow_section: ($) => seq('allow', commaSep1(alias($.identifier, $.warning))),
 
     // honest_loss = { kw_honest ~ ident ~ "=" ~ expr }
     honest_loss: ($) =>

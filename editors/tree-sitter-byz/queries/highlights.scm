@@ -32,7 +32,10 @@
   "rows"
   "columns"
   "value"
+  "from"
+  "step"
   "expect"
+  "allow"
   "honest"
   "plan"
 ] @keyword
@@ -75,6 +78,9 @@
 
 ; the statistic of a table's value and of an expectation: `max`, `final`
 (statistic) @function.builtin
+
+; the kinds of warning a scenario accepts: `allow degenerate, single_seed`
+(warning) @constant
 
 ; the comparison of an expectation: `final loss < 0.45`
 (comparison) @operator
