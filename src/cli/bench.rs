@@ -10,7 +10,7 @@ use crate::sim;
 /// Milliseconds per step: a run of `WARM + steps` steps minus a run of `WARM`
 /// steps, so that setup (data loading, the split, the first graph) is not counted.
 pub fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
-    let plans = match load(file, Need::Run, super::Warn::Print) {
+    let plans = match load(file, Need::Run, Need::Run.memory(), super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -17,6 +17,8 @@ pub struct Options {
     /// Count warnings as errors (exit 2), as CI should.
     #[arg(long)]
     deny_warnings: bool,
+    #[command(flatten)]
+    memory: super::MemoryLimit,
 }
 
 pub fn check_files(o: &Options) -> ExitCode {
@@ -36,7 +38,7 @@ pub fn check_files(o: &Options) -> ExitCode {
     for f in &files {
         // Data sets need to be here only to run (a cluster's file may name
         // data that is on the cluster): their absence is a note, not an error.
-        match check::check_file(f, Need::Plan) {
+        match check::check_file_within(f, Need::Plan, o.memory.memory()) {
             Ok(c) => {
                 let runs: usize = c.plans.iter().map(|p| p.runs.len()).sum();
                 let warnings = match c.warnings.len() {

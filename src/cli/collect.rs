@@ -25,7 +25,7 @@ pub struct Options {
 /// outputs are not written.
 pub fn collect(o: &Options) -> ExitCode {
     let Target { file, scenario: only, out } = &o.target;
-    let plans = match load(file, Need::Plan, super::Warn::Silent) {
+    let plans = match load(file, Need::Plan, Need::Plan.memory(), super::Warn::Silent) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::Report;
 
-use crate::check::{Diag, Errors, Need, Warnings};
+use crate::check::{Diag, Errors, Memory, Need, Warnings};
 use crate::experiment::Shard;
 use crate::plan::ScenarioPlan;
 
@@ -104,6 +104,30 @@ pub struct Target {
     pub out: PathBuf,
 }
 
+/// `--mem 16G`: how much memory a run may use, instead of this machine's.
+#[derive(Args, Clone, Copy)]
+pub struct MemoryLimit {
+    /// The memory the runs may use (e.g. 16G, 512M; a bare number is MiB);
+    /// default: this machine's. A run whose estimate exceeds it is refused.
+    #[arg(long = "mem", value_name = "SIZE", value_parser = parse_mem)]
+    pub mem: Option<u64>,
+}
+
+impl MemoryLimit {
+    pub fn memory(self) -> Memory {
+        self.mem.map_or(Memory::Machine, Memory::Limit)
+    }
+
+    /// The bytes the runs may use at once, if known.
+    pub fn budget(self) -> Option<u64> {
+        self.mem.or_else(crate::check::memory::machine)
+    }
+}
+
+fn parse_mem(text: &str) -> Result<u64, String> {
+    crate::plan::memory::parse_size(text).ok_or_else(|| format!("`{text}` is not a size such as 16G or 512M"))
+}
+
 /// How runs are printed.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -170,8 +194,8 @@ impl Warn {
 
 /// The file's resolved scenarios, or exit code 2 once the errors (or, with
 /// `Warn::Deny`, the warnings) are printed.
-fn load(file: &Path, need: Need, warn: Warn) -> Result<Vec<ScenarioPlan>, ExitCode> {
-    match crate::check::check_file(file, need) {
+fn load(file: &Path, need: Need, memory: Memory, warn: Warn) -> Result<Vec<ScenarioPlan>, ExitCode> {
+    match crate::check::check_file_within(file, need, memory) {
         Err(e) => {
             report_errors(e);
             Err(ExitCode::from(2))

@@ -13,7 +13,7 @@ use crate::check::Need;
 use crate::experiment::estimate::{self, ClassCost};
 use crate::experiment::select;
 use crate::experiment::store::key;
-use crate::plan::{RunPlan, label_text};
+use crate::plan::{RunPlan, label_text, memory};
 
 #[derive(Args)]
 pub struct Options {
@@ -38,7 +38,7 @@ pub struct Options {
 }
 
 pub fn plan(o: &Options) -> ExitCode {
-    let plans = match load(&o.file, Need::Plan, super::Warn::Print) {
+    let plans = match load(&o.file, Need::Plan, Need::Plan.memory(), super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -69,12 +69,20 @@ pub fn plan(o: &Options) -> ExitCode {
                     "label": i.run.label.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
                     "seed": i.run.seed,
                     "steps": i.run.train.steps,
+                    "memory_bytes": memory::estimate(i.run).per_run,
                 })
             ),
         }
     }
     let steps: usize = runs.iter().map(|i| i.run.train.steps).sum();
     eprintln!("{} runs in {} scenarios, {steps} training steps in all", runs.len(), selected.len());
+    if let Some(m) = runs.iter().map(|i| memory::estimate(i.run)).max_by_key(|m| m.with_runs(1)) {
+        eprintln!(
+            "memory: at most about {} per run, with {} of data shared by the runs of a process",
+            memory::bytes_text(m.per_run),
+            memory::bytes_text(m.data)
+        );
+    }
     if !o.estimate {
         return ExitCode::SUCCESS;
     }

@@ -33,6 +33,8 @@ pub struct Options {
     /// Refuse to run a file with warnings (exit 2), as CI should.
     #[arg(long)]
     deny_warnings: bool,
+    #[command(flatten)]
+    memory: super::MemoryLimit,
     /// Run only the runs with these store keys (comma-separated, as `byz plan` lists them), into the store.
     #[arg(long, value_name = "KEY,...", value_delimiter = ',', num_args = 1)]
     runs: Option<Vec<String>>,
@@ -40,7 +42,7 @@ pub struct Options {
 
 pub fn run(o: &Options) -> ExitCode {
     let Target { file, scenario: only, out } = &o.target;
-    let plans = match load(file, Need::Run, super::Warn::from_flag(o.deny_warnings)) {
+    let plans = match load(file, Need::Run, o.memory.memory(), super::Warn::from_flag(o.deny_warnings)) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -72,7 +74,7 @@ pub fn run(o: &Options) -> ExitCode {
     let mut failed = false;
     for (plan, runs) in chosen.iter().filter(|(_, runs)| !runs.is_empty()) {
         let store = Store::new(out, &plan.name, o.fresh);
-        let outcomes = experiment::run_all(runs, Some(&store), &progress);
+        let outcomes = experiment::run_all(runs, Some(&store), &progress, o.memory.budget());
         let stored = outcomes.iter().filter(|o| o.stored).count();
         let mut done = vec![];
         for (run, outcome) in runs.iter().zip(outcomes) {

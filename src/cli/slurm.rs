@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::status::states;
 use super::{Target, load, scenarios, usage_error};
-use crate::check::Need;
+use crate::check::{Memory, Need};
 use crate::cluster::slurm::{self, Job, Resources};
 use crate::experiment::store::{RunStatus, key};
 
@@ -64,7 +64,9 @@ pub fn slurm(o: &Options) -> ExitCode {
     }
     let Target { file, scenario: only, out } = &o.target;
     let need = if o.dry_run { Need::Plan } else { Need::Run };
-    let plans = match load(file, need, super::Warn::Print) {
+    // A task may use what `--mem` asks of Slurm; without it, the nodes' memory is not known here.
+    let memory = o.mem.as_deref().and_then(crate::plan::memory::parse_size).map_or(Memory::Unchecked, Memory::Limit);
+    let plans = match load(file, need, memory, super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };

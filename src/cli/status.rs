@@ -21,7 +21,7 @@ pub struct Options {
 
 /// Exit 0 when every run is done, 1 when some are missing or failed.
 pub fn status(o: &Options) -> ExitCode {
-    let plans = match load(&o.target.file, Need::Plan, super::Warn::Silent) {
+    let plans = match load(&o.target.file, Need::Plan, Need::Plan.memory(), super::Warn::Silent) {
         Ok(p) => p,
         Err(code) => return code,
     };

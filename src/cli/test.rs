@@ -28,6 +28,8 @@ pub struct Options {
     /// Count a file's warnings as errors: it fails without running.
     #[arg(long)]
     deny_warnings: bool,
+    #[command(flatten)]
+    memory: super::MemoryLimit,
     /// Take runs from the results store under this folder where they are (from `byz run`,
     /// `byz collect` or a cluster), and store the others there.
     #[arg(long, value_name = "DIR")]
@@ -54,7 +56,7 @@ pub fn test(o: &Options) -> ExitCode {
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for file in &files {
-        let plans = match check::check_file(file, check::Need::Run) {
+        let plans = match check::check_file_within(file, check::Need::Run, o.memory.memory()) {
             Ok(c) if o.deny_warnings && !c.warnings.is_empty() => {
                 report_warnings(c.warnings);
                 println!("FAIL {} (warnings, with --deny-warnings)", file.display());

@@ -44,7 +44,7 @@ pub fn test_scenario(
     let mut runs = vec![];
     let all: Vec<_> = plan.runs.iter().collect();
     let store = results.map(|out| Store::new(out, &plan.name, false));
-    for o in run_all(&all, store.as_ref(), progress) {
+    for o in run_all(&all, store.as_ref(), progress, crate::check::memory::machine()) {
         match o.result {
             Ok(r) => runs.push(r),
             Err(e) => v.problems.push(format!("a run failed: {e}")),

@@ -6,6 +6,7 @@
 mod component;
 mod expect;
 mod expr;
+pub mod memory;
 mod model;
 mod table;
 

@@ -40,6 +40,15 @@ impl DataKind {
         }
     }
 
+    /// Training and test images in the full data set (a subset holds fewer):
+    /// an upper bound of what `load` keeps in memory.
+    pub fn full_size(self) -> (usize, usize) {
+        match self {
+            DataKind::Mnist | DataKind::Fashion => (60_000, 10_000),
+            DataKind::Cifar10 => (50_000, 10_000),
+        }
+    }
+
     /// How to get the files.
     pub fn how_to_get(self) -> &'static str {
         match self {

