@@ -60,6 +60,15 @@ fn trim_fits(s: &Setting, args: &Args) -> Result<(), Unmet> {
     Ok(())
 }
 
+/// `tm(trim: 0)` against Byzantine workers is the plain mean.
+fn trims_nothing(s: &Setting, args: &Args) -> Option<Unmet> {
+    (s.f > 0 && matches!(args.get("trim"), Some(ArgValue::Int(0)))).then(|| Unmet {
+        message: format!("tm(trim: 0) trims nothing: it is the plain mean, with f = {} Byzantine workers", s.f),
+        label: "trim = 0".into(),
+        help: format!("trim at least f values from each side, e.g. `tm(trim: {})` (the default, 001 Table 4)", s.f),
+    })
+}
+
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "tm",
@@ -75,7 +84,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
             doc: "values dropped at each end, per coordinate",
         }],
         requires: Some(trim_fits),
-        degenerate: None,
+        degenerate: Some(trims_nothing),
     },
     build: |c| {
         let trim = c.int("trim") as usize;

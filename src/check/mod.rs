@@ -7,6 +7,7 @@ mod data;
 pub mod diagnostic;
 mod expect;
 mod expr;
+mod ignored;
 pub mod limits;
 mod loader;
 pub mod memory;

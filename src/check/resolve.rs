@@ -53,6 +53,7 @@ pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<
         let runs = runs(decl, src, &merged, scope, errors);
         let expect = super::expect::resolve(&merged, &runs, errors);
         let table = super::table::resolve(&merged, &runs, errors);
+        super::ignored::check(&merged, &runs, errors);
         if let (Some(_), Some(t)) = (&table, &merged.table)
             && runs.first().is_some_and(|first| runs.iter().filter(|r| r.label == first.label).count() == 1)
         {

@@ -80,7 +80,7 @@ pub const METRICS: [(Spec, Metric); 2] = [
 
 /// Every kind of warning: settings that make an experiment test less than it
 /// names. `allow KIND` in a scenario (or a base it extends) accepts them.
-pub const WARNINGS: [Spec; 3] = [
+pub const WARNINGS: [Spec; 4] = [
     word(
         Kind::Warning,
         "degenerate",
@@ -89,6 +89,13 @@ pub const WARNINGS: [Spec; 3] = [
          bucketing with s >= n and gm with 0 iterations are the plain mean. A paper's\n\
          setting may be degenerate (001 Table 5's z is 0 for n = 13, f = 1): reproduce it\n\
          with `allow degenerate` and a comment saying so.",
+    ),
+    word(
+        Kind::Warning,
+        "ignored",
+        "a setting whose value no run uses",
+        "`batch`, `l2` or `heterogeneity` without a data task, `report every k` without\n\
+         `accuracy`, an attack when no run has a Byzantine worker.",
     ),
     word(
         Kind::Warning,
