@@ -11,7 +11,9 @@ pub fn check(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) {
     let Some(first) = runs.first() else { return };
     let (task, batches) = match &first.task {
         TaskPlan::Landscape { .. } => ("a landscape task", "has no data, so no batches"),
-        TaskPlan::MeanEstimation { .. } => ("mean estimation", "draws one fresh point per honest worker and step, not batches"),
+        TaskPlan::MeanEstimation { .. } => {
+            ("mean estimation", "draws one fresh point per honest worker and step, not batches")
+        }
         TaskPlan::Classification { .. } => ("", ""),
     };
     // Batches, ℓ2 and the split of the data exist only for data tasks.
@@ -47,9 +49,14 @@ pub fn check(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) {
         && runs.iter().any(|r| r.attack.phases.iter().any(|p| p.attack.name != "none"))
     {
         errors.push(
-            Diag::warning(&attack.src, attack.keyword, "ignored", "the attack never plays: no run has a Byzantine worker")
-                .label("ignored with `byzantine 0`")
-                .help("give Byzantine workers (`workers { byzantine 1 }`), or write `attack none` for a baseline"),
+            Diag::warning(
+                &attack.src,
+                attack.keyword,
+                "ignored",
+                "the attack never plays: no run has a Byzantine worker",
+            )
+            .label("ignored with `byzantine 0`")
+            .help("give Byzantine workers (`workers { byzantine 1 }`), or write `attack none` for a baseline"),
         );
     }
 }
