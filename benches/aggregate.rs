@@ -5,7 +5,8 @@
 
 use std::sync::OnceLock;
 
-use byz::aggregate::{Aggregator, Ctx, cli};
+use byz::aggregate::{Aggregator, Ctx};
+use byz::cli::aggregate as cli;
 use divan::Bencher;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

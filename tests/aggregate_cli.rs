@@ -1,11 +1,11 @@
-//! `byz aggregate`, through `byz::aggregate::cli::run_cli` (main.rs only
+//! `byz aggregate`, through `byz::cli::aggregate::run_cli` (main.rs only
 //! parses the command line and prints).
 
 mod common;
 
 use std::path::PathBuf;
 
-use byz::aggregate::cli::{read_vectors, run_cli};
+use byz::cli::aggregate::{read_vectors, run_cli};
 use serde_json::{Value, json};
 
 fn input(name: &str) -> PathBuf {

@@ -3,7 +3,8 @@
 //! no panic on non-finite input. Pipelines are built as `byz aggregate` builds
 //! them (checked text, registry defaults, `Aggregator::build`).
 
-use byz::aggregate::{Aggregator, Ctx, PRE_AGGREGATORS, RULES, cli};
+use byz::aggregate::{Aggregator, Ctx, PRE_AGGREGATORS, RULES};
+use byz::cli::aggregate as cli;
 use proptest::prelude::*;
 use rand::SeedableRng;
 

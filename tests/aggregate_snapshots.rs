@@ -5,7 +5,8 @@
 
 mod common;
 
-use byz::aggregate::{Aggregator, Ctx, PRE_AGGREGATORS, RULES, cli};
+use byz::aggregate::{Aggregator, Ctx, PRE_AGGREGATORS, RULES};
+use byz::cli::aggregate as cli;
 use rand::SeedableRng;
 
 const F: usize = 2;

@@ -11,8 +11,7 @@ use byz::sim::{self, Dynamics, RunResult};
 /// Resolves a scenario written inline (with the standard library in reach).
 fn runs(text: &str) -> Vec<RunPlan> {
     let src = SourceFile::new("inline.byz", text);
-    let plans =
-        check_source(&src, None).unwrap_or_else(|e| panic!("{}", byz::check::diagnostic::render_plain(&e.errors)));
+    let plans = check_source(&src, None).unwrap_or_else(|e| panic!("{}", byz::diagnostic::render_plain(&e.errors)));
     plans.into_iter().flat_map(|p| p.runs).collect()
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use byz::check::diagnostic::render_plain;
+use byz::diagnostic::render_plain;
 
 #[test]
 fn diagnostics() {

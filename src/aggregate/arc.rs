@@ -16,7 +16,7 @@
 
 use super::kernels::{clipped, norm};
 use super::{PreEntry, Vectors};
-use crate::registry::{Kind, Spec};
+use crate::spec::{Kind, Spec};
 
 /// The number of vectors ARC clips: ⌊2 (f/n) (n − f)⌋ (0 when n = 0).
 pub fn arc_clipped_count(n: usize, f: usize) -> usize {

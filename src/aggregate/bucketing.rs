@@ -15,7 +15,7 @@
 
 use super::PreEntry;
 use super::Vectors;
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
@@ -23,16 +23,16 @@ use rand_chacha::ChaCha8Rng;
 /// Buckets of at least n vectors make one bucket: the rule after it sees the mean alone.
 /// s ≥ n averages everything (the mean); s = 1 only shuffles the vectors,
 /// which no rule of byz tells apart from the vectors as they came.
-fn one_bucket(n: &crate::registry::Setting, args: &crate::plan::Args) -> Option<crate::registry::Unmet> {
+fn one_bucket(n: &crate::spec::Setting, args: &crate::plan::Args) -> Option<crate::spec::Unmet> {
     let Some(crate::plan::ArgValue::Int(s)) = args.get("s") else { return None };
     if *s == 1 {
-        return Some(crate::registry::Unmet {
+        return Some(crate::spec::Unmet {
             message: "bucketing(s: 1) only shuffles the vectors: the rule after it sees them as they are".into(),
             label: "buckets of one vector".into(),
             help: "use buckets of two or more, e.g. `bucketing(s: 2)` (Karimireddy et al. 2022), or drop it".into(),
         });
     }
-    (*s as usize >= n.n).then(|| crate::registry::Unmet {
+    (*s as usize >= n.n).then(|| crate::spec::Unmet {
         message: format!("bucketing(s: {s}) puts all {} vectors in one bucket: the pipeline equals `mean`", n.n),
         label: format!("s ≥ n = {}", n.n),
         help: "use small buckets, e.g. `bucketing(s: 2)` (Karimireddy et al. 2022)".into(),

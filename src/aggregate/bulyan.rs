@@ -23,7 +23,7 @@ use super::meamed::mean_around_median_rows;
 use super::sortnet::sorted_coordinatewise;
 use super::{RuleEntry, Vectors};
 use crate::plan::Args;
-use crate::registry::{Kind, Setting, Spec, Unmet};
+use crate::spec::{Kind, Setting, Spec, Unmet};
 
 /// The θ = n − 2f (at least 1) vectors chosen by iterated Krum, in order of choice.
 pub fn bulyan_select(v: &Vectors, f: usize) -> Vec<usize> {

@@ -23,7 +23,7 @@ use super::Vectors;
 use super::kernels::dim;
 use super::{RuleEntry, RuleFn};
 use crate::plan::ComponentPlan;
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// L iterations of centered clipping around `center` (zeros if empty).
 pub fn centered_clipping(v: &Vectors, center: &[f32], tau: f64, iters: usize) -> Vec<f32> {

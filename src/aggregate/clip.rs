@@ -12,7 +12,7 @@
 
 use super::kernels::clipped;
 use super::{PreEntry, Vectors};
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// Every vector scaled down to norm `c` if it is longer.
 pub fn clip_all(v: &Vectors, c: f64) -> Vec<Vec<f32>> {

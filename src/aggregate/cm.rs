@@ -14,7 +14,7 @@
 use super::RuleEntry;
 use super::Vectors;
 use super::sortnet::{sorted_coordinatewise, value};
-use crate::registry::{Kind, Spec};
+use crate::spec::{Kind, Spec};
 
 /// Coordinate-wise median; for even `n`, the mean of the two middle values.
 pub fn coordinate_median(v: &Vectors) -> Vec<f32> {

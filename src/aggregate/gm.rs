@@ -27,12 +27,12 @@
 use super::RuleEntry;
 use super::Vectors;
 use super::kernels::{centered_gram, dim, weighted_mean};
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// Smoothed-Weiszfeld approximation of the geometric median.
 /// Zero Weiszfeld iterations return the starting point, the mean.
-fn no_iterations(_: &crate::registry::Setting, args: &crate::plan::Args) -> Option<crate::registry::Unmet> {
-    matches!(args.get("iters"), Some(crate::plan::ArgValue::Int(0))).then(|| crate::registry::Unmet {
+fn no_iterations(_: &crate::spec::Setting, args: &crate::plan::Args) -> Option<crate::spec::Unmet> {
+    matches!(args.get("iters"), Some(crate::plan::ArgValue::Int(0))).then(|| crate::spec::Unmet {
         message: "gm(iters: 0) returns its starting point, the mean: it equals `mean`".into(),
         label: "no iteration".into(),
         help: "give at least one iteration; 001 Table 4 uses T = 8: `gm(iters: 8)`".into(),

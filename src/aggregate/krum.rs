@@ -20,7 +20,7 @@ use super::RuleEntry;
 use super::Vectors;
 use super::kernels::{mean_of, pairwise_sq_distances};
 use crate::plan::{ArgValue, Args};
-use crate::registry::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
+use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// Krum score of every vector. `_f` is accepted for interface uniformity; the
 /// neighbour count depends only on `discard` (see the module docs).

@@ -24,7 +24,7 @@
 use super::kernels::{mean_of, pairwise_sq_distances};
 use super::{RuleEntry, Vectors};
 use crate::plan::Args;
-use crate::registry::{Kind, Setting, Spec, Unmet};
+use crate::spec::{Kind, Setting, Spec, Unmet};
 
 /// The most subsets the exact search may have to visit.
 pub const MAX_SUBSETS: f64 = 1e6;

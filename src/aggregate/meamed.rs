@@ -15,7 +15,7 @@
 
 use super::sortnet::{Rows, sorted_coordinatewise, value};
 use super::{RuleEntry, Vectors};
-use crate::registry::{Kind, Spec};
+use crate::spec::{Kind, Spec};
 
 /// Per coordinate, the mean of the `n − f` (at least 1) values closest to the median.
 pub fn meamed(v: &Vectors, f: usize) -> Vec<f32> {

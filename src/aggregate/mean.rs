@@ -12,7 +12,7 @@
 
 use super::RuleEntry;
 use super::Vectors;
-use crate::registry::{Kind, Spec};
+use crate::spec::{Kind, Spec};
 
 /// Coordinate-wise average of the vectors, accumulated in `f64`. Blocks of
 /// coordinates run in parallel; each coordinate's sum is in index order.

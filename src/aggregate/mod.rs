@@ -22,7 +22,6 @@ pub mod arc;
 pub mod bucketing;
 pub mod bulyan;
 pub mod cc;
-pub mod cli;
 pub mod clip;
 pub mod cm;
 pub mod copies;
@@ -40,7 +39,7 @@ pub mod tm;
 use rand_chacha::ChaCha8Rng;
 
 use crate::plan::{ComponentPlan, Pipeline};
-use crate::registry::Spec;
+use crate::spec::Spec;
 
 /// The vectors the server received this step, one per worker.
 pub type Vectors = [Vec<f32>];

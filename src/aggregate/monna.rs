@@ -22,7 +22,7 @@
 use super::kernels::{mean_of, pairwise_sq_distances};
 use super::{RuleEntry, Vectors};
 use crate::plan::{ArgValue, Args};
-use crate::registry::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
+use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// Indices (increasing) of the `n − f` (at least 1) nearest neighbours of `v[reference]`.
 pub fn monna_select(v: &Vectors, f: usize, reference: usize) -> Vec<usize> {

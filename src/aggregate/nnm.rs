@@ -17,7 +17,7 @@
 use super::PreEntry;
 use super::Vectors;
 use super::kernels::{means_of, pairwise_sq_distances};
-use crate::registry::{Kind, Spec};
+use crate::spec::{Kind, Spec};
 
 /// Replaces each vector by the mean of its `n − f` nearest neighbours (itself included).
 pub fn nearest_neighbor_mixing(v: &Vectors, f: usize) -> Vec<Vec<f32>> {

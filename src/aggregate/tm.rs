@@ -18,7 +18,7 @@ use super::RuleEntry;
 use super::Vectors;
 use super::sortnet::{LANES, sorted_coordinatewise, value};
 use crate::plan::{ArgValue, Args};
-use crate::registry::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
+use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// Coordinate-wise mean after dropping the `trim` smallest and `trim` largest values.
 pub fn trimmed_mean(v: &Vectors, trim: usize) -> Vec<f32> {

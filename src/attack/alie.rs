@@ -5,9 +5,9 @@
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::{Attack, AttackEntry, View, honest_std, perturb};
+use crate::dynamics::SimError;
 use crate::plan::ArgValue;
-use crate::registry::{Default, Kind, Param, ParamType, Setting, Spec};
-use crate::sim::SimError;
+use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec};
 
 #[derive(Clone)]
 struct Alie {
@@ -35,9 +35,9 @@ pub fn default_z(n: usize, f: usize) -> f64 {
 }
 
 /// With z = 0 the Byzantine workers send ḡ, as `none` does.
-fn z_zero(s: &Setting, args: &crate::plan::Args) -> Option<crate::registry::Unmet> {
+fn z_zero(s: &Setting, args: &crate::plan::Args) -> Option<crate::spec::Unmet> {
     let Some(ArgValue::Float(z)) = args.get("z") else { return None };
-    (*z == 0.0).then(|| crate::registry::Unmet {
+    (*z == 0.0).then(|| crate::spec::Unmet {
         message: format!("alie with z = 0 sends the honest mean: it equals `none` (n = {}, f = {})", s.n, s.f),
         label: "z = 0 (001 Table 5's default for this n and f, unless given)".into(),
         help: "give z, e.g. `alie(z: 1)`: 001 Table 5 derives z from n and f, which gives 0 here".into(),

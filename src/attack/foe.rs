@@ -2,8 +2,8 @@
 //! a_t = −ε ḡ_t. With ε = 0.1 this is 001 Table 5's p = −ḡ, η = 1.1.
 
 use super::{Attack, AttackEntry, View};
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
-use crate::sim::SimError;
+use crate::dynamics::SimError;
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 #[derive(Clone)]
 struct Foe {

@@ -12,8 +12,8 @@ use super::objective::{self, Objective};
 use super::solver::{self, Solver};
 use super::{Attack, AttackEntry, View};
 use crate::aggregate::copies::MedianWithCopies;
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
-use crate::sim::{Dynamics, SimError, State};
+use crate::dynamics::{Dynamics, SimError, State};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 #[derive(Clone)]
 struct Jump {

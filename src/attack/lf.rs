@@ -8,8 +8,8 @@
 //! error otherwise).
 
 use super::{Attack, AttackEntry, View};
-use crate::registry::{Kind, Spec};
-use crate::sim::SimError;
+use crate::dynamics::SimError;
+use crate::spec::{Kind, Spec};
 
 #[derive(Clone, Default)]
 struct LabelFlip {

@@ -10,8 +10,8 @@
 //! the most influential worker.
 
 use super::{Attack, AttackEntry, View};
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
-use crate::sim::SimError;
+use crate::dynamics::SimError;
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 #[derive(Clone)]
 struct Mimic {

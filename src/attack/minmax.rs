@@ -6,8 +6,8 @@
 //! −ḡ/‖ḡ‖ (`unit`), −std(g) (`std`) or −sign(ḡ) (`sign`).
 
 use super::{Attack, AttackEntry, View, honest_std, perturb};
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
-use crate::sim::SimError;
+use crate::dynamics::SimError;
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 #[derive(Clone, Copy)]
 enum Bound {

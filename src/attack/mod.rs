@@ -15,9 +15,9 @@ pub mod plan;
 pub mod sf;
 pub mod solver;
 
+use crate::dynamics::{Dynamics, SimError, State};
 use crate::plan::ComponentPlan;
-use crate::registry::Spec;
-use crate::sim::{Dynamics, SimError, State};
+use crate::spec::Spec;
 
 /// What the omniscient adversary sees when it chooses this step's vectors.
 pub struct View<'a> {

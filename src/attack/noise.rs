@@ -7,9 +7,9 @@
 use rand_distr::{Distribution, Normal};
 
 use super::{Attack, AttackEntry, View};
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::dynamics::SimError;
 use crate::rng::{Purpose, stream};
-use crate::sim::SimError;
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 #[derive(Clone)]
 struct Gaussian {

@@ -3,8 +3,8 @@
 //! the attack-free baseline.
 
 use super::{Attack, AttackEntry, View};
-use crate::registry::{Kind, Spec};
-use crate::sim::SimError;
+use crate::dynamics::SimError;
+use crate::spec::{Kind, Spec};
 
 #[derive(Clone)]
 struct NoAttack;

@@ -3,7 +3,7 @@
 //! produce are reduced to one number.
 
 use crate::plan::ComponentPlan;
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Objective {

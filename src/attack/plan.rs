@@ -17,9 +17,9 @@
 
 use super::objective::{self, Objective};
 use super::{Attack, AttackEntry, View, build};
+use crate::dynamics::{Dynamics, SimError, State};
 use crate::plan::ComponentPlan;
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
-use crate::sim::{Dynamics, SimError, State};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// Up to this many sequences per window are searched exhaustively.
 const EXHAUSTIVE: usize = 256;

@@ -2,8 +2,8 @@
 //! in 001 eq. (6) and Table 5.
 
 use super::{Attack, AttackEntry, View};
-use crate::registry::{Kind, Spec};
-use crate::sim::SimError;
+use crate::dynamics::SimError;
+use crate::spec::{Kind, Spec};
 
 #[derive(Clone)]
 struct SignFlip;

@@ -1,7 +1,7 @@
 //! Components against the registry: the name, each argument's name, type
 //! and range, defaults, and whether the component can work for n and f.
 
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{ArgValue, Args, ComponentPlan};
 use crate::registry::{self, Default, Kind, ParamType, Setting, Spec};
 use crate::syntax::ast::{Component, Value, ValueKind};
@@ -18,7 +18,7 @@ pub fn resolve(
         errors.push(unknown(c, kind, src));
         return None;
     };
-    let before = super::diagnostic::error_count(errors);
+    let before = crate::diagnostic::error_count(errors);
     let mut args = Args::new();
     for (i, arg) in c.args.iter().enumerate() {
         let param = match &arg.name {
@@ -82,7 +82,7 @@ pub fn resolve(
             ),
         }
     }
-    if super::diagnostic::error_count(errors) > before {
+    if crate::diagnostic::error_count(errors) > before {
         return None;
     }
     if let Some(requires) = spec.requires

@@ -1,7 +1,7 @@
 //! `expect { final accuracy < 0.7 }`: statistics and metrics the runs record.
 
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::resolve::Sections;
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Expect, Metric, RunPlan, Stat, Statistic};
 use crate::registry::words::{METRICS, STATISTICS};
 

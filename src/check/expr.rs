@@ -1,7 +1,7 @@
 //! Landscape expressions: names, function arity and shapes. A loss must be
 //! a number; `theta` is a vector of the model's dimension.
 
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Expr, Func};
 use crate::syntax::ast::{self, BinOp, ExprKind};
 

@@ -2,8 +2,8 @@
 //! never used, so the file says more than the experiment does (a reader of
 //! the file, or of the paper quoting it, would believe they mattered).
 
-use super::diagnostic::Diag;
 use super::resolve::Sections;
+use crate::diagnostic::Diag;
 use crate::plan::{RunPlan, TaskPlan};
 
 /// A warning of kind `ignored` for each setting of `s` that none of `runs` uses.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::syntax::ast::{Decl, File, Item, ModelDecl, Span, UseTarget};
 
 /// The standard library's modules, as `use std.NAME` names them.

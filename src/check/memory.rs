@@ -2,7 +2,7 @@
 //! at check time, with its estimate (`plan::memory`), rather than killed by
 //! the kernel half-way through a sweep.
 
-use super::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Diag, SourceFile};
 use crate::plan::memory::{self, Estimate};
 use crate::plan::{ScenarioPlan, label_text};
 use crate::syntax::ast::{DeclKind, File, Item};

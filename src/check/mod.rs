@@ -4,7 +4,6 @@
 
 pub mod component;
 mod data;
-pub mod diagnostic;
 mod expect;
 mod expr;
 mod ignored;
@@ -19,7 +18,7 @@ mod table;
 
 use std::path::Path;
 
-pub use diagnostic::{Diag, Errors, SourceFile, Warnings};
+pub use crate::diagnostic::{Diag, Errors, SourceFile, Warnings};
 pub use loader::{STDLIB, Scope, byz_files, read_source};
 pub use memory::Memory;
 pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};

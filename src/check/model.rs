@@ -1,7 +1,7 @@
 //! Models in the compact notation: layer names, arguments and shapes, with a
 //! diagnostic on the layer that breaks.
 
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Layer, ModelPlan, Shape};
 use crate::syntax::ast::{LayerSpec, ModelSpec};
 
@@ -22,7 +22,7 @@ pub fn resolve(
     src: &SourceFile,
     errors: &mut Vec<Diag>,
 ) -> Option<ModelPlan> {
-    let before = super::diagnostic::error_count(errors);
+    let before = crate::diagnostic::error_count(errors);
     let declared: Vec<usize> = match spec.shape.as_slice() {
         [c, h, w] => vec![*c, *h, *w],
         [c, hw] => vec![*c, *hw, *hw],
@@ -56,7 +56,7 @@ pub fn resolve(
         }
         layers.push(layer);
     }
-    if super::diagnostic::error_count(errors) > before {
+    if crate::diagnostic::error_count(errors) > before {
         return None;
     }
     if shape != Shape::Flat(classes) {

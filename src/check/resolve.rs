@@ -1,9 +1,9 @@
 //! Scenarios: follow `extends`, merge sections, expand sweeps, resolve each
 //! point into a run plan per seed.
 
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::loader::Scope;
 use super::{sections, sweep};
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{RunPlan, ScenarioPlan};
 use crate::syntax::ast::{Decl, DeclKind, File, Item, Section, SectionKind, Setting, Span};
 

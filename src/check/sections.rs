@@ -1,10 +1,10 @@
 //! Each section of a scenario checked and turned into its part of the plan.
 
 use super::component;
-use super::diagnostic::{Diag, SourceFile, did_you_mean};
 use super::expr::{self, Shape};
 use super::limits;
 use super::resolve::{Placed, Sections};
+use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Phase, Pipeline, Report, Schedule, TaskPlan, Train, Workers};
 use crate::registry::{Kind, Setting as NF};
 use crate::syntax::ast::{self, Decl, Setting, Value, ValueKind};

@@ -2,9 +2,9 @@
 //! sweep's axes, and together they must name every axis, so that each cell
 //! holds the runs of one sweep point (one per seed).
 
-use super::diagnostic::{Diag, did_you_mean};
 use super::expect::statistic;
 use super::resolve::Sections;
+use crate::diagnostic::{Diag, did_you_mean};
 use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 
 pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
@@ -17,7 +17,7 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
             sw.node.iter().map(|a| a.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")).collect()
         })
         .unwrap_or_default();
-    let before = super::diagnostic::error_count(errors);
+    let before = crate::diagnostic::error_count(errors);
     let mut named: Vec<String> = vec![];
     for f in t.rows.iter().chain(&t.columns) {
         let name = f.name();
@@ -54,7 +54,7 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
         None if runs.iter().all(|r| r.report.accuracy) => Statistic::new(Stat::Max, Metric::Accuracy),
         None => Statistic::new(Stat::Final, Metric::Loss),
     };
-    if super::diagnostic::error_count(errors) > before {
+    if crate::diagnostic::error_count(errors) > before {
         return None;
     }
     let names = |fs: &[crate::syntax::ast::FieldPath]| fs.iter().map(|f| f.name()).collect();

@@ -14,7 +14,7 @@ pub fn explain(name: &str) -> ExitCode {
     }
     let Some(text) = registry::explain_name(name) else {
         let all: Vec<&str> = registry::KINDS.iter().flat_map(|k| registry::specs(*k)).map(|s| s.name).collect();
-        let hint = crate::check::diagnostic::did_you_mean(name, all.iter().copied())
+        let hint = crate::diagnostic::did_you_mean(name, all.iter().copied())
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         eprintln!("error: nothing called `{name}`\nhelp: {hint}`byz explain all` lists every component");

@@ -2,7 +2,7 @@
 //! to one file per command. Exit codes: 0 success, 1 a run (or a test, or a
 //! collection) failed, 2 usage or check errors.
 
-mod aggregate;
+pub mod aggregate;
 mod bench;
 mod check;
 mod collect;

@@ -2,8 +2,6 @@
 
 use serde::Serialize;
 
-pub use crate::syntax::ast::BinOp;
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expr {
@@ -44,4 +42,14 @@ impl Func {
     pub fn reduces(self) -> bool {
         matches!(self, Func::Sqnorm | Func::Norm | Func::Dot | Func::Sum)
     }
+}
+
+/// `+`, `-`, `*`, `/`, `^`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
 }

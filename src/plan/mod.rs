@@ -4,6 +4,7 @@
 //! checker could have seen.
 
 mod component;
+mod data;
 mod expect;
 mod expr;
 pub mod memory;
@@ -16,8 +17,7 @@ pub use expr::{BinOp, Expr, Func};
 pub use model::{Layer, ModelPlan, Shape};
 pub use table::TablePlan;
 
-pub use crate::task::data::DataKind;
-pub use crate::task::split::Heterogeneity;
+pub use data::{DataKind, Heterogeneity};
 
 use serde::Serialize;
 

@@ -1,10 +1,9 @@
 //! The robust D-SGD loop: schedules attacks over steps, records metrics.
 
-mod dynamics;
 pub mod profile;
 mod result;
 
-pub use dynamics::{Dynamics, SimError, State};
+pub use crate::dynamics::{Dynamics, SimError, State};
 pub use result::{Metrics, RunResult, Series};
 
 use crate::attack::{self, View};

@@ -3,30 +3,7 @@
 
 use std::fmt;
 
-/// A byte range in the source text.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
-    }
-}
-
-impl fmt::Debug for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
-
-impl From<Span> for miette::SourceSpan {
-    fn from(s: Span) -> Self {
-        (s.start, s.end.saturating_sub(s.start)).into()
-    }
-}
+pub use crate::source::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
@@ -365,11 +342,4 @@ pub enum ExprKind {
     Index(Box<Expr>, usize),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-}
+pub use crate::plan::BinOp;

@@ -12,7 +12,7 @@ mod emit;
 use pest::iterators::Pair;
 
 use super::parse::{Rule, parse_tree};
-use crate::check::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Diag, SourceFile};
 use comments::Comment;
 use emit::{INDENT, Line, LineKind};
 

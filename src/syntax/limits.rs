@@ -9,7 +9,7 @@ use pest::iterators::Pair;
 
 use super::ast::Span;
 use super::parse::Rule;
-use crate::check::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Diag, SourceFile};
 
 /// Brackets (`(`, `[`, `{`) open at once.
 pub const MAX_NESTING: usize = 64;

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use super::ast::*;
 use super::expected::describe_expected;
-use crate::check::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Diag, SourceFile};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/byz.pest"]

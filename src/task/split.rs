@@ -4,23 +4,10 @@
 
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Gamma};
-use serde::Serialize;
 
 use crate::rng::{Purpose, stream};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Heterogeneity {
-    /// A uniform shuffle dealt round-robin.
-    Iid,
-    /// Per class, proportions over the workers drawn from Dir(α·1) (Hsu et al. 2019; 001 §5.1).
-    Dirichlet { alpha: f64 },
-    /// Sorted by label and cut into equal contiguous shards.
-    Extreme,
-    /// Class c keeps a fraction β^c of its samples, then an iid split (a long-tailed
-    /// class distribution, after Karimireddy et al. 2022; used in 000 §5.4).
-    Longtail { beta: f64 },
-}
+pub use crate::plan::Heterogeneity;
 
 /// Indices into `labels` for each of `workers` workers.
 pub fn split(labels: &[u8], classes: usize, workers: usize, h: Heterogeneity, seed: u64) -> Vec<Vec<usize>> {

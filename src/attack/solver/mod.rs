@@ -8,7 +8,7 @@ pub mod nelder_mead;
 pub mod powell;
 
 use crate::plan::ComponentPlan;
-use crate::registry::{Default, Kind, Param, ParamType, Spec};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// Result of a minimisation: the best point found, its value, and how many objective evaluations it took.
 #[derive(Debug, Clone, PartialEq)]

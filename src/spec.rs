@@ -1,0 +1,124 @@
+//! What a name of the language declares: its kind, its parameters (type,
+//! default, range), its requirements on n and f, when it degenerates, and its
+//! documentation. A leaf module: components declare their `Spec` here, and the
+//! registry gathers them.
+
+use serde::Serialize;
+
+use crate::plan::{ArgValue, Args};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Kind {
+    Rule,
+    PreAggregator,
+    Attack,
+    Solver,
+    Objective,
+    /// `final`, `max`, `min`, `mean`: what a table or an expectation takes of a metric.
+    Statistic,
+    /// `loss`, `accuracy`: what a run records.
+    Metric,
+    /// `degenerate`, `single_seed`, ...: what `allow` accepts.
+    Warning,
+}
+
+impl Kind {
+    /// The noun with its article: "an aggregation rule".
+    pub fn a(self) -> String {
+        let noun = self.noun();
+        if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {noun}") } else { format!("a {noun}") }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Rule => "aggregation rule",
+            Kind::PreAggregator => "pre-aggregator",
+            Kind::Attack => "attack",
+            Kind::Solver => "solver",
+            Kind::Objective => "objective",
+            Kind::Statistic => "statistic",
+            Kind::Metric => "metric",
+            Kind::Warning => "warning",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ParamType {
+    /// A whole number at least `min`.
+    Int { min: i64 },
+    /// A real number above `min` (or at least `min` when `inclusive`).
+    Float { min: f64, inclusive: bool },
+    /// Another component, such as `solver: powell(iters: 100)`.
+    Component(Kind),
+    /// A list of components, such as `choose: [sf, alie]`.
+    List(Kind),
+    /// One of a few words, such as `p: std`.
+    Choice(&'static [&'static str]),
+}
+
+/// How a parameter's value is found when the user does not give it.
+#[derive(Debug, Clone, Copy)]
+pub enum Default {
+    /// The user must give it.
+    Required,
+    Int(i64),
+    Float(f64),
+    Component(&'static str),
+    Choice(&'static str),
+    /// Computed from the scenario's n and f, described in words for `byz explain`.
+    Computed(fn(&Setting) -> ArgValue, &'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub default: Default,
+    pub doc: &'static str,
+}
+
+/// What a component can see of the scenario when checking or defaulting.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// Total number of workers, honest and Byzantine.
+    pub n: usize,
+    /// Number of Byzantine workers.
+    pub f: usize,
+}
+
+/// Why a component cannot work in a scenario: a label for the word and a fix.
+#[derive(Debug, Clone)]
+pub struct Unmet {
+    pub message: String,
+    pub label: String,
+    pub help: String,
+}
+
+/// Checks whether a component can work in a scenario with these arguments.
+pub type Requirement = fn(&Setting, &Args) -> Result<(), Unmet>;
+
+/// Whether a component, with these arguments and this n and f, provably
+/// equals a simpler one (ALIE with z = 0 is no attack): the experiment
+/// would not test what it names, so the checker warns.
+pub type Degenerate = fn(&Setting, &Args) -> Option<Unmet>;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub aliases: &'static [&'static str],
+    /// One line.
+    pub summary: &'static str,
+    /// The definition, and where it comes from.
+    pub doc: &'static str,
+    pub params: &'static [Param],
+    pub requires: Option<Requirement>,
+    pub degenerate: Option<Degenerate>,
+}
+
+impl Spec {
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
