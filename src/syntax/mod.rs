@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod expected;
+mod expr;
 pub mod format;
 pub mod limits;
 pub mod parse;

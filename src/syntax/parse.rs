@@ -2,11 +2,10 @@
 
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
-use std::sync::LazyLock;
 
 use super::ast::*;
 use super::expected::describe_expected;
+use super::expr::expr;
 use crate::diagnostic::{Diag, SourceFile};
 
 #[derive(pest_derive::Parser)]
@@ -63,11 +62,11 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
     }
 }
 
-fn span(p: &Pair<Rule>) -> Span {
+pub(super) fn span(p: &Pair<Rule>) -> Span {
     Span::new(p.as_span().start(), p.as_span().end())
 }
 
-fn ident(p: Pair<Rule>) -> Ident {
+pub(super) fn ident(p: Pair<Rule>) -> Ident {
     Ident { name: p.as_str().to_string(), span: span(&p) }
 }
 
@@ -353,56 +352,4 @@ fn string(p: Pair<Rule>) -> String {
         }
     }
     out
-}
-
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
-        .op(Op::prefix(Rule::neg))
-        .op(Op::infix(Rule::pow, Assoc::Right))
-        .op(Op::postfix(Rule::index))
-});
-
-fn expr(p: Pair<Rule>) -> Expr {
-    PRATT
-        .map_primary(|p| {
-            let sp = span(&p);
-            let kind = match p.as_rule() {
-                Rule::unsigned => ExprKind::Number(p.as_str().parse().unwrap_or(f64::NAN)),
-                Rule::variable => ExprKind::Variable(p.as_str().to_string()),
-                Rule::vector_expr => ExprKind::Vector(p.into_inner().map(expr).collect()),
-                Rule::call => {
-                    let mut inner = p.into_inner();
-                    let name = ident(inner.next().expect("function name"));
-                    ExprKind::Call(name, inner.map(expr).collect())
-                }
-                Rule::expr => return expr(p),
-                other => unreachable!("not an expression: {other:?}"),
-            };
-            Expr { kind, span: sp }
-        })
-        .map_prefix(|op, rhs| Expr {
-            span: Span::new(op.as_span().start(), rhs.span.end),
-            kind: ExprKind::Neg(Box::new(rhs)),
-        })
-        .map_postfix(|lhs, op| {
-            let end = op.as_span().end();
-            let i = op.into_inner().next().map(|n| n.as_str().parse().unwrap_or(usize::MAX));
-            Expr { span: Span::new(lhs.span.start, end), kind: ExprKind::Index(Box::new(lhs), i.unwrap_or(usize::MAX)) }
-        })
-        .map_infix(|lhs, op, rhs| {
-            let op = match op.as_rule() {
-                Rule::add => BinOp::Add,
-                Rule::sub => BinOp::Sub,
-                Rule::mul => BinOp::Mul,
-                Rule::div => BinOp::Div,
-                _ => BinOp::Pow,
-            };
-            Expr {
-                span: Span::new(lhs.span.start, rhs.span.end),
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-            }
-        })
-        .parse(p.into_inner())
 }

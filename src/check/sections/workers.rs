@@ -1,0 +1,61 @@
+//! `workers { honest 12; byzantine 3; heterogeneity dirichlet(alpha: 0.1) }`.
+
+use super::Block;
+use crate::check::limits;
+use crate::check::resolve::Placed;
+use crate::diagnostic::{Diag, SourceFile};
+use crate::plan::{TaskPlan, Workers};
+use crate::syntax::ast::{Decl, Setting};
+
+/// The settings a `workers { ... }` block knows (also offered by the language server).
+pub const WORKERS_SETTINGS: &[&str] = &["honest", "byzantine", "heterogeneity"];
+
+pub(super) fn workers(
+    ws: &[Placed<Setting>],
+    task: Option<&TaskPlan>,
+    task_failed: bool,
+    decl: &Decl,
+    src: &SourceFile,
+    errors: &mut Vec<Diag>,
+) -> Option<Workers> {
+    let b = Block::new(ws.iter().map(|p| (&p.node, &p.src)), "workers", WORKERS_SETTINGS, errors);
+    let honest = b.whole("honest", 1, limits::MAX_WORKERS, errors)?;
+    let byzantine = b.whole("byzantine", 0, limits::MAX_WORKERS, errors)?.unwrap_or(0);
+    let honest = match (honest, task) {
+        (Some(h), Some(TaskPlan::Landscape { losses, .. })) if h != losses.len() => {
+            let (s, src) = b.get("honest")?;
+            errors.push(
+                Diag::new(
+                    src,
+                    s.value.span,
+                    format!("{h} honest workers, but the landscape defines {} honest losses", losses.len()),
+                )
+                .label("does not match")
+                .help("each honest worker has one `honest NAME = ...` loss; remove `honest` or add losses"),
+            );
+            return None;
+        }
+        (Some(h), _) => h,
+        (None, Some(TaskPlan::Landscape { losses, .. })) => losses.len(),
+        (None, _) if task_failed || b.misspelt => return None,
+        (None, _) => {
+            errors.push(
+                Diag::new(src, decl.name.span, "how many honest workers?")
+                    .label("no `honest` count")
+                    .help("add `workers { honest 12 }`"),
+            );
+            return None;
+        }
+    };
+    let n = honest + byzantine;
+    if 2 * byzantine >= n {
+        let (s, src) = b.get("byzantine")?;
+        errors.push(
+            Diag::new(src, s.value.span, format!("{byzantine} Byzantine workers out of {n} are not a minority"))
+                .label(format!("needs fewer than n/2 = {}", n as f64 / 2.0))
+                .help("no rule is robust without an honest majority: use fewer Byzantine or more honest workers"),
+        );
+        return None;
+    }
+    Some(Workers { honest, byzantine })
+}

@@ -1,0 +1,164 @@
+//! The forward pass of all honest workers at once: θ's blocks as tensors,
+//! the layers, dropout and batch norm per worker.
+
+use candle_core::{Tensor, Var};
+use rand::Rng;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+use crate::plan::Layer;
+use crate::rng::{Purpose, stream};
+use crate::task::layers::{Conv3x3, Linear, Mask, MaxPool2, ParamGrads, Relu, Target};
+
+use super::{Act, Classification, Params};
+
+impl Params {
+    pub(super) fn block(&self, off: usize, len: usize) -> candle_core::Result<Tensor> {
+        match self.blocks.binary_search_by_key(&off, |(b, _)| b.off) {
+            Ok(i) if self.blocks[i].0.len == len => Ok(self.blocks[i].1.clone()),
+            _ => candle_core::bail!("no parameter block of {len} at {off}"),
+        }
+    }
+
+    /// Where a layer whose weights start at `off` writes its gradients.
+    pub(super) fn target(&self, off: usize) -> Option<Target> {
+        self.grads.as_ref().map(|grads| Target { grads: grads.clone(), offset: off })
+    }
+}
+
+impl Classification {
+    /// θ's blocks for h workers; with `track`, ready for a backward pass.
+    pub(super) fn params(&self, theta: &[f32], h: usize, track: bool) -> candle_core::Result<Params> {
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|&b| {
+                let t = Tensor::from_slice(&theta[b.off..b.off + b.len], (1, b.len), &self.device)?;
+                let t = if b.per_worker && h > 1 { t.repeat((h, 1))? } else { t };
+                Ok((b, if track { Var::from_tensor(&t)?.as_tensor().clone() } else { t }))
+            })
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Params { blocks, grads: track.then(|| ParamGrads::new(h, self.params)) })
+    }
+
+    /// Logits (h, B, K) of `x` (h, B, H, W, C) under parameters `p` (h, d);
+    /// `dropout` carries the step whose masks to use, or `None` to evaluate.
+    pub(super) fn forward(&self, p: &Params, x: &Tensor, dropout: Option<usize>) -> candle_core::Result<Tensor> {
+        let (h, b) = (x.dims()[0], x.dims()[1]);
+        let mut act = Act::Image(x.clone(), self.data.shape);
+        let layers = &self.model.layers;
+        let mut k = 0;
+        while k < layers.len() {
+            let off = self.offsets[k];
+            // A ReLU right after a convolution or a linear layer runs inside it,
+            // and so does a max-pooling right after a convolution (and its ReLU).
+            let relu = matches!(layers[k], Layer::Conv { .. } | Layer::Linear { .. })
+                && layers.get(k + 1) == Some(&Layer::Relu);
+            let pool = matches!(layers[k], Layer::Conv { .. })
+                && layers.get(k + 1 + usize::from(relu)) == Some(&Layer::MaxPool);
+            act = match (layers[k], act) {
+                (Layer::Conv { out }, Act::Image(t, [c, hh, ww])) => {
+                    let n = out * c * 9;
+                    let argmax = Default::default();
+                    let conv = Conv3x3 {
+                        workers: h,
+                        batch: b,
+                        h: hh,
+                        w: ww,
+                        c,
+                        out,
+                        relu,
+                        pool,
+                        argmax,
+                        grads: p.target(off),
+                    };
+                    let y = t.contiguous()?.apply_op3(&p.block(off, n)?, &p.block(off + n, out)?, conv)?;
+                    let (ho, wo) = if pool { ((hh - 2) / 2, (ww - 2) / 2) } else { (hh - 2, ww - 2) };
+                    Act::Image(y, [out, ho, wo])
+                }
+                (Layer::MaxPool, Act::Image(t, [c, hh, ww])) => {
+                    let pool = MaxPool2 { n: h * b, h: hh, w: ww, c, argmax: Default::default() };
+                    let y = t.contiguous()?.apply_op1(pool)?.reshape((h, b, hh / 2, ww / 2, c))?;
+                    Act::Image(y, [c, hh / 2, ww / 2])
+                }
+                (Layer::Relu, Act::Image(t, s)) => Act::Image(t.contiguous()?.apply_op1(Relu)?, s),
+                (Layer::Relu, Act::Flat(t)) => Act::Flat(t.contiguous()?.apply_op1(Relu)?),
+                (Layer::Dropout { p: rate }, act) => match dropout {
+                    None => act,
+                    Some(step) => self.dropout(act, rate, h, step, k)?,
+                },
+                (Layer::BatchNorm, act) => self.batch_norm(p, off, act, h)?,
+                (Layer::Linear { out }, act) => {
+                    let (t, inputs) = match act {
+                        Act::Flat(t) => {
+                            let inputs = t.dims()[2];
+                            (t, inputs)
+                        }
+                        // Read flat in H, W, C order by the layer itself.
+                        Act::Image(t, [c, hh, ww]) => (t, hh * ww * c),
+                    };
+                    let layer = Linear { workers: h, batch: b, inputs, out, relu, grads: p.target(off) };
+                    let (w, bias) = (p.block(off, out * inputs)?, p.block(off + out * inputs, out)?);
+                    Act::Flat(t.contiguous()?.apply_op3(&w, &bias, layer)?)
+                }
+                (Layer::Conv { .. } | Layer::MaxPool, Act::Flat(_)) => {
+                    candle_core::bail!("the checker rejects convolutions and pooling on flat data")
+                }
+            };
+            k += 1 + usize::from(relu) + usize::from(pool);
+        }
+        match act {
+            Act::Flat(t) => Ok(t),
+            Act::Image(..) => candle_core::bail!("the checker makes every model end with L(classes)"),
+        }
+    }
+
+    /// Inverted dropout with masks from (seed, worker, step, layer) streams.
+    pub(super) fn dropout(&self, act: Act, rate: f64, h: usize, step: usize, layer: usize) -> candle_core::Result<Act> {
+        let t = match &act {
+            Act::Image(t, _) | Act::Flat(t) => t,
+        };
+        let per_worker = t.elem_count() / h.max(1);
+        let keep = (1.0 / (1.0 - rate)) as f32;
+        let threshold = (rate * 4_294_967_296.0).round() as u64;
+        let mut mask = vec![0f32; h * per_worker];
+        if per_worker > 0 {
+            mask.par_chunks_mut(per_worker).enumerate().for_each(|(w, m)| {
+                let mut rng = stream(self.seed, Purpose::Dropout, w as u64, (step as u64) << 8 | layer as u64);
+                // Dropped with probability rate (to 2⁻³²): one 32-bit draw per entry.
+                m.iter_mut().for_each(|m| *m = if u64::from(rng.random::<u32>()) < threshold { 0.0 } else { keep });
+            });
+        }
+        let mask = Mask(Arc::new(mask));
+        Ok(match act {
+            Act::Image(t, s) => Act::Image(t.contiguous()?.apply_op1(mask)?, s),
+            Act::Flat(t) => Act::Flat(t.contiguous()?.apply_op1(mask)?),
+        })
+    }
+
+    /// Batch normalisation with each worker's own batch statistics, then a
+    /// learned scale and shift. Evaluation also uses the batch's statistics
+    /// (no running averages are kept).
+    pub(super) fn batch_norm(&self, p: &Params, off: usize, act: Act, h: usize) -> candle_core::Result<Act> {
+        const EPS: f64 = 1e-5;
+        let norm = |t: &Tensor, dims: &[usize]| -> candle_core::Result<Tensor> {
+            let mean = t.mean_keepdim(dims)?;
+            let centred = t.broadcast_sub(&mean)?;
+            let var = centred.sqr()?.mean_keepdim(dims)?;
+            centred.broadcast_div(&(var + EPS)?.sqrt()?)
+        };
+        Ok(match act {
+            Act::Image(t, [c, hh, ww]) => {
+                let gamma = p.block(off, c)?.reshape((h, 1, 1, 1, c))?;
+                let beta = p.block(off + c, c)?.reshape((h, 1, 1, 1, c))?;
+                Act::Image(norm(&t, &[1, 2, 3])?.broadcast_mul(&gamma)?.broadcast_add(&beta)?, [c, hh, ww])
+            }
+            Act::Flat(t) => {
+                let f = t.dims()[2];
+                let gamma = p.block(off, f)?.reshape((h, 1, f))?;
+                let beta = p.block(off + f, f)?.reshape((h, 1, f))?;
+                Act::Flat(norm(&t, &[1])?.broadcast_mul(&gamma)?.broadcast_add(&beta)?)
+            }
+        })
+    }
+}
