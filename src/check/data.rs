@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::merged::{Placed, Sections};
 use super::model;
-use super::resolve::{Placed, Sections};
 use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{DataKind, Heterogeneity, TaskPlan};
 use crate::syntax::ast::{Component, ModelDecl, ModelRef, Setting, ValueKind};

@@ -1,6 +1,6 @@
 //! `expect { final accuracy < 0.7 }`: statistics and metrics the runs record.
 
-use super::resolve::Sections;
+use super::merged::Sections;
 use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Expect, Metric, RunPlan, Stat, Statistic};
 use crate::registry::words::{METRICS, STATISTICS};

@@ -2,7 +2,7 @@
 //! never used, so the file says more than the experiment does (a reader of
 //! the file, or of the paper quoting it, would believe they mattered).
 
-use super::resolve::Sections;
+use super::merged::Sections;
 use crate::diagnostic::Diag;
 use crate::plan::{RunPlan, TaskPlan};
 

@@ -10,6 +10,7 @@ mod ignored;
 pub mod limits;
 mod loader;
 pub mod memory;
+mod merged;
 mod model;
 mod resolve;
 mod sections;

@@ -2,38 +2,11 @@
 //! point into a run plan per seed.
 
 use super::loader::Scope;
+use super::merged::{Sections, merge};
 use super::{sections, sweep};
 use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{RunPlan, ScenarioPlan};
-use crate::syntax::ast::{Decl, DeclKind, File, Item, Section, SectionKind, Setting, Span};
-
-/// A piece of syntax with the file it was written in.
-#[derive(Debug, Clone)]
-pub struct Placed<T> {
-    pub node: T,
-    pub src: SourceFile,
-    pub keyword: Span,
-}
-
-/// The sections in force for a scenario after `extends`: settings blocks
-/// merge key by key (the derived value wins), other sections are replaced.
-#[derive(Debug, Clone, Default)]
-pub struct Sections {
-    pub seeds: Option<Placed<crate::syntax::ast::Value>>,
-    pub data: Option<Placed<crate::syntax::ast::Component>>,
-    pub model: Option<Placed<crate::syntax::ast::ModelRef>>,
-    pub task: Option<Placed<crate::syntax::ast::Task>>,
-    pub workers: Vec<Placed<Setting>>,
-    pub train: Vec<Placed<Setting>>,
-    pub aggregate: Option<Placed<crate::syntax::ast::Pipeline>>,
-    pub attack: Option<Placed<crate::syntax::ast::Attack>>,
-    pub report: Option<Placed<crate::syntax::ast::Report>>,
-    pub sweep: Option<Placed<Vec<crate::syntax::ast::SweepAxis>>>,
-    pub expect: Option<Placed<Vec<crate::syntax::ast::Expectation>>>,
-    pub table: Option<Placed<crate::syntax::ast::Table>>,
-    /// Every `allow` of the chain: the kinds of warning accepted.
-    pub allow: Vec<Placed<Vec<crate::syntax::ast::Ident>>>,
-}
+use crate::syntax::ast::{Decl, DeclKind, File, Item};
 
 pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<Diag>) -> Vec<ScenarioPlan> {
     let mut plans = vec![];
@@ -217,75 +190,6 @@ fn collect_chain(
     }
     chain.reverse();
     true
-}
-
-fn merge(chain: &[(Decl, SourceFile)], errors: &mut Vec<Diag>) -> Sections {
-    let mut out = Sections::default();
-    for (decl, src) in chain {
-        let mut seen: Vec<&str> = vec![];
-        for section in &decl.sections {
-            let kw = section.kind.keyword();
-            if seen.contains(&kw) {
-                errors.push(
-                    Diag::new(src, section.keyword, format!("`{kw}` is given twice in `{}`", decl.name.name))
-                        .label("second `{kw}`".replace("{kw}", kw))
-                        .help("merge the two into one section"),
-                );
-                continue;
-            }
-            seen.push(kw);
-            place(&mut out, section, src);
-        }
-    }
-    out
-}
-
-fn place(out: &mut Sections, section: &Section, src: &SourceFile) {
-    let kw = section.keyword;
-    match &section.kind {
-        SectionKind::Seeds(v) => out.seeds = Some(Placed { node: v.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Data(c) => out.data = Some(Placed { node: c.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Model(m) => out.model = Some(Placed { node: m.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Task(t) => {
-            let mut t = t.clone();
-            if let Some(prev) = &out.task
-                && prev.node.kind.name == t.kind.name
-            {
-                // Same kind of task: the derived settings refine the base's.
-                let mut settings = prev.node.settings.clone();
-                merge_settings(&mut settings, &t.settings);
-                t.settings = settings;
-                if t.losses.is_empty() {
-                    t.losses = prev.node.losses.clone();
-                }
-            }
-            out.task = Some(Placed { node: t, src: src.clone(), keyword: kw });
-        }
-        SectionKind::Workers(s) => merge_placed(&mut out.workers, s, src, section.keyword),
-        SectionKind::Train(s) => merge_placed(&mut out.train, s, src, section.keyword),
-        SectionKind::Aggregate(p) => out.aggregate = Some(Placed { node: p.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Attack(a) => out.attack = Some(Placed { node: a.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Report(r) => out.report = Some(Placed { node: r.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Expect(e) => out.expect = Some(Placed { node: e.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Sweep(s) => out.sweep = Some(Placed { node: s.clone(), src: src.clone(), keyword: kw }),
-        SectionKind::Table(t) => out.table = Some(Placed { node: t.clone(), src: src.clone(), keyword: kw }),
-        // A scenario accepts what its bases accept, and more.
-        SectionKind::Allow(names) => out.allow.push(Placed { node: names.clone(), src: src.clone(), keyword: kw }),
-    }
-}
-
-fn merge_settings(into: &mut Vec<Setting>, new: &[Setting]) {
-    for s in new {
-        into.retain(|x| x.key.name != s.key.name);
-        into.push(s.clone());
-    }
-}
-
-fn merge_placed(into: &mut Vec<Placed<Setting>>, new: &[Setting], src: &SourceFile, keyword: Span) {
-    for s in new {
-        into.retain(|x| x.node.key.name != s.key.name);
-        into.push(Placed { node: s.clone(), src: src.clone(), keyword });
-    }
 }
 
 /// Every sweep point × seed of a scenario.

@@ -6,7 +6,7 @@
 //! or an argument of a component: `workers.heterogeneity.alpha`,
 //! `attack.eps` (the single attack), `aggregate.trim` (the rule).
 
-use super::resolve::{Placed, Sections};
+use super::merged::{Placed, Sections};
 use super::sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::syntax::ast::{Arg, Attack, Component, Ident, Setting, SweepAxis, SweepValue, Value, ValueKind};

@@ -3,7 +3,7 @@
 //! holds the runs of one sweep point (one per seed).
 
 use super::expect::statistic;
-use super::resolve::Sections;
+use super::merged::Sections;
 use crate::diagnostic::{Diag, did_you_mean};
 use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 

@@ -1,7 +1,7 @@
 //! `aggregate nnm |> cm`: pre-aggregators, then one rule.
 
 use crate::check::component;
-use crate::check::resolve::Placed;
+use crate::check::merged::Placed;
 use crate::diagnostic::Diag;
 use crate::plan::Pipeline;
 use crate::registry::{Kind, Setting as NF};

@@ -1,7 +1,7 @@
 //! `attack sf`, or a schedule of attacks over steps (`attack { 0..50 none; 50.. sf }`).
 
 use crate::check::component;
-use crate::check::resolve::Placed;
+use crate::check::merged::Placed;
 use crate::diagnostic::Diag;
 use crate::plan::{Phase, Schedule};
 use crate::registry::{Kind, Setting as NF};

@@ -9,7 +9,7 @@ mod task;
 mod train;
 mod workers;
 
-use crate::check::resolve::Sections;
+use crate::check::merged::Sections;
 use crate::diagnostic::{Diag, SourceFile};
 use crate::plan::{Phase, Pipeline, Report, Schedule, TaskPlan, Train, Workers};
 use crate::registry::Setting as NF;

@@ -1,7 +1,7 @@
 //! `report every 50 { accuracy, loss, trajectory, inner_product }`.
 
 use crate::check::limits;
-use crate::check::resolve::Placed;
+use crate::check::merged::Placed;
 use crate::diagnostic::{Diag, did_you_mean};
 use crate::plan::{Report, TaskPlan};
 use crate::syntax::ast::{self};

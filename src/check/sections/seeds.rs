@@ -1,6 +1,6 @@
 //! `seeds 1..=5`, `seeds [1, 4]`, `seeds 3`: the seeds of a scenario's runs.
 
-use crate::check::resolve::Placed;
+use crate::check::merged::Placed;
 use crate::diagnostic::Diag;
 use crate::syntax::ast::{Value, ValueKind};
 

@@ -4,7 +4,7 @@
 use super::Block;
 use crate::check::expr::{self, Shape};
 use crate::check::limits;
-use crate::check::resolve::Placed;
+use crate::check::merged::Placed;
 use crate::diagnostic::{Diag, did_you_mean};
 use crate::plan::TaskPlan;
 use crate::syntax::ast::{self};

@@ -2,7 +2,7 @@
 
 use super::Block;
 use crate::check::limits;
-use crate::check::resolve::Placed;
+use crate::check::merged::Placed;
 use crate::diagnostic::Diag;
 use crate::plan::Train;
 use crate::syntax::ast::{Setting, ValueKind};
