@@ -115,6 +115,9 @@ pub struct Spec {
     pub params: &'static [Param],
     pub requires: Option<Requirement>,
     pub degenerate: Option<Degenerate>,
+    /// Needs a classification task's labels and logits (label flipping,
+    /// STAB): the checker refuses it on a landscape or mean estimation.
+    pub needs_labels: bool,
 }
 
 impl Spec {

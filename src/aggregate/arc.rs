@@ -55,6 +55,7 @@ pub const ENTRY: PreEntry = PreEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| adaptive_robust_clipping(v, ctx.f)),
 };

@@ -68,6 +68,7 @@ pub const ENTRY: PreEntry = PreEntry {
         params: &[Param { name: "s", ty: ParamType::Int { min: 1 }, default: Default::Int(2), doc: "bucket size" }],
         requires: None,
         degenerate: Some(one_bucket),
+        needs_labels: false,
     },
     build: |c| {
         let s = c.int("s") as usize;

@@ -101,9 +101,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         params: &[],
         requires: Some(bulyan_fits),
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| bulyan(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| bulyan_select(v, ctx.f))),
+    with_copies: false,
 };
 
 #[cfg(test)]

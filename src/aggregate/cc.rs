@@ -87,9 +87,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         ],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build,
     select: None,
+    with_copies: false,
 };
 
 #[cfg(test)]

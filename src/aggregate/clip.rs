@@ -34,6 +34,7 @@ pub const ENTRY: PreEntry = PreEntry {
         }],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| {
         let c = c.float("c");

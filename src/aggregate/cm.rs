@@ -40,9 +40,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, _| coordinate_median(v)),
     select: None,
+    with_copies: true,
 };
 
 #[cfg(test)]

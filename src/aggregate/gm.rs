@@ -106,12 +106,14 @@ pub const ENTRY: RuleEntry = RuleEntry {
         ],
         requires: None,
         degenerate: Some(no_iterations),
+        needs_labels: false,
     },
     build: |c| {
         let (iters, nu, tol) = (c.int("iters") as usize, c.float("nu"), c.float("tol"));
         Box::new(move |v, _| geometric_median(v, iters, nu, tol))
     },
     select: None,
+    with_copies: false,
 };
 
 #[cfg(test)]

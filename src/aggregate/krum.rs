@@ -129,6 +129,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         params: &[DISCARD],
         requires: Some(krum_fits),
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| {
         let discard = c.int("discard") as usize;
@@ -138,6 +139,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let discard = c.int("discard") as usize;
         Box::new(move |v, ctx| krum_select(v, ctx.f, discard, 1))
     }),
+    with_copies: false,
 };
 
 pub const MULTI_ENTRY: RuleEntry = RuleEntry {
@@ -158,6 +160,7 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
         ],
         requires: Some(krum_fits),
         degenerate: Some(multikrum_is_mean),
+        needs_labels: false,
     },
     build: |c| {
         let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
@@ -167,6 +170,7 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
         let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
         Box::new(move |v, ctx| krum_select(v, ctx.f, discard, m.max(1)))
     }),
+    with_copies: false,
 };
 
 #[cfg(test)]

@@ -107,9 +107,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         params: &[],
         requires: Some(mda_fits),
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| mda(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| mda_select(v, ctx.f))),
+    with_copies: false,
 };
 
 #[cfg(test)]

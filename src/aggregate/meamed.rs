@@ -73,9 +73,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| meamed(v, ctx.f)),
     select: None,
+    with_copies: false,
 };
 
 #[cfg(test)]

@@ -47,9 +47,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, _| mean(v)),
     select: None,
+    with_copies: false,
 };
 
 #[cfg(test)]

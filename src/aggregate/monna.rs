@@ -81,6 +81,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         }],
         requires: Some(reference_is_honest),
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| {
         let r = c.int("reference") as usize;
@@ -90,6 +91,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let r = c.int("reference") as usize;
         Box::new(move |v, ctx| monna_select(v, ctx.f, r))
     }),
+    with_copies: false,
 };
 
 #[cfg(test)]

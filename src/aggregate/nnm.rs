@@ -51,6 +51,7 @@ pub const ENTRY: PreEntry = PreEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| nearest_neighbor_mixing(v, ctx.f)),
 };

@@ -85,12 +85,14 @@ pub const ENTRY: RuleEntry = RuleEntry {
         }],
         requires: Some(trim_fits),
         degenerate: Some(trims_nothing),
+        needs_labels: false,
     },
     build: |c| {
         let trim = c.int("trim") as usize;
         Box::new(move |v, _| trimmed_mean(v, trim))
     },
     select: None,
+    with_copies: false,
 };
 
 #[cfg(test)]

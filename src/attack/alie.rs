@@ -63,6 +63,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         }],
         requires: None,
         degenerate: Some(z_zero),
+        needs_labels: false,
     },
     build: |c| Box::new(Alie { z: c.float("z") as f32 }),
 };

@@ -34,6 +34,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         }],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| Box::new(Foe { eps: c.float("eps") as f32 }),
 };

@@ -206,6 +206,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         ],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| {
         Box::new(Jump {
@@ -235,6 +236,7 @@ pub const STAB: AttackEntry = AttackEntry {
         params: &[SOLVER, INIT],
         requires: None,
         degenerate: None,
+        needs_labels: true,
     },
     build: |c| {
         Box::new(Jump {

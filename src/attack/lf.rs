@@ -45,6 +45,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: true,
     },
     build: |_| Box::new(LabelFlip::default()),
 };

@@ -94,6 +94,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         }],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| Box::new(Mimic { warmup: c.int("warmup") as usize, seen: 0, z: vec![], target: 0 }),
 };

@@ -107,6 +107,7 @@ pub const MINMAX: AttackEntry = AttackEntry {
         params: &[P],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| build(c, Bound::Max),
 };
@@ -122,6 +123,7 @@ pub const MINSUM: AttackEntry = AttackEntry {
         params: &[P],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| build(c, Bound::Sum),
 };

@@ -53,6 +53,7 @@ pub const GAUSSIAN: AttackEntry = AttackEntry {
         }],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| Box::new(Gaussian { sigma: c.float("sigma") as f32 }),
 };
@@ -67,6 +68,7 @@ pub const INF: AttackEntry = AttackEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(Infinity),
 };

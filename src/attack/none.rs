@@ -25,6 +25,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         params: &[],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |_| Box::new(NoAttack),
 };

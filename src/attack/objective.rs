@@ -53,6 +53,7 @@ const fn plain(name: &'static str, summary: &'static str, o: Objective) -> Objec
             params: &[],
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: match o {
             Objective::MeanLoss => |_| Objective::MeanLoss,
@@ -81,6 +82,7 @@ pub static OBJECTIVES: &[ObjectiveEntry] = &[
             }],
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: |c| Objective::Decayed(c.float("r")),
     },

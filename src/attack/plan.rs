@@ -192,6 +192,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
         ],
         requires: None,
         degenerate: None,
+        needs_labels: false,
     },
     build: |c| {
         Box::new(Planner::new(

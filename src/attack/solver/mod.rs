@@ -88,6 +88,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             params: LOCAL,
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: |c| {
             let o = options(c);
@@ -104,6 +105,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             params: LOCAL,
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: |c| {
             let o = options(c);
@@ -121,6 +123,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             params: LOCAL,
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: |c| {
             let o = options(c);
@@ -146,6 +149,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             ],
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: |c| {
             let (width, points) = (c.float("width"), c.int("points") as usize);
@@ -178,6 +182,7 @@ pub static SOLVERS: &[SolverEntry] = &[
             ],
             requires: None,
             degenerate: None,
+            needs_labels: false,
         },
         build: |c| {
             let opts = differential_evolution::Options {

@@ -7,10 +7,12 @@ use crate::plan::{Phase, Schedule};
 use crate::registry::{Kind, Setting as NF};
 use crate::syntax::ast::{self, ValueKind};
 
-/// Label flipping needs labels and STAB logits: a diagnostic on each `lf` or `stab` of a task without them.
+/// A diagnostic on each component that needs labels and logits (its spec
+/// says `needs_labels`: label flipping, STAB), in a task without them.
 pub(super) fn needs_labels(a: &Placed<ast::Attack>, errors: &mut Vec<Diag>) {
     fn visit(c: &ast::Component, out: &mut Vec<crate::syntax::ast::Span>) {
-        if ["lf", "label_flip", "stab"].contains(&c.name.name.as_str()) {
+        let name = c.name.name.as_str();
+        if crate::registry::KINDS.iter().filter_map(|k| crate::registry::lookup(*k, name)).any(|s| s.needs_labels) {
             out.push(c.name.span);
         }
         for arg in &c.args {
