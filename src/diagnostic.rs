@@ -28,6 +28,7 @@ pub struct Diag {
 }
 
 impl Diag {
+    /// An error at `span` of `src`, without a label or help yet.
     pub fn new(src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
         Diag {
             message: message.into(),
@@ -46,15 +47,18 @@ impl Diag {
         Diag { severity: Severity::Warning, code: Some(kind), ..Diag::new(src, span, message) }
     }
 
+    /// Whether this is a warning rather than an error.
     pub fn is_warning(&self) -> bool {
         self.severity == Severity::Warning
     }
 
+    /// The same diagnostic with `label` written at its span.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
+    /// The same diagnostic with `help`: how to fix it.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

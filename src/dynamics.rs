@@ -47,6 +47,7 @@ impl From<TaskError> for SimError {
     }
 }
 
+/// A run's state after `step` steps: the model θ, the honest workers' momenta and the last aggregate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     /// Steps taken so far.
@@ -58,6 +59,7 @@ pub struct State {
     pub aggregate: Vec<f32>,
 }
 
+/// One run's robust D-SGD: its task, aggregation pipeline, training settings, f and seed.
 pub struct Dynamics {
     task: Box<dyn Task>,
     aggregator: Aggregator,
@@ -67,6 +69,7 @@ pub struct Dynamics {
 }
 
 impl Dynamics {
+    /// The dynamics of `plan`'s run; building its task may load a data set, which may fail.
     pub fn build(plan: &RunPlan) -> Result<Self, SimError> {
         Ok(Dynamics {
             task: task::build(&plan.task, plan.workers.honest, plan.seed)?,
@@ -77,6 +80,7 @@ impl Dynamics {
         })
     }
 
+    /// The state before the first step: θ_0 from the task, zero momenta, no aggregate yet.
     pub fn initial(&self) -> State {
         let d = self.task.dim();
         State { step: 0, theta: self.task.init(), momenta: vec![vec![0.0; d]; self.task.honest()], aggregate: vec![] }

@@ -29,6 +29,7 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The random stream of (seed, purpose, a, b): the same four numbers give the same draws on any thread, in any order.
 pub fn stream(seed: u64, purpose: Purpose, a: u64, b: u64) -> ChaCha8Rng {
     let mut key = mix(seed ^ 0x9e37_79b9_7f4a_7c15);
     for part in [purpose as u64, a, b] {

@@ -11,6 +11,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A source file called `name` (as shown to the user) holding `text`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         SourceFile { name: name.into(), text: Arc::new(text.into()) }
     }
@@ -24,6 +25,7 @@ pub struct Span {
 }
 
 impl Span {
+    /// The bytes from `start` up to, not including, `end`.
     pub fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }

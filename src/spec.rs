@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::plan::{ArgValue, Args};
 
+/// What a name of the language stands for: a kind of component, or a word of `table`, `expect` or `allow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Kind {
     Rule,
@@ -29,6 +30,7 @@ impl Kind {
         if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {noun}") } else { format!("a {noun}") }
     }
 
+    /// The kind's noun, for messages and `byz explain`: "aggregation rule".
     pub fn noun(self) -> &'static str {
         match self {
             Kind::Rule => "aggregation rule",
@@ -43,6 +45,7 @@ impl Kind {
     }
 }
 
+/// The type of a parameter's value, which the checker holds the user's argument to.
 #[derive(Debug, Clone, Copy)]
 pub enum ParamType {
     /// A whole number at least `min`.
@@ -70,6 +73,7 @@ pub enum Default {
     Computed(fn(&Setting) -> ArgValue, &'static str),
 }
 
+/// One parameter of a component: its name, type, default and one-line doc.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
     pub name: &'static str,
@@ -103,6 +107,7 @@ pub type Requirement = fn(&Setting, &Args) -> Result<(), Unmet>;
 /// would not test what it names, so the checker warns.
 pub type Degenerate = fn(&Setting, &Args) -> Option<Unmet>;
 
+/// What a component or word declares: name, kind, docs, parameters, requirements on n and f, degenerate cases.
 #[derive(Debug, Clone, Copy)]
 pub struct Spec {
     pub name: &'static str,
@@ -121,6 +126,7 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The parameter called `name`, if the component declares one.
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }

@@ -44,6 +44,7 @@ pub fn adaptive_robust_clipping(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
     out
 }
 
+/// The registry entry of adaptive robust clipping (`arc`).
 pub const ENTRY: PreEntry = PreEntry {
     spec: Spec {
         name: "arc",

@@ -39,6 +39,7 @@ fn one_bucket(n: &crate::spec::Setting, args: &crate::plan::Args) -> Option<crat
     })
 }
 
+/// Means of `⌈n/s⌉` buckets of the vectors shuffled by `rng` (`s = 0` counts as 1).
 pub fn bucketing(v: &Vectors, s: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
     let mut idx: Vec<usize> = (0..v.len()).collect();
     idx.shuffle(rng);
@@ -57,6 +58,7 @@ pub fn bucketing(v: &Vectors, s: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
         .collect()
 }
 
+/// The registry entry of bucketing (`bucketing`), buckets of s = 2 vectors by default.
 pub const ENTRY: PreEntry = PreEntry {
     spec: Spec {
         name: "bucketing",

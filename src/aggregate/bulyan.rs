@@ -90,6 +90,7 @@ fn bulyan_fits(s: &Setting, _: &Args) -> Result<(), Unmet> {
     Ok(())
 }
 
+/// The registry entry of Bulyan (`bulyan`), which needs n ≥ 4f + 3.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "bulyan",

@@ -62,6 +62,7 @@ fn build(c: &ComponentPlan) -> RuleFn {
     Box::new(move |v, ctx| centered_clipping(v, ctx.previous, tau, iters))
 }
 
+/// The registry entry of centered clipping (`cc`), centred on the previous step's aggregate.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "cc",

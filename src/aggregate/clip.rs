@@ -19,6 +19,7 @@ pub fn clip_all(v: &Vectors, c: f64) -> Vec<Vec<f32>> {
     v.iter().map(|x| clipped(x, c)).collect()
 }
 
+/// The registry entry of static norm clipping (`clip`), to norm c = 2 by default.
 pub const ENTRY: PreEntry = PreEntry {
     spec: Spec {
         name: "clip",

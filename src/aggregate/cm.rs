@@ -29,6 +29,7 @@ pub fn coordinate_median(v: &Vectors) -> Vec<f32> {
     })
 }
 
+/// The registry entry of the coordinate-wise median (`cm`), the rule with an O(d) aggregation with copies.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "cm",

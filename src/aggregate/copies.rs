@@ -10,6 +10,7 @@
 use super::Vectors;
 use super::sortnet::{key, sorted_coordinatewise, value};
 
+/// The coordinate-wise median of the honest vectors and f copies of one vector, prepared for many candidate vectors.
 pub struct MedianWithCopies {
     /// For each rank the median reads (one for odd n, two for even n):
     /// the keys of the honest values bounding it below and above, per coordinate.
@@ -29,6 +30,7 @@ fn rank(honest: &Vectors, r: usize) -> Vec<i32> {
 }
 
 impl MedianWithCopies {
+    /// Prepares `honest` for f copies: per coordinate, the honest values bounding each rank the median reads.
     pub fn new(honest: &Vectors, f: usize) -> Self {
         let h = honest.len();
         let d = honest.iter().map(Vec::len).min().unwrap_or(0);

@@ -39,6 +39,7 @@ fn no_iterations(_: &crate::spec::Setting, args: &crate::plan::Args) -> Option<c
     })
 }
 
+/// Smoothed-Weiszfeld approximation of the geometric median: at most `iters` steps from the mean.
 pub fn geometric_median(v: &Vectors, iters: usize, nu: f64, tol: f64) -> Vec<f32> {
     if v.is_empty() {
         return Vec::new();
@@ -76,6 +77,7 @@ fn distances(gram: &[f64], w: &[f64]) -> Vec<f64> {
     (0..m).map(|k| (quad - 2.0 * g_alpha[k] + gram[k * m + k]).max(0.0).sqrt()).collect()
 }
 
+/// The registry entry of the geometric median (`gm`), 8 Weiszfeld iterations by default.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "gm",

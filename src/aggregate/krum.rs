@@ -118,6 +118,7 @@ const DISCARD: Param = Param {
     doc: "vectors left out of each score: f + 1 (Blanchard et al.), or f (001 App. B.2)",
 };
 
+/// The registry entry of Krum (`krum`), leaving f + 1 vectors out of each score by default.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "krum",
@@ -142,6 +143,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     with_copies: false,
 };
 
+/// The registry entry of Multi-Krum (`multikrum`), averaging the n − f best-scored vectors by default.
 pub const MULTI_ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "multikrum",

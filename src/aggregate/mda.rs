@@ -96,6 +96,7 @@ fn mda_fits(s: &Setting, _: &Args) -> Result<(), Unmet> {
     Ok(())
 }
 
+/// The registry entry of minimum-diameter averaging (`mda`), refused when C(n, f) exceeds `MAX_SUBSETS`.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "mda",

@@ -62,6 +62,7 @@ pub fn mean_around_median(sorted: &[f32], keep: usize) -> f32 {
     (sum / keep as f64) as f32
 }
 
+/// The registry entry of the mean around the median (`meamed`).
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "meamed",

@@ -37,6 +37,7 @@ pub fn mean(v: &Vectors) -> Vec<f32> {
     out
 }
 
+/// The registry entry of the plain mean (`mean`), the non-robust baseline.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "mean",

@@ -53,11 +53,14 @@ pub struct Ctx<'a> {
     pub previous: &'a [f32],
 }
 
+/// A built rule: the vectors and the step's context in, one aggregate out.
 pub type RuleFn = Box<dyn Fn(&Vectors, &mut Ctx) -> Vec<f32> + Send + Sync>;
+/// A built pre-aggregator: the vectors and the step's context in, the vectors the next stage sees out.
 pub type PreFn = Box<dyn Fn(&Vectors, &mut Ctx) -> Vec<Vec<f32>> + Send + Sync>;
 /// The indices of the vectors a selection rule keeps (Krum, MDA, ...).
 pub type SelectFn = Box<dyn Fn(&Vectors, &mut Ctx) -> Vec<usize> + Send + Sync>;
 
+/// An aggregation rule in the registry: its `Spec`, how to build it from its arguments, and its capabilities.
 pub struct RuleEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> RuleFn,
@@ -69,11 +72,13 @@ pub struct RuleEntry {
     pub with_copies: bool,
 }
 
+/// A pre-aggregator in the registry: its `Spec` and how to build it from its arguments.
 pub struct PreEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> PreFn,
 }
 
+/// Every aggregation rule, in the order `byz explain all` lists them; names are looked up here.
 pub static RULES: &[RuleEntry] = &[
     mean::ENTRY,
     cm::ENTRY,
@@ -87,6 +92,7 @@ pub static RULES: &[RuleEntry] = &[
     meamed::ENTRY,
     bulyan::ENTRY,
 ];
+/// Every pre-aggregator, looked up by name like `RULES`.
 pub static PRE_AGGREGATORS: &[PreEntry] = &[nnm::ENTRY, bucketing::ENTRY, clip::ENTRY, arc::ENTRY];
 
 /// A pipeline ready to run: pre-aggregators in order, then the rule.
@@ -101,6 +107,7 @@ pub struct Aggregator {
 }
 
 impl Aggregator {
+    /// The pipeline `p` ready to run; the checker has resolved its names.
     pub fn build(p: &Pipeline) -> Self {
         let pre = p.pre.iter().map(|c| (pre_entry(&c.name).build)(c)).collect();
         let entry = rule_entry(&p.rule.name);
@@ -118,6 +125,7 @@ impl Aggregator {
         self.median_alone.then(|| copies::MedianWithCopies::new(honest, f))
     }
 
+    /// The aggregate of `vectors` (honest first) through the pre-aggregators, then the rule.
     pub fn aggregate(&self, vectors: &Vectors, ctx: &mut Ctx) -> Vec<f32> {
         self.aggregate_explained(vectors, ctx, false).0
     }

@@ -65,6 +65,7 @@ fn reference_is_honest(s: &Setting, args: &Args) -> Result<(), Unmet> {
     Ok(())
 }
 
+/// The registry entry of MoNNA (`monna`), around worker 0's vector by default.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "monna",

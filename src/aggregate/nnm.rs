@@ -40,6 +40,7 @@ pub fn nearest_neighbor_mixing(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
     means_of(v, &sets)
 }
 
+/// The registry entry of nearest-neighbour mixing (`nnm`).
 pub const ENTRY: PreEntry = PreEntry {
     spec: Spec {
         name: "nnm",

@@ -69,6 +69,7 @@ fn trims_nothing(s: &Setting, args: &Args) -> Option<Unmet> {
     })
 }
 
+/// The registry entry of the coordinate-wise trimmed mean (`tm`), trimming f values from each side by default.
 pub const ENTRY: RuleEntry = RuleEntry {
     spec: Spec {
         name: "tm",

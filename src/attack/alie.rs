@@ -48,6 +48,7 @@ fn z_for(s: &Setting) -> ArgValue {
     ArgValue::Float(default_z(s.n, s.f))
 }
 
+/// The registry entry of A Little Is Enough (`alie`), z derived from n and f by default.
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "alie",

@@ -17,6 +17,7 @@ impl Attack for Foe {
     }
 }
 
+/// The registry entry of Fall of Empires (`foe`): a_t = −ε ḡ_t.
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "foe",

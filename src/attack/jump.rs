@@ -180,6 +180,7 @@ const INIT: Param = Param {
     doc: "the solver's starting λ",
 };
 
+/// The registry entry of JUMP (`jump`).
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "jump",

@@ -34,6 +34,7 @@ impl Attack for LabelFlip {
     }
 }
 
+/// The registry entry of label flipping (`lf`), which needs a data task.
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "lf",

@@ -77,6 +77,7 @@ impl Attack for Mimic {
     }
 }
 
+/// The registry entry of Mimic (`mimic`): every Byzantine worker copies one honest worker.
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "mimic",

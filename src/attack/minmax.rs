@@ -96,6 +96,7 @@ fn build(c: &crate::plan::ComponentPlan, bound: Bound) -> Box<dyn Attack> {
     Box::new(MinBound { bound, p })
 }
 
+/// The registry entry of MinMax (`minmax`).
 pub const MINMAX: AttackEntry = AttackEntry {
     spec: Spec {
         name: "minmax",
@@ -112,6 +113,7 @@ pub const MINMAX: AttackEntry = AttackEntry {
     build: |c| build(c, Bound::Max),
 };
 
+/// The registry entry of MinSum (`minsum`).
 pub const MINSUM: AttackEntry = AttackEntry {
     spec: Spec {
         name: "minsum",

@@ -45,6 +45,7 @@ impl View<'_> {
     }
 }
 
+/// A Byzantine attack: what the Byzantine workers send each step, given what the omniscient adversary sees.
 pub trait Attack: Send + CloneAttack {
     /// The f vectors the Byzantine workers send this step.
     fn vectors(&mut self, view: &View) -> Result<Vec<Vec<f32>>, SimError>;
@@ -68,11 +69,13 @@ impl Clone for Box<dyn Attack> {
     }
 }
 
+/// An attack in the registry: its `Spec` and how to build it from its arguments.
 pub struct AttackEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> Box<dyn Attack>,
 }
 
+/// Every attack, in the order `byz explain all` lists them; `build` looks names up here.
 pub static ATTACKS: &[AttackEntry] = &[
     none::ENTRY,
     sf::ENTRY,
@@ -89,6 +92,7 @@ pub static ATTACKS: &[AttackEntry] = &[
     plan::ENTRY,
 ];
 
+/// The attack `c` names, ready to play (a name the checker resolved).
 pub fn build(c: &ComponentPlan) -> Box<dyn Attack> {
     let entry = ATTACKS.iter().find(|e| e.spec.name == c.name).expect("the checker resolved this attack");
     (entry.build)(c)

@@ -38,6 +38,7 @@ impl Attack for Infinity {
     }
 }
 
+/// The registry entry of Gaussian noise (`gaussian`).
 pub const GAUSSIAN: AttackEntry = AttackEntry {
     spec: Spec {
         name: "gaussian",
@@ -58,6 +59,7 @@ pub const GAUSSIAN: AttackEntry = AttackEntry {
     build: |c| Box::new(Gaussian { sigma: c.float("sigma") as f32 }),
 };
 
+/// The registry entry of `inf`: +∞ in every coordinate.
 pub const INF: AttackEntry = AttackEntry {
     spec: Spec {
         name: "inf",

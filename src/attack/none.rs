@@ -15,6 +15,7 @@ impl Attack for NoAttack {
     }
 }
 
+/// The registry entry of `none`: the Byzantine workers send the honest average.
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "none",

@@ -5,6 +5,7 @@
 use crate::plan::ComponentPlan;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
+/// How a planning adversary reduces the honest losses over its horizon to the one number it maximises.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Objective {
     MeanLoss,
@@ -37,6 +38,7 @@ impl Objective {
     }
 }
 
+/// An objective in the registry: its `Spec` and how to build it from its arguments.
 pub struct ObjectiveEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> Objective,
@@ -63,6 +65,7 @@ const fn plain(name: &'static str, summary: &'static str, o: Objective) -> Objec
     }
 }
 
+/// Every objective a planning attack may maximise.
 pub static OBJECTIVES: &[ObjectiveEntry] = &[
     plain("mean_loss", "the mean honest loss over the horizon (001 (P_ℓ))", Objective::MeanLoss),
     plain("final_loss", "the honest loss at the end of the horizon", Objective::FinalLoss),
@@ -88,6 +91,7 @@ pub static OBJECTIVES: &[ObjectiveEntry] = &[
     },
 ];
 
+/// The objective `c` names (a name the checker resolved).
 pub fn build(c: &ComponentPlan) -> Objective {
     let entry = OBJECTIVES.iter().find(|e| e.spec.name == c.name).expect("the checker resolved this objective");
     (entry.build)(c)

@@ -24,6 +24,7 @@ use crate::spec::{Default, Kind, Param, ParamType, Spec};
 /// Up to this many sequences per window are searched exhaustively.
 const EXHAUSTIVE: usize = 256;
 
+/// The `plan` attack: its settings, and the sequence of decisions it is playing.
 #[derive(Clone)]
 pub struct Planner {
     pub lookahead: usize,
@@ -61,6 +62,7 @@ impl Beam {
 }
 
 impl Planner {
+    /// A planner with nothing planned yet.
     pub fn new(lookahead: usize, beams: usize, choose: Vec<ComponentPlan>, objective: Objective) -> Self {
         Planner { lookahead, beams, choose, objective, planned: vec![], playing: vec![] }
     }
@@ -155,6 +157,7 @@ impl Attack for Planner {
     }
 }
 
+/// The registry entry of the omniscient planner (`plan`).
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "plan",

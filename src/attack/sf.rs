@@ -15,6 +15,7 @@ impl Attack for SignFlip {
     }
 }
 
+/// The registry entry of sign flipping (`sf`): a_t = −ḡ_t.
 pub const ENTRY: AttackEntry = AttackEntry {
     spec: Spec {
         name: "sf",

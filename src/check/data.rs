@@ -10,6 +10,7 @@ use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{DataKind, Heterogeneity, TaskPlan};
 use crate::syntax::ast::{Component, ModelDecl, ModelRef, Setting, ValueKind};
 
+/// The classification task of a `data` section: data set, model, split, and the `train` settings it reads.
 pub fn classification(
     data: &Placed<Component>,
     s: &Sections,

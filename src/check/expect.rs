@@ -5,6 +5,7 @@ use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Expect, Metric, RunPlan, Stat, Statistic};
 use crate::registry::words::{METRICS, STATISTICS};
 
+/// The `expect` section's expectations, each statistic checked against what the runs record.
 pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Vec<Expect> {
     let Some(placed) = &s.expect else { return vec![] };
     let mut out = vec![];

@@ -5,6 +5,7 @@ use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{Expr, Func};
 use crate::syntax::ast::{self, BinOp, ExprKind};
 
+/// What an expression evaluates to: a number or a vector of some length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     Scalar,
@@ -12,6 +13,7 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// The shape in words, for messages: "a vector of 2".
     pub fn describe(self) -> String {
         match self {
             Shape::Scalar => "a number".into(),

@@ -41,6 +41,7 @@ fn read_text(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// Reads a `.byz` file (a regular file within the size limit), or a diagnostic naming it.
 pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diag>> {
     read_text(path).map(|text| SourceFile::new(path.display().to_string(), text)).map_err(|e| {
         let empty = SourceFile::new(path.display().to_string(), "");
@@ -64,6 +65,7 @@ pub fn byz_files(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The declarations `file` can see, its own and its `use`s'; relative paths from `dir` (else the working folder).
 pub fn load(src: &SourceFile, file: &File, dir: Option<&Path>, errors: &mut Vec<Diag>) -> Scope {
     let mut scope = Scope::default();
     let mut visiting = vec![src.name.clone()];

@@ -32,6 +32,7 @@ pub struct Sections {
     pub allow: Vec<Placed<Vec<crate::syntax::ast::Ident>>>,
 }
 
+/// The sections in force at the end of an `extends` chain (most basic first); a section given twice is an error.
 pub fn merge(chain: &[(Decl, SourceFile)], errors: &mut Vec<Diag>) -> Sections {
     let mut out = Sections::default();
     for (decl, src) in chain {

@@ -8,6 +8,7 @@ use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{RunPlan, ScenarioPlan};
 use crate::syntax::ast::{Decl, DeclKind, File, Item};
 
+/// The plan of each scenario of `file`, one run per sweep point and seed; bases are checked but give no plan.
 pub fn scenarios(src: &SourceFile, file: &File, scope: &Scope, errors: &mut Vec<Diag>) -> Vec<ScenarioPlan> {
     let mut plans = vec![];
     for item in &file.items {

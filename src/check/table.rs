@@ -7,6 +7,7 @@ use super::merged::Sections;
 use crate::diagnostic::{Diag, did_you_mean};
 use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 
+/// The `table` section's plan, if any; its fields must be the sweep's axes, all of them.
 pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
     let placed = s.table.as_ref()?;
     let t = &placed.node;

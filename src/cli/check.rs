@@ -9,6 +9,7 @@ use clap::Args;
 use super::{report_errors, report_warnings, usage_error};
 use crate::check::{self, Need};
 
+/// The arguments of `byz check`.
 #[derive(Args)]
 pub struct Options {
     /// The .byz files, or folders to search for them.
@@ -21,6 +22,7 @@ pub struct Options {
     memory: super::MemoryLimit,
 }
 
+/// `byz check`: checks each file (folders are searched); exit 2 on an error, or a warning with `--deny-warnings`.
 pub fn check_files(o: &Options) -> ExitCode {
     let mut files = vec![];
     for p in &o.paths {

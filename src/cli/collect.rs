@@ -12,6 +12,7 @@ use super::{Format, Target, command_line, load, scenarios};
 use crate::check::Need;
 use crate::experiment::store::{RunStatus, Store};
 
+/// The arguments of `byz collect`.
 #[derive(Args)]
 pub struct Options {
     #[command(flatten)]

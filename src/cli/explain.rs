@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::registry;
 
+/// `byz explain NAME`: prints a component's entry, or every name by kind for `all`; exit 2 for an unknown name.
 pub fn explain(name: &str) -> ExitCode {
     if name == "all" {
         for k in registry::KINDS {

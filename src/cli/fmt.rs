@@ -8,6 +8,7 @@ use super::report_errors;
 use crate::check::{self, Errors};
 use crate::report::output::write_atomic;
 
+/// `byz fmt`: rewrites the files not in the canonical layout, or with `check_only` lists them.
 pub fn fmt(paths: &[PathBuf], check_only: bool) -> ExitCode {
     let mut files = vec![];
     let mut broken = false;

@@ -114,6 +114,7 @@ pub struct MemoryLimit {
 }
 
 impl MemoryLimit {
+    /// The memory the checker holds runs to: `--mem` if given, else this machine's.
     pub fn memory(self) -> Memory {
         self.mem.map_or(Memory::Machine, Memory::Limit)
     }

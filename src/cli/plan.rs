@@ -15,6 +15,7 @@ use crate::experiment::select;
 use crate::experiment::store::key;
 use crate::plan::{RunPlan, label_text, memory};
 
+/// The arguments of `byz plan`.
 #[derive(Args)]
 pub struct Options {
     /// The .byz file.
@@ -37,6 +38,7 @@ pub struct Options {
     format: Format,
 }
 
+/// `byz plan`: lists every run (index, key, label, seed, steps) and, with `--estimate`, what the sweep costs.
 pub fn plan(o: &Options) -> ExitCode {
     let plans = match load(&o.file, Need::Plan, Need::Plan.memory(), super::Warn::Print) {
         Ok(p) => p,

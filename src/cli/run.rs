@@ -13,6 +13,7 @@ use crate::plan::{RunPlan, ScenarioPlan, TaskPlan};
 use crate::report::{output, scenario};
 use crate::sim::RunResult;
 
+/// The arguments of `byz run`.
 #[derive(Args)]
 pub struct Options {
     #[command(flatten)]
@@ -40,6 +41,7 @@ pub struct Options {
     runs: Option<Vec<String>>,
 }
 
+/// `byz run`: checks the file, runs the selected runs (reusing the results store), prints them and writes the outputs.
 pub fn run(o: &Options) -> ExitCode {
     let Target { file, scenario: only, out } = &o.target;
     let plans = match load(file, Need::Run, o.memory.memory(), super::Warn::from_flag(o.deny_warnings)) {

@@ -15,6 +15,7 @@ use crate::check::{Memory, Need};
 use crate::cluster::slurm::{self, Job, Resources};
 use crate::experiment::store::{RunStatus, key};
 
+/// The arguments of `byz slurm`: the target, and what to ask of sbatch.
 #[derive(Args)]
 pub struct Options {
     #[command(flatten)]
@@ -54,6 +55,7 @@ pub struct Options {
     passthrough: Vec<String>,
 }
 
+/// `byz slurm`: submits each scenario's missing runs as a job array, then a job that collects them.
 pub fn slurm(o: &Options) -> ExitCode {
     if !o.dry_run && !slurm::available() {
         return usage_error(

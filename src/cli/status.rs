@@ -10,6 +10,7 @@ use crate::check::Need;
 use crate::experiment::store::{RunStatus, Store};
 use crate::plan::{RunPlan, ScenarioPlan, label_text};
 
+/// The arguments of `byz status`.
 #[derive(Args)]
 pub struct Options {
     #[command(flatten)]

@@ -11,6 +11,7 @@ use crate::check;
 use crate::experiment::Progress;
 use crate::experiment::test::{self, Options as TestOptions};
 
+/// The arguments of `byz test`.
 #[derive(Args)]
 pub struct Options {
     /// Files or directories (default: scenarios).
@@ -36,6 +37,7 @@ pub struct Options {
     out: Option<PathBuf>,
 }
 
+/// `byz test`: tests every scenario with expectations or a snapshot, one line each; exit 1 when one fails.
 pub fn test(o: &Options) -> ExitCode {
     let opts = TestOptions { snapshot: o.snapshot, accept: o.accept, digits: o.digits };
     let mut files = vec![];

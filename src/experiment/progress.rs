@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// Progress over a batch of runs, shared by the threads that run them.
 pub struct Progress {
     bar: Option<ProgressBar>,
     total: usize,
@@ -64,6 +65,7 @@ impl Progress {
         }
     }
 
+    /// Clears the bar once every run has finished.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

@@ -14,6 +14,7 @@ use crate::plan::RunPlan;
 use crate::report::output::write_atomic;
 use crate::sim::{RunResult, SimError};
 
+/// The results store of one scenario, `OUT/SCENARIO/runs/`.
 pub struct Store {
     dir: PathBuf,
     /// Save results but never reuse them (`byz run --fresh`).
@@ -58,6 +59,7 @@ pub fn key(plan: &RunPlan) -> String {
 }
 
 impl Store {
+    /// The store of `scenario` under `out`; a `fresh` store saves results but never reuses them.
     pub fn new(out: &Path, scenario: &str, fresh: bool) -> Self {
         Store { dir: out.join(scenario).join("runs"), fresh }
     }
@@ -88,6 +90,7 @@ impl Store {
         (stored.key == key).then(|| stored.result.with_metrics_recomputed())
     }
 
+    /// Saves a finished run's result under its key, atomically, and clears an earlier failure of it.
     pub fn save(&self, plan: &RunPlan, result: &RunResult) -> std::io::Result<PathBuf> {
         let key = key(plan);
         let stored = Stored { key: key.clone(), plan: serde_json::to_value(plan)?, result: result.clone() };

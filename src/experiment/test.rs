@@ -7,6 +7,7 @@ use super::{Progress, Store, run_all};
 use crate::plan::ScenarioPlan;
 use crate::report::{expect, output::write_atomic, snapshot};
 
+/// What `byz test` does with results snapshots: whether to record and accept them, and the decimals they keep.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Test scenarios without expectations too, recording their snapshots when missing.

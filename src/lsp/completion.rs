@@ -220,6 +220,7 @@ fn keywords(words: &[&str]) -> Vec<CompletionItem> {
         .collect()
 }
 
+/// `text` as a preformatted Markdown block, for the editor's documentation pop-ups.
 pub fn markdown(text: String) -> Documentation {
     Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: format!("```text\n{text}```") })
 }

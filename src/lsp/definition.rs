@@ -10,6 +10,7 @@ use super::uri_of;
 use crate::check::{self, STDLIB, SourceFile};
 use crate::syntax::ast::{Item, UseTarget};
 
+/// Where the name or `use` target at `offset` of the file at `path` is defined, if it is one.
 pub fn definition(path: &Path, text: &str, offset: usize) -> Option<Location> {
     let src = SourceFile::new(path.display().to_string(), text);
     let dir = path.parent();

@@ -5,6 +5,7 @@ use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 use super::position::range;
 use crate::registry;
 
+/// The `byz explain` text of the component named at `offset`, if there is one.
 pub fn hover(text: &str, offset: usize) -> Option<Hover> {
     let (start, end) = word_at(text, offset)?;
     let explained = registry::explain_name(&text[start..end])?;

@@ -3,6 +3,7 @@
 
 use lsp_types::{Position, Range};
 
+/// The LSP position (line, UTF-16 character) of byte `offset`, moved back to a character boundary.
 pub fn position(text: &str, offset: usize) -> Position {
     let offset = floor_char_boundary(text, offset);
     let before = &text[..offset];
@@ -12,6 +13,7 @@ pub fn position(text: &str, offset: usize) -> Position {
     Position::new(line as u32, character as u32)
 }
 
+/// The LSP range of the bytes from `start` to `end` (an `end` before `start` counts as `start`).
 pub fn range(text: &str, start: usize, end: usize) -> Range {
     Range::new(position(text, start), position(text, end.max(start)))
 }

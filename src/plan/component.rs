@@ -3,8 +3,10 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// A component's arguments by name, every declared parameter filled in.
 pub type Args = BTreeMap<String, ArgValue>;
 
+/// The value of one argument: a number, a word, a component or a list of components.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ArgValue {
@@ -15,6 +17,7 @@ pub enum ArgValue {
     List(Vec<ComponentPlan>),
 }
 
+/// A component (rule, attack, solver, ...) with its name and every argument resolved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComponentPlan {
     pub name: String,
@@ -27,6 +30,7 @@ pub struct ComponentPlan {
 // The checker fills in every parameter a component declares, so a missing or
 // mistyped argument here is a bug in the registry, not bad input.
 impl ComponentPlan {
+    /// The whole-number argument `key`.
     pub fn int(&self, key: &str) -> i64 {
         match self.args.get(key) {
             Some(ArgValue::Int(i)) => *i,
@@ -34,6 +38,7 @@ impl ComponentPlan {
         }
     }
 
+    /// The real argument `key` (a whole number is read as one).
     pub fn float(&self, key: &str) -> f64 {
         match self.args.get(key) {
             Some(ArgValue::Float(x)) => *x,
@@ -42,6 +47,7 @@ impl ComponentPlan {
         }
     }
 
+    /// The word argument `key`, one of its parameter's choices.
     pub fn choice(&self, key: &str) -> &str {
         match self.args.get(key) {
             Some(ArgValue::Choice(c)) => c,
@@ -49,6 +55,7 @@ impl ComponentPlan {
         }
     }
 
+    /// The list-of-components argument `key`, such as a planner's `choose`.
     pub fn list(&self, key: &str) -> &[ComponentPlan] {
         match self.args.get(key) {
             Some(ArgValue::List(l)) => l,
@@ -56,6 +63,7 @@ impl ComponentPlan {
         }
     }
 
+    /// The component argument `key`, such as an attack's `solver`.
     pub fn component(&self, key: &str) -> &ComponentPlan {
         match self.args.get(key) {
             Some(ArgValue::Component(c)) => c,

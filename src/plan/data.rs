@@ -13,6 +13,7 @@ pub enum DataKind {
 }
 
 impl DataKind {
+    /// Each data set with the name a `data` section calls it by.
     pub const ALL: [(&'static str, DataKind); 3] =
         [("mnist", DataKind::Mnist), ("fashion", DataKind::Fashion), ("cifar10", DataKind::Cifar10)];
 

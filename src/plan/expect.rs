@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+/// What a statistic takes of a metric's recorded values: the last, the largest, the smallest or their mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stat {
@@ -11,6 +12,7 @@ pub enum Stat {
     Mean,
 }
 
+/// A series a run records, which statistics are taken of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
@@ -21,6 +23,7 @@ pub enum Metric {
 }
 
 impl Stat {
+    /// The word as written in a `.byz` file: `final`, `max`, `min` or `mean`.
     pub fn name(self) -> &'static str {
         match self {
             Stat::Final => "final",
@@ -32,6 +35,7 @@ impl Stat {
 }
 
 impl Metric {
+    /// The word as written in a `.byz` file: `loss` or `accuracy`.
     pub fn name(self) -> &'static str {
         match self {
             Metric::Loss => "loss",
@@ -54,6 +58,7 @@ impl Statistic {
     /// `max`, `min` and `mean` start at step 1 unless told otherwise.
     pub const FIRST_STEP: usize = 1;
 
+    /// `stat` of `metric` over the default window, from step `FIRST_STEP` on.
     pub fn new(stat: Stat, metric: Metric) -> Self {
         Statistic { stat, metric, from: Self::FIRST_STEP }
     }
@@ -69,6 +74,7 @@ impl Statistic {
     }
 }
 
+/// One line of `expect`: a statistic that every run must satisfy, compared with a number.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expect {
     pub statistic: Statistic,

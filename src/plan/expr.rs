@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+/// A checked landscape expression of `theta`, as the task compiles it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expr {
@@ -28,6 +29,7 @@ pub enum Func {
 }
 
 impl Func {
+    /// Each function with its name in a `.byz` file and its number of arguments.
     pub const ALL: [(&'static str, Func, usize); 7] = [
         ("exp", Func::Exp, 1),
         ("log", Func::Log, 1),

@@ -58,6 +58,7 @@ pub fn label_text(label: &[(String, String)], attack: &str) -> String {
     }
 }
 
+/// What the honest workers learn: a landscape, mean estimation or image classification.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TaskPlan {
@@ -79,6 +80,7 @@ pub enum TaskPlan {
 }
 
 impl TaskPlan {
+    /// d, the number of model parameters.
     pub fn dim(&self) -> usize {
         match self {
             TaskPlan::Landscape { init, .. } => init.len(),
@@ -88,6 +90,7 @@ impl TaskPlan {
     }
 }
 
+/// How many workers are honest and how many Byzantine.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Workers {
     pub honest: usize,
@@ -95,11 +98,13 @@ pub struct Workers {
 }
 
 impl Workers {
+    /// n, all the workers, honest and Byzantine.
     pub fn n(&self) -> usize {
         self.honest + self.byzantine
     }
 }
 
+/// Training settings: steps, learning-rate schedule, worker momentum and clipping.
 #[derive(Debug, Clone, Serialize)]
 pub struct Train {
     pub steps: usize,
@@ -133,6 +138,7 @@ pub struct Schedule {
     pub phases: Vec<Phase>,
 }
 
+/// One phase of an attack schedule: the attack played on steps `start..end`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Phase {
     pub start: usize,
@@ -173,6 +179,7 @@ impl Train {
     }
 }
 
+/// What a run records besides the loss: θ's trajectory, inner products, and test accuracy every `every` steps.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
     pub trajectory: bool,

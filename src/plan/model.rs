@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+/// One layer of a model, written as in 001 Table 2 (`C(32)`, `R`, `M`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
@@ -29,6 +30,7 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// The number of values: C · H · W for an image.
     pub fn size(self) -> usize {
         match self {
             Shape::Image(s) => s.iter().product(),
@@ -46,6 +48,7 @@ impl std::fmt::Display for Shape {
     }
 }
 
+/// A resolved model: the input image shape C × H × W and its layers in order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelPlan {
     pub input: [usize; 3],

@@ -3,6 +3,7 @@
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+/// A table cell over seeds: the mean, the 95% confidence half-width and how many values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeanCi {
     pub mean: f64,

@@ -8,6 +8,7 @@ use super::summary::{MeanCi, mean_ci};
 use crate::plan::{Metric, TablePlan};
 use crate::sim::RunResult;
 
+/// A built table: its plan, the column headings (the column fields' values) and the rows.
 pub struct Table {
     pub plan: TablePlan,
     /// The values of the column fields, one entry per column.
@@ -15,6 +16,7 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
+/// One row of a table: the row fields' values and one cell per column.
 pub struct Row {
     /// The values of the row fields.
     pub keys: Vec<String>,

@@ -9,21 +9,26 @@ use crate::plan::{Metric, RunPlan, Stat, Statistic};
 mod nan_null {
     use serde::{Deserialize, Deserializer};
 
+    /// A number, reading `null` as NaN.
     pub fn one<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
+    /// A list of numbers, reading each `null` as NaN.
     pub fn many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
         Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     }
+    /// A list of `f32`, reading each `null` as NaN.
     pub fn many32<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
         Ok(Vec::<Option<f32>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect())
     }
+    /// A list of points (θ_t), reading each `null` coordinate as NaN.
     pub fn points<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f32>>, D::Error> {
         let raw = Vec::<Vec<Option<f32>>>::deserialize(d)?;
         Ok(raw.into_iter().map(|p| p.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect()).collect())
     }
 }
 
+/// What a run recorded step by step: the honest loss, θ, inner products, held-out accuracy and loss.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Series {
@@ -45,6 +50,7 @@ pub struct Series {
 }
 
 impl Series {
+    /// Records the loss at `step`, and θ when `keep_theta` (for a trajectory).
     pub fn record(&mut self, step: usize, loss: f64, theta: &[f32], keep_theta: bool) {
         self.step.push(step);
         self.loss.push(loss);
@@ -113,6 +119,7 @@ impl Series {
     }
 }
 
+/// What a run produced: which run it was, how it ended, its metrics, its series and the final model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResult {
     pub scenario: String,
@@ -138,6 +145,7 @@ impl RunResult {
         self
     }
 
+    /// The result of `plan`'s run; `diverged` is the divergence that ended it early, if any.
     pub fn new(plan: &RunPlan, series: Series, final_theta: Vec<f32>, diverged: Option<SimError>) -> Self {
         RunResult {
             scenario: plan.scenario.clone(),

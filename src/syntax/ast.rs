@@ -5,17 +5,20 @@ use std::fmt;
 
 pub use crate::source::Span;
 
+/// A name as written, with its span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
     pub name: String,
     pub span: Span,
 }
 
+/// A parsed `.byz` file: its items in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct File {
     pub items: Vec<Item>,
 }
 
+/// A top-level item: a `use` line, a `scenario` or `base`, or a `model` declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Use(Use),
@@ -40,6 +43,7 @@ pub struct ModelSpec {
     pub span: Span,
 }
 
+/// One layer of the compact notation, such as `C(32)` or `R`: its letter and its argument, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerSpec {
     pub name: String,
@@ -61,6 +65,7 @@ pub struct Use {
     pub span: Span,
 }
 
+/// What `use` names: a standard-library module (`std.models`) or a file path relative to the using file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UseTarget {
     Module(Vec<String>),
@@ -77,12 +82,14 @@ pub struct Decl {
     pub span: Span,
 }
 
+/// Whether a declaration is a runnable `scenario` or a `base`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeclKind {
     Scenario,
     Base,
 }
 
+/// One section of a declaration, such as `workers { ... }`, with its spans.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {
     pub kind: SectionKind,
@@ -91,6 +98,7 @@ pub struct Section {
     pub span: Span,
 }
 
+/// A section's content, by its keyword.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SectionKind {
     Seeds(Value),
@@ -136,6 +144,7 @@ pub struct FieldPath {
 }
 
 impl FieldPath {
+    /// The path as written, joined by dots: `workers.heterogeneity.alpha`.
     pub fn name(&self) -> String {
         self.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")
     }
@@ -197,6 +206,7 @@ pub struct Task {
     pub losses: Vec<HonestLoss>,
 }
 
+/// `honest NAME = EXPR`: one honest worker's loss in a landscape task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HonestLoss {
     pub name: Ident,
@@ -212,12 +222,14 @@ pub struct Setting {
     pub span: Span,
 }
 
+/// A setting's or argument's value, with its span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
     pub kind: ValueKind,
     pub span: Span,
 }
 
+/// The kinds of value a setting or argument may take.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueKind {
     /// A number with its source text, so that `3` and `3.0` stay distinguishable.
@@ -266,6 +278,7 @@ pub struct Component {
     pub span: Span,
 }
 
+/// One argument of a component: `name: value`, or a value alone (`mnist("data/mnist")`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arg {
     pub name: Option<Ident>,
@@ -280,6 +293,7 @@ pub struct Pipeline {
     pub span: Span,
 }
 
+/// An `attack` section: one attack for every step, or a schedule of phases.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Attack {
     Single(Component),
@@ -294,6 +308,7 @@ pub struct Phase {
     pub attack: Component,
 }
 
+/// `report every 50 { loss, accuracy }`: the period, if written, and what to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub every: Option<(u64, Span)>,
@@ -309,6 +324,7 @@ pub struct SweepAxis {
     pub span: Span,
 }
 
+/// One value of a sweep axis: a pipeline (an attack is parsed as a pipeline of one stage) or a plain value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SweepValue {
     Pipeline(Pipeline),
@@ -316,6 +332,7 @@ pub enum SweepValue {
 }
 
 impl SweepValue {
+    /// Where the value is written.
     pub fn span(&self) -> Span {
         match self {
             SweepValue::Pipeline(p) => p.span,
@@ -331,6 +348,7 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// The kinds of expression: numbers, vectors, names, operators, calls and indexing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Number(f64),

@@ -8,6 +8,7 @@ use super::expected::describe_expected;
 use super::expr::expr;
 use crate::diagnostic::{Diag, SourceFile};
 
+/// The pest parser generated from `grammar/byz.pest`.
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/byz.pest"]
 pub struct ByzParser;

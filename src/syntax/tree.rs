@@ -3,6 +3,7 @@
 
 use super::ast::*;
 
+/// The tree of `file` as s-expressions, one line per item and one per section.
 pub fn render(file: &File) -> String {
     let mut out = String::new();
     for item in &file.items {

@@ -18,15 +18,18 @@ pub struct Split {
 }
 
 impl Split {
+    /// The number of images.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether the split holds no image.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
 }
 
+/// A loaded data set: its kind, image shape C × H × W, number of classes, and training and test splits.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub kind: DataKind,

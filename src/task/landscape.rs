@@ -6,6 +6,7 @@ use candle_core::{Device, Tensor, Var};
 use super::{Task, TaskError};
 use crate::plan::{BinOp, Expr, Func};
 
+/// A landscape task: a starting point and one loss expression of θ per honest worker.
 pub struct Landscape {
     init: Vec<f32>,
     losses: Vec<Expr>,
@@ -13,6 +14,7 @@ pub struct Landscape {
 }
 
 impl Landscape {
+    /// The task starting at `init`, with one honest worker per named loss.
     pub fn new(init: &[f64], losses: &[(String, Expr)]) -> Result<Self, TaskError> {
         Ok(Landscape {
             init: init.iter().map(|&x| x as f32).collect(),

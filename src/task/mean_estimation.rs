@@ -9,6 +9,7 @@ use rand_distr::{Distribution, Normal};
 use super::{Task, TaskError};
 use crate::rng::{Purpose, stream};
 
+/// Mean estimation: each honest worker draws one point of N(mean, std² I) per step.
 pub struct MeanEstimation {
     mean: Vec<f32>,
     std: f32,
@@ -18,6 +19,7 @@ pub struct MeanEstimation {
 }
 
 impl MeanEstimation {
+    /// The task for `honest` workers in `dim` dimensions; an empty `init` starts at the origin.
     pub fn new(dim: usize, mean: &[f64], std: f64, init: &[f64], honest: usize, seed: u64) -> Self {
         MeanEstimation {
             mean: mean.iter().map(|&x| x as f32).collect(),

@@ -67,6 +67,7 @@ pub trait Task: Send + Sync {
     }
 }
 
+/// The task of `plan` for `honest` workers, its draws derived from `seed`; a data task loads its data here.
 pub fn build(plan: &TaskPlan, honest: usize, seed: u64) -> Result<Box<dyn Task>, TaskError> {
     Ok(match plan {
         TaskPlan::Landscape { init, losses } => Box::new(Landscape::new(init, losses)?),

@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::Minimum;
 
+/// Differential evolution's settings: the box x0 ± `width`, the generations, the population and the seed.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub width: f64,
@@ -22,6 +23,7 @@ fn key(v: f64) -> f64 {
     if v.is_nan() { f64::INFINITY } else { v }
 }
 
+/// Minimises `f` by DE/rand/1/bin in the box x0 ± `width`; x0 starts in the population, so the result is no worse.
 pub fn minimize(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64], o: &Options) -> Minimum {
     let d = x0.len();
     let mut evaluations = 0;

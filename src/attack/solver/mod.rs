@@ -39,11 +39,13 @@ type SolveFn = std::sync::Arc<dyn Fn(&mut dyn FnMut(&[f64]) -> f64, &[f64]) -> M
 pub struct Solver(SolveFn);
 
 impl Solver {
+    /// Minimises `f` from `x0`: the best point evaluated, its value and the number of evaluations.
     pub fn minimize(&self, f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64]) -> Minimum {
         (self.0)(f, x0)
     }
 }
 
+/// A solver in the registry: its `Spec` and how to build it from its arguments.
 pub struct SolverEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> SolveFn,
@@ -77,6 +79,7 @@ fn options(c: &ComponentPlan) -> SolverOptions {
     SolverOptions { max_iters: c.int("iters") as usize, xtol: c.float("xtol"), ftol: c.float("ftol") }
 }
 
+/// Every derivative-free solver an attack may use.
 pub static SOLVERS: &[SolverEntry] = &[
     SolverEntry {
         spec: Spec {
@@ -196,6 +199,7 @@ pub static SOLVERS: &[SolverEntry] = &[
     },
 ];
 
+/// The solver `c` names, configured (a name the checker resolved).
 pub fn build(c: &ComponentPlan) -> Solver {
     let entry = SOLVERS.iter().find(|e| e.spec.name == c.name).expect("the checker resolved this solver");
     Solver((entry.build)(c))

@@ -36,6 +36,7 @@ pub struct Point {
     pub report: Report,
 }
 
+/// One sweep point's sections checked and turned into its part of the plan; `None` when any is wrong.
 pub fn resolve(
     decl: &Decl,
     src: &SourceFile,

@@ -7,6 +7,7 @@
 
 use super::comments::Comment;
 
+/// Whether a line opens or closes a block, which decides the blank lines and comments around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
     Plain,
@@ -17,6 +18,7 @@ pub enum LineKind {
     Close,
 }
 
+/// One laid-out line of the formatted file, before the comments are placed.
 #[derive(Debug, Clone)]
 pub struct Line {
     pub indent: usize,
@@ -29,8 +31,10 @@ pub struct Line {
     pub item_start: bool,
 }
 
+/// One level of indentation: two spaces.
 pub const INDENT: &str = "  ";
 
+/// The formatted text: `lines` with the comments of `source` placed among them.
 pub fn emit(source: &str, lines: &[Line], comments: &[Comment]) -> String {
     // leading[i]: own-line comments before line i (the last entry: after every line).
     let mut leading: Vec<Vec<&Comment>> = vec![vec![]; lines.len() + 1];

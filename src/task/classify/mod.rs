@@ -26,6 +26,7 @@ use super::{Task, TaskError};
 use crate::plan::{Heterogeneity, Layer, ModelPlan, Shape};
 use crate::rng::{Purpose, stream};
 
+/// Image classification: the data set, each honest worker's shard, the model's layout in θ, recent batches.
 pub struct Classification {
     data: Arc<Dataset>,
     model: ModelPlan,
@@ -77,6 +78,7 @@ pub struct Evaluation {
 }
 
 impl Classification {
+    /// Loads the data set, splits it among `honest` workers by `heterogeneity`, and lays the model out in θ.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         kind: data::DataKind,

@@ -58,6 +58,7 @@ pub struct Target {
 }
 
 impl ParamGrads {
+    /// Zeroed gradient rows of `dim` numbers for `workers` workers.
     pub fn new(workers: usize, dim: usize) -> Arc<Self> {
         Arc::new(ParamGrads(Mutex::new(vec![vec![0.0; dim]; workers])))
     }
