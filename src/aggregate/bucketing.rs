@@ -19,9 +19,8 @@ use crate::spec::{Default, Kind, Param, ParamType, Spec};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-/// Means of `⌈n/s⌉` buckets of the randomly shuffled vectors.
 /// Buckets of at least n vectors make one bucket: the rule after it sees the mean alone.
-/// s ≥ n averages everything (the mean); s = 1 only shuffles the vectors,
+/// So s ≥ n averages everything (the mean); s = 1 only shuffles the vectors,
 /// which no rule of byz tells apart from the vectors as they came.
 fn one_bucket(n: &crate::spec::Setting, args: &crate::plan::Args) -> Option<crate::spec::Unmet> {
     let Some(crate::plan::ArgValue::Int(s)) = args.get("s") else { return None };

@@ -29,7 +29,6 @@ use super::Vectors;
 use super::kernels::{centered_gram, dim, weighted_mean};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
-/// Smoothed-Weiszfeld approximation of the geometric median.
 /// Zero Weiszfeld iterations return the starting point, the mean.
 fn no_iterations(_: &crate::spec::Setting, args: &crate::plan::Args) -> Option<crate::spec::Unmet> {
     matches!(args.get("iters"), Some(crate::plan::ArgValue::Int(0))).then(|| crate::spec::Unmet {

@@ -73,8 +73,6 @@ fn m_honest(s: &Setting) -> ArgValue {
     ArgValue::Int((s.n - s.f.min(s.n)).max(1) as i64)
 }
 
-/// Blanchard et al. need n > 2f + 2 for the original (discard = f + 1); the
-/// variant discarding f (001 App. B.2) needs an honest majority and a neighbour.
 /// Multi-Krum that averages all n vectors is the mean.
 fn multikrum_is_mean(s: &Setting, args: &Args) -> Option<Unmet> {
     let Some(ArgValue::Int(m)) = args.get("m") else { return None };
@@ -85,6 +83,8 @@ fn multikrum_is_mean(s: &Setting, args: &Args) -> Option<Unmet> {
     })
 }
 
+/// Blanchard et al. need n > 2f + 2 for the original (discard = f + 1); the
+/// variant discarding f (001 App. B.2) needs an honest majority and a neighbour.
 fn krum_fits(s: &Setting, args: &Args) -> Result<(), Unmet> {
     let discard = match args.get("discard") {
         Some(ArgValue::Int(d)) => *d as usize,

@@ -97,7 +97,7 @@ pub static PRE_AGGREGATORS: &[PreEntry] = &[nnm::ENTRY, bucketing::ENTRY, clip::
 
 /// A pipeline ready to run: pre-aggregators in order, then the rule.
 ///
-/// Built once per run; a rule may keep state across the run's calls (`cc`).
+/// Built once per run from the pipeline (`cc` reads its centre from `Ctx::previous`, which the simulator keeps).
 pub struct Aggregator {
     pre: Vec<PreFn>,
     rule: RuleFn,

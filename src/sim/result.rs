@@ -60,7 +60,7 @@ impl Series {
     }
 }
 
-/// Summaries of the honest loss over the recorded steps (step 0 included).
+/// Summaries of the run: final values, and max, min and mean over steps 1..=T (step 0 left out).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Metrics {
     #[serde(deserialize_with = "nan_null::one")]
