@@ -2,6 +2,8 @@
 
 use super::parse::Rule;
 
+/// The grammar's section rules, each named as its keyword (`seeds` opens
+/// `Rule::seeds`), in the order of `ast::SECTION_KEYWORDS` (tested).
 const SECTIONS: &[Rule] = &[
     Rule::seeds,
     Rule::data,
@@ -17,6 +19,11 @@ const SECTIONS: &[Rule] = &[
     Rule::expect,
     Rule::allow,
 ];
+
+/// The keyword that opens a section rule: the rule's own name.
+fn section_keyword(rule: Rule) -> String {
+    format!("{rule:?}")
+}
 
 /// One phrase for a rule the parser tried.
 fn word(rule: Rule) -> &'static str {
@@ -69,36 +76,20 @@ fn word(rule: Rule) -> &'static str {
 
 /// Joins the phrases for all rules the parser tried at the failing position.
 pub fn describe_expected(rules: &[Rule]) -> String {
-    let section_list: String;
-    let mut words: Vec<&str> = vec![];
+    let mut words: Vec<String> = vec![];
     let sections = rules.iter().filter(|r| SECTIONS.contains(r)).count();
     if sections >= 2 {
         let names: Vec<String> = super::ast::SECTION_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
-        section_list = format!("a section ({})", names.join(", "));
-        words.push(&section_list);
+        words.push(format!("a section ({})", names.join(", ")));
     }
     for &r in rules {
         let w = if SECTIONS.contains(&r) {
             if sections >= 2 {
                 continue;
             }
-            match r {
-                Rule::seeds => "`seeds`",
-                Rule::data => "`data`",
-                Rule::model => "`model`",
-                Rule::task => "`task`",
-                Rule::workers => "`workers`",
-                Rule::train => "`train`",
-                Rule::aggregate => "`aggregate`",
-                Rule::attack => "`attack`",
-                Rule::report => "`report`",
-                Rule::expect => "`expect`",
-                Rule::table => "`table`",
-                Rule::allow => "`allow`",
-                _ => "`sweep`",
-            }
+            format!("`{}`", section_keyword(r))
         } else {
-            word(r)
+            word(r).to_string()
         };
         if !words.contains(&w) {
             words.push(w);
@@ -106,7 +97,7 @@ pub fn describe_expected(rules: &[Rule]) -> String {
     }
     match words.len() {
         0 => "something else".into(),
-        1 => words[0].into(),
+        1 => words.remove(0),
         _ => {
             let last = words.pop().unwrap_or_default();
             format!("{} or {last}", words.join(", "))
@@ -161,4 +152,17 @@ fn help_for(expected: &str, found: &str) -> String {
         return "a file holds `use` lines, `scenario NAME { ... }` and `base NAME { ... }` declarations".into();
     }
     format!("write {expected} here")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One list of section keywords: the grammar's section rules and the
+    /// keywords the language server completes and messages list are the same.
+    #[test]
+    fn the_section_rules_are_the_section_keywords() {
+        let rules: Vec<String> = SECTIONS.iter().map(|r| section_keyword(*r)).collect();
+        assert_eq!(rules, super::super::ast::SECTION_KEYWORDS);
+    }
 }
