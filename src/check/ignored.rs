@@ -9,15 +9,15 @@ use crate::plan::{RunPlan, TaskPlan};
 /// A warning of kind `ignored` for each setting of `s` that none of `runs` uses.
 pub fn check(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) {
     let Some(first) = runs.first() else { return };
-    let (task, batches) = match &first.task {
-        TaskPlan::Landscape { .. } => ("a landscape task", "has no data, so no batches"),
+    let without_data = match &first.task {
+        TaskPlan::Landscape { .. } => Some(("a landscape task", "has no data, so no batches")),
         TaskPlan::MeanEstimation { .. } => {
-            ("mean estimation", "draws one fresh point per honest worker and step, not batches")
+            Some(("mean estimation", "draws one fresh point per honest worker and step, not batches"))
         }
-        TaskPlan::Classification { .. } => ("", ""),
+        TaskPlan::Classification { .. } => None,
     };
     // Batches, ℓ2 and the split of the data exist only for data tasks.
-    if !task.is_empty() {
+    if let Some((task, batches)) = without_data {
         for (block, key, why) in [
             (&s.train, "batch", batches),
             (&s.train, "l2", "has no model weights to regularise"),

@@ -30,12 +30,13 @@ pub struct Outcome {
 pub fn run_all(runs: &[&RunPlan], store: Option<&Store>, progress: &Progress, memory: Option<u64>) -> Vec<Outcome> {
     let all = || runs.par_iter().map(|plan| run_one(plan, store, progress)).collect();
     let threads = rayon::current_num_threads();
-    match memory.map(|budget| at_once(runs, budget)) {
+    let largest = largest(runs);
+    match memory.map(|budget| at_once(largest, budget)) {
         Some(k) if k < threads.min(runs.len()) => {
             progress.println(&format!(
                 "note: {k} run{} at a time, so that the runs fit in memory ({} each, estimated)",
                 if k == 1 { "" } else { "s" },
-                crate::plan::memory::bytes_text(largest(runs).per_run)
+                crate::plan::memory::bytes_text(largest.per_run)
             ));
             // Fewer threads give the same numbers (results do not depend on the thread count).
             match rayon::ThreadPoolBuilder::new().num_threads(k).build() {
@@ -52,10 +53,9 @@ fn largest(runs: &[&RunPlan]) -> crate::plan::memory::Estimate {
     estimates.max_by_key(|e| e.with_runs(1)).unwrap_or(crate::plan::memory::Estimate { per_run: 0, data: 0 })
 }
 
-/// How many of the largest run fit in `budget` at once (at least one: the
+/// How many runs of estimate `e` (the largest) fit in `budget` at once (at least one: the
 /// checker refused a run that does not fit alone).
-fn at_once(runs: &[&RunPlan], budget: u64) -> usize {
-    let e = largest(runs);
+fn at_once(e: crate::plan::memory::Estimate, budget: u64) -> usize {
     (1..=rayon::current_num_threads()).take_while(|k| e.with_runs(*k as u64) <= budget).last().unwrap_or(1)
 }
 

@@ -1,16 +1,11 @@
 //! Evaluating a scenario's expectations on its runs: every run must satisfy each.
 
-use crate::plan::{Expect, Statistic};
+use crate::plan::Expect;
 use crate::sim::RunResult;
 
 /// The statistic of the metric in one run, if it was recorded.
 pub fn observed(e: &Expect, r: &RunResult) -> Option<f64> {
-    statistic(e.statistic, r)
-}
-
-/// `max accuracy` of one run (see [`crate::sim::Series::statistic`]).
-pub fn statistic(s: Statistic, r: &RunResult) -> Option<f64> {
-    r.series.statistic(s)
+    r.series.statistic(e.statistic)
 }
 
 /// One line per broken expectation: which run, what it showed.

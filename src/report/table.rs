@@ -3,7 +3,6 @@
 //! the terminal and written as Markdown (worst cell of each row in bold) and
 //! as CSV (one line per cell, for further analysis).
 
-use super::expect::statistic;
 use super::summary::{MeanCi, mean_ci};
 use crate::plan::{Metric, TablePlan};
 use crate::sim::RunResult;
@@ -56,7 +55,7 @@ pub fn build(plan: &TablePlan, runs: &[RunResult]) -> Table {
                     let xs: Vec<f64> = runs
                         .iter()
                         .filter(|r| swept_values(r, &plan.rows) == rk && swept_values(r, &plan.columns) == *ck)
-                        .map(|r| statistic(plan.value, r).unwrap_or(f64::NAN))
+                        .map(|r| r.series.statistic(plan.value).unwrap_or(f64::NAN))
                         .collect();
                     (!xs.is_empty()).then(|| mean_ci(&xs))
                 })
