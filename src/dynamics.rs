@@ -64,7 +64,10 @@ pub struct Dynamics {
     task: Box<dyn Task>,
     aggregator: Aggregator,
     train: Train,
+    /// The real f: how many vectors the attack adds.
     f: usize,
+    /// The f the rules are told (`Workers::declared_f`).
+    declared_f: usize,
     seed: u64,
 }
 
@@ -76,6 +79,7 @@ impl Dynamics {
             aggregator: Aggregator::build(&plan.aggregate),
             train: plan.train.clone(),
             f: plan.workers.byzantine,
+            declared_f: plan.workers.declared_f(),
             seed: plan.seed,
         })
     }
@@ -161,7 +165,8 @@ impl Dynamics {
     /// A planning adversary that needs only the next model calls this alone.
     pub fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        let agg = self.aggregator.aggregate(all, &mut Ctx { f: self.f, rng: &mut rng, previous: &state.aggregate });
+        let agg =
+            self.aggregator.aggregate(all, &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate });
         self.descend(state, agg)
     }
 

@@ -87,8 +87,11 @@ pub struct Param {
 pub struct Setting {
     /// Total number of workers, honest and Byzantine.
     pub n: usize,
-    /// Number of Byzantine workers.
+    /// Number of Byzantine workers: for rules and pre-aggregators the
+    /// declared number (`workers { declared 3 }`), for attacks the real one.
     pub f: usize,
+    /// Whether `f` is a declared number that differs from the real one.
+    pub declared: bool,
 }
 
 /// Why a component cannot work in a scenario: a label for the word and a fix.

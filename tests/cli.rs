@@ -151,3 +151,27 @@ fn check_names_missing_data_without_failing() {
     let run = byz(&["run", "scenarios/papers/jump_table1_cifar10.byz", "--out", "/tmp/byz-no-cifar"]);
     assert_eq!(run.status.code(), Some(2), "running needs the data");
 }
+
+/// `byz run f.byz | head -1`: the pipe closes early and byz ends quietly
+/// (killed by SIGPIPE as `cat` is), with no panic message. The file prints
+/// 79 KB of JSON, more than a pipe holds, so byz does write to the closed pipe.
+#[test]
+fn a_closed_pipe_ends_byz_quietly() {
+    use std::io::{BufRead, BufReader};
+    let out = common::temp_dir("closed-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_byz"))
+        .args(["run", "scenarios/threat/declared_f.byz", "--format", "json", "--out"])
+        .arg(&out)
+        .current_dir(common::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("byz starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    // The reader is dropped here: the pipe is closed with lines still to print.
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -143,8 +143,8 @@ mod tests {
     #[test]
     fn requirement() {
         let args = Args::new();
-        assert!(bulyan_fits(&Setting { n: 7, f: 1 }, &args).is_ok());
-        assert!(bulyan_fits(&Setting { n: 14, f: 3 }, &args).is_err());
-        assert!(bulyan_fits(&Setting { n: 15, f: 3 }, &args).is_ok());
+        assert!(bulyan_fits(&Setting { n: 7, f: 1, declared: false }, &args).is_ok());
+        assert!(bulyan_fits(&Setting { n: 14, f: 3, declared: false }, &args).is_err());
+        assert!(bulyan_fits(&Setting { n: 15, f: 3, declared: false }, &args).is_ok());
     }
 }

@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(binomial(15, 3), 455.0);
         assert_eq!(binomial(5, 0), 1.0);
         let args = Args::new();
-        assert!(mda_fits(&Setting { n: 15, f: 3 }, &args).is_ok());
-        assert!(mda_fits(&Setting { n: 40, f: 10 }, &args).is_err());
+        assert!(mda_fits(&Setting { n: 15, f: 3, declared: false }, &args).is_ok());
+        assert!(mda_fits(&Setting { n: 40, f: 10, declared: false }, &args).is_err());
     }
 }

@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn requirement() {
         let args: Args = [("reference".to_string(), ArgValue::Int(3))].into_iter().collect();
-        assert!(reference_is_honest(&Setting { n: 5, f: 1 }, &args).is_ok());
-        assert!(reference_is_honest(&Setting { n: 5, f: 2 }, &args).is_err());
+        assert!(reference_is_honest(&Setting { n: 5, f: 1, declared: false }, &args).is_ok());
+        assert!(reference_is_honest(&Setting { n: 5, f: 2, declared: false }, &args).is_err());
     }
 }

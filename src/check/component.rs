@@ -88,7 +88,15 @@ pub fn resolve(
     if let Some(requires) = spec.requires
         && let Err(unmet) = requires(setting, &args)
     {
-        errors.push(Diag::new(src, c.name.span, unmet.message).label(unmet.label).help(unmet.help));
+        let help = if setting.declared {
+            format!(
+                "{}; f = {} is the declared number (`workers {{ declared {} }}`), not the real one",
+                unmet.help, setting.f, setting.f
+            )
+        } else {
+            unmet.help
+        };
+        errors.push(Diag::new(src, c.name.span, unmet.message).label(unmet.label).help(help));
         return None;
     }
     if let Some(degenerate) = spec.degenerate

@@ -193,6 +193,23 @@ fn collect_chain(
     true
 }
 
+/// A run's label names a declared f that differs from the real one even when
+/// it is not swept, so no table or curve hides that the rules were told
+/// another f (`attack alie, workers.declared 3`).
+fn with_declared(label: &[(String, String)], point: &sections::Point) -> Vec<(String, String)> {
+    let mut label = label.to_vec();
+    let key = "workers.declared";
+    if let Some(declared) = point.workers.declared
+        && !label.iter().any(|(k, _)| k == key)
+    {
+        if label.is_empty() {
+            label.push(("attack".into(), point.attack.to_string()));
+        }
+        label.push((key.into(), declared.to_string()));
+    }
+    label
+}
+
 /// Every sweep point × seed of a scenario.
 fn runs(decl: &Decl, src: &SourceFile, merged: &Sections, scope: &Scope, errors: &mut Vec<Diag>) -> Vec<RunPlan> {
     let points = sweep::expand(merged, errors);
@@ -207,6 +224,7 @@ fn runs(decl: &Decl, src: &SourceFile, merged: &Sections, scope: &Scope, errors:
     let mut out = vec![];
     for ((label, _, _), point) in points.iter().zip(resolved) {
         let Some(point) = point else { continue };
+        let label = with_declared(label, &point);
         for seed in &point.seeds {
             out.push(RunPlan {
                 scenario: decl.name.name.clone(),

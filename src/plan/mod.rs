@@ -94,13 +94,24 @@ impl TaskPlan {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Workers {
     pub honest: usize,
+    /// f, the Byzantine workers that attack.
     pub byzantine: usize,
+    /// The f the server's rules are told when it differs from the real one
+    /// (`workers { byzantine 1; declared 3 }`, ByzFL's `declared_nb_byz`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared: Option<usize>,
 }
 
 impl Workers {
     /// n, all the workers, honest and Byzantine.
     pub fn n(&self) -> usize {
         self.honest + self.byzantine
+    }
+
+    /// The f every f-dependent rule, pre-aggregator and requirement uses:
+    /// the declared one if given, else the real one. Attacks use `byzantine`.
+    pub fn declared_f(&self) -> usize {
+        self.declared.unwrap_or(self.byzantine)
     }
 }
 

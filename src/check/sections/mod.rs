@@ -82,8 +82,10 @@ pub fn resolve(
         errors.push(missing("train", "train { steps 100; lr 0.1 }"));
     }
     let train = train(&s.train, errors);
-    let setting = workers.map(|w| NF { n: w.n(), f: w.byzantine });
-    let aggregate = match (&s.aggregate, setting) {
+    // Rules and their requirements see the declared f; attacks the real one.
+    let declared = workers.map(|w| NF { n: w.n(), f: w.declared_f(), declared: w.declared_f() != w.byzantine });
+    let setting = workers.map(|w| NF { n: w.n(), f: w.byzantine, declared: false });
+    let aggregate = match (&s.aggregate, declared) {
         (Some(p), Some(nf)) => pipeline(p, &nf, errors),
         (None, _) => {
             errors.push(missing("aggregate", "aggregate cm"));

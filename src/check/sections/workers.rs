@@ -1,4 +1,7 @@
-//! `workers { honest 12; byzantine 3; heterogeneity dirichlet(alpha: 0.1) }`.
+//! `workers { honest 12; byzantine 3; heterogeneity dirichlet(alpha: 0.1) }`,
+//! and `declared 3`: the f the server's rules are told when it differs from
+//! the real one (ByzFL's `declared_nb_byz`; a defence tuned for more, or
+//! fewer, attackers than attack).
 
 use super::Block;
 use crate::check::limits;
@@ -8,7 +11,7 @@ use crate::plan::{TaskPlan, Workers};
 use crate::syntax::ast::{Decl, Setting};
 
 /// The settings a `workers { ... }` block knows (also offered by the language server).
-pub const WORKERS_SETTINGS: &[&str] = &["honest", "byzantine", "heterogeneity"];
+pub const WORKERS_SETTINGS: &[&str] = &["honest", "byzantine", "declared", "heterogeneity"];
 
 pub(super) fn workers(
     ws: &[Placed<Setting>],
@@ -47,15 +50,28 @@ pub(super) fn workers(
             return None;
         }
     };
+    let declared = b.whole("declared", 0, limits::MAX_WORKERS, errors)?;
     let n = honest + byzantine;
-    if 2 * byzantine >= n {
-        let (s, src) = b.get("byzantine")?;
-        errors.push(
-            Diag::new(src, s.value.span, format!("{byzantine} Byzantine workers out of {n} are not a minority"))
-                .label(format!("needs fewer than n/2 = {}", n as f64 / 2.0))
-                .help("no rule is robust without an honest majority: use fewer Byzantine or more honest workers"),
-        );
-        return None;
+    for (key, f, help) in [
+        (
+            "byzantine",
+            Some(byzantine),
+            "no rule is robust without an honest majority: use fewer Byzantine or more honest workers",
+        ),
+        ("declared", declared, "declare fewer Byzantine workers than half of n, or use more honest workers"),
+    ] {
+        if let Some(f) = f
+            && 2 * f >= n
+        {
+            let (s, src) = b.get(key)?;
+            let what = if key == "declared" { "declared Byzantine workers" } else { "Byzantine workers" };
+            errors.push(
+                Diag::new(src, s.value.span, format!("{f} {what} out of {n} are not a minority"))
+                    .label(format!("needs fewer than n/2 = {}", n as f64 / 2.0))
+                    .help(help),
+            );
+            return None;
+        }
     }
-    Some(Workers { honest, byzantine })
+    Some(Workers { honest, byzantine, declared })
 }
