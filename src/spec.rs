@@ -21,6 +21,8 @@ pub enum Kind {
     Metric,
     /// `degenerate`, `single_seed`, ...: what `allow` accepts.
     Warning,
+    /// `iid`, `dirichlet(alpha)`, ...: how the training data is divided among the honest workers.
+    Split,
 }
 
 impl Kind {
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Statistic => "statistic",
             Kind::Metric => "metric",
             Kind::Warning => "warning",
+            Kind::Split => "data split",
         }
     }
 }
@@ -52,6 +55,8 @@ pub enum ParamType {
     Int { min: i64 },
     /// A real number above `min` (or at least `min` when `inclusive`).
     Float { min: f64, inclusive: bool },
+    /// A share: a number in [0, 1], or (0, 1] without `zero`.
+    Share { zero: bool },
     /// Another component, such as `solver: powell(iters: 100)`.
     Component(Kind),
     /// A list of components, such as `choose: [sf, alie]`.

@@ -20,6 +20,7 @@ pub fn resolve(
     };
     let before = crate::diagnostic::error_count(errors);
     let mut args = Args::new();
+    let mut given = vec![];
     for (i, arg) in c.args.iter().enumerate() {
         let param = match &arg.name {
             Some(name) => match spec.param(&name.name) {
@@ -63,12 +64,14 @@ pub fn resolve(
             );
             continue;
         }
+        given.push(param.name);
         if let Some(v) = value(&arg.value, param.ty, param.name, setting, src, errors) {
             args.insert(param.name.to_string(), v);
         }
     }
     for p in spec.params {
-        if args.contains_key(p.name) {
+        // A parameter given a wrong value has its own error already.
+        if args.contains_key(p.name) || given.contains(&p.name) {
             continue;
         }
         match default_value(p, setting) {
@@ -171,6 +174,15 @@ fn value(
                     format!("a number above {min}")
                 };
                 errors.push(bad(bound, format!("write e.g. `{name}: 1`")));
+                return None;
+            }
+            Some(ArgValue::Float(*x))
+        }
+        (ParamType::Share { zero }, ValueKind::Number(x, _)) => {
+            let ok = *x <= 1.0 && if zero { *x >= 0.0 } else { *x > 0.0 };
+            if !ok {
+                let range = if zero { "[0, 1]" } else { "(0, 1]" };
+                errors.push(bad(format!("a share in {range}"), format!("write e.g. `{name}: 0.5`")));
                 return None;
             }
             Some(ArgValue::Float(*x))

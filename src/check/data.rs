@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::merged::{Placed, Sections};
-use super::model;
+use super::{component, model};
 use crate::diagnostic::{Diag, SourceFile, did_you_mean};
 use crate::plan::{DataKind, Heterogeneity, TaskPlan};
+use crate::registry::{self, Kind};
 use crate::syntax::ast::{Component, ModelDecl, ModelRef, Setting, ValueKind};
 
 /// The classification task of a `data` section: data set, model, split, and the `train` settings it reads.
@@ -138,45 +139,17 @@ fn non_negative(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option
     }
 }
 
-/// `iid`, `dirichlet(alpha: 0.1)`, `extreme` or `longtail(beta: 0.5)`.
+/// A split of the registry (`task::split::SPLITS`), such as `dirichlet(alpha: 0.1)`.
 fn split(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<Heterogeneity> {
-    let help = "write `iid`, `dirichlet(alpha: 0.1)`, `extreme` or `longtail(beta: 0.5)`";
     let ValueKind::Component(c) = &s.value.kind else {
-        errors.push(
-            Diag::new(src, s.value.span, "`heterogeneity` must be a kind of split").label("not a split").help(help),
-        );
+        errors.push(Diag::new(src, s.value.span, "`heterogeneity` must be a kind of split").label("not a split").help(
+            "write `iid`, `dirichlet(alpha: 0.1)`, `extreme` or `longtail(beta: 0.5)` (`byz explain dirichlet`)",
+        ));
         return None;
     };
-    let arg = |name: &str, ok: fn(f64) -> bool| -> Option<f64> {
-        match c.args.as_slice() {
-            [a] if a.name.as_ref().is_none_or(|n| n.name == name) => match a.value.kind {
-                ValueKind::Number(x, _) if ok(x) => Some(x),
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    let h = match (c.name.name.as_str(), c.args.is_empty()) {
-        ("iid", true) => Some(Heterogeneity::Iid),
-        ("extreme", true) => Some(Heterogeneity::Extreme),
-        ("dirichlet", _) => arg("alpha", |x| x > 0.0 && x.is_finite()).map(|alpha| Heterogeneity::Dirichlet { alpha }),
-        ("longtail", _) => arg("beta", |x| x > 0.0 && x <= 1.0).map(|beta| Heterogeneity::Longtail { beta }),
-        _ => None,
-    };
-    if h.is_none() {
-        let msg = match did_you_mean(&c.name.name, ["iid", "dirichlet", "extreme", "longtail"]) {
-            Some(k) if k == c.name.name => format!(
-                "`{k}` takes {}",
-                match k {
-                    "dirichlet" => "one concentration `alpha` > 0",
-                    "longtail" => "one decay `beta` in (0, 1]",
-                    _ => "no arguments",
-                }
-            ),
-            Some(k) => format!("unknown split `{}`; did you mean `{k}`?", c.name.name),
-            None => format!("unknown split `{}`", c.name.name),
-        };
-        errors.push(Diag::new(src, c.span, msg).label("not a valid split").help(help));
-    }
-    h
+    // A split depends on no n or f.
+    let none = registry::Setting { n: 0, f: 0, declared: false };
+    let plan = component::resolve(c, Kind::Split, &none, src, errors)?;
+    let entry = crate::task::split::SPLITS.iter().find(|e| e.spec.name == plan.name)?;
+    Some((entry.build)(&plan))
 }

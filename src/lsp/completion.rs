@@ -101,6 +101,7 @@ impl Place {
             '[' if words.is_empty() || words.last() == Some(&"|>") => match head.as_slice() {
                 [.., "aggregate", "in"] => pipeline_stage(),
                 [.., "attack", "in"] | [.., "choose"] => components(Kind::Attack),
+                [.., "workers.heterogeneity", "in"] => components(Kind::Split),
                 [.., param, ":"] => self.argument_of_enclosing(param),
                 _ => vec![],
             },
@@ -139,6 +140,7 @@ impl Place {
                 }
             }
             Some("workers") if words.is_empty() => check::WORKERS_SETTINGS.iter().map(|s| setting(s, "")).collect(),
+            Some("workers") if words == ["heterogeneity"] => components(Kind::Split),
             Some("train") if words.is_empty() => check::TRAIN_SETTINGS.iter().map(|s| setting(s, "")).collect(),
             // An attack schedule: `0..100 none`.
             Some("attack") => match words {
@@ -170,7 +172,7 @@ fn values(ty: ParamType) -> Vec<CompletionItem> {
     match ty {
         ParamType::Component(kind) | ParamType::List(kind) => components(kind),
         ParamType::Choice(words) => keywords(words),
-        ParamType::Int { .. } | ParamType::Float { .. } => vec![],
+        ParamType::Int { .. } | ParamType::Float { .. } | ParamType::Share { .. } => vec![],
     }
 }
 
@@ -291,6 +293,12 @@ mod tests {
         assert!(labels("scenario x {\n  seeds 1\n  $").contains(&"workers".into()));
         assert!(labels("use std.models\n$").contains(&"scenario".into()));
         assert!(labels("scenario x {\n  workers {\n    honest 2\n    $").contains(&"byzantine".into()));
+        assert!(labels("scenario x {\n  workers {\n    honest 2\n    $").contains(&"declared".into()));
+        for text in ["scenario x {\n  workers {\n    heterogeneity $", "sweep {\n    workers.heterogeneity in [iid, $"]
+        {
+            let got = labels(text);
+            assert!(got.contains(&"dirichlet".into()) && got.contains(&"longtail".into()), "{text}: {got:?}");
+        }
         assert!(labels("scenario x { train { steps 8; $").contains(&"momentum".into()));
         let got = labels("scenario x { plan {\n  $");
         assert!(got.contains(&"lookahead".into()) && got.contains(&"choose".into()), "{got:?}");

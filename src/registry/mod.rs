@@ -8,12 +8,13 @@ pub mod words;
 pub use crate::spec::*;
 
 /// Every kind, in the order `byz explain all` lists them.
-pub const KINDS: [Kind; 8] = [
+pub const KINDS: [Kind; 9] = [
     Kind::Rule,
     Kind::PreAggregator,
     Kind::Attack,
     Kind::Solver,
     Kind::Objective,
+    Kind::Split,
     Kind::Statistic,
     Kind::Metric,
     Kind::Warning,
@@ -27,6 +28,7 @@ pub fn specs(kind: Kind) -> Vec<&'static Spec> {
         Kind::Attack => crate::attack::ATTACKS.iter().map(|e| &e.spec).collect(),
         Kind::Solver => crate::attack::solver::SOLVERS.iter().map(|e| &e.spec).collect(),
         Kind::Objective => crate::attack::objective::OBJECTIVES.iter().map(|e| &e.spec).collect(),
+        Kind::Split => crate::task::split::SPLITS.iter().map(|e| &e.spec).collect(),
         Kind::Statistic => words::STATISTICS.iter().map(|(spec, _)| spec).collect(),
         Kind::Metric => words::METRICS.iter().map(|(spec, _)| spec).collect(),
         Kind::Warning => words::WARNINGS.iter().collect(),

@@ -5,9 +5,84 @@
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Gamma};
 
+use crate::plan::ComponentPlan;
 use crate::rng::{Purpose, stream};
+use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 pub use crate::plan::Heterogeneity;
+
+/// A data split in the registry: its `Spec`, and the `Heterogeneity` its checked arguments give.
+pub struct SplitEntry {
+    pub spec: Spec,
+    pub build: fn(&ComponentPlan) -> Heterogeneity,
+}
+
+const fn split_spec(name: &'static str, summary: &'static str, doc: &'static str, params: &'static [Param]) -> Spec {
+    Spec {
+        name,
+        kind: Kind::Split,
+        aliases: &[],
+        summary,
+        doc,
+        params,
+        requires: None,
+        degenerate: None,
+        needs_labels: false,
+    }
+}
+
+/// Every split `workers { heterogeneity ... }` accepts, looked up by name.
+pub static SPLITS: &[SplitEntry] = &[
+    SplitEntry {
+        spec: split_spec(
+            "iid",
+            "a uniform shuffle dealt round-robin",
+            "Every worker sees every class in the data set's proportions (the default).",
+            &[],
+        ),
+        build: |_| Heterogeneity::Iid,
+    },
+    SplitEntry {
+        spec: split_spec(
+            "dirichlet",
+            "per class, proportions over the workers drawn from Dir(α)",
+            "For each class, the shares of the workers are drawn from a symmetric Dirichlet \
+             distribution Dir(α·1) (Hsu et al. 2019; 001 §5.1): α = 0.1 is highly heterogeneous, \
+             α = 10 nearly iid.",
+            &[Param {
+                name: "alpha",
+                ty: ParamType::Float { min: 0.0, inclusive: false },
+                default: Default::Required,
+                doc: "the concentration α; smaller is more heterogeneous",
+            }],
+        ),
+        build: |c| Heterogeneity::Dirichlet { alpha: c.float("alpha") },
+    },
+    SplitEntry {
+        spec: split_spec(
+            "extreme",
+            "sorted by label and cut into equal contiguous shards",
+            "Each worker holds one or two classes only (the most heterogeneous split).",
+            &[],
+        ),
+        build: |_| Heterogeneity::Extreme,
+    },
+    SplitEntry {
+        spec: split_spec(
+            "longtail",
+            "class c keeps β^c of its samples, then an iid split",
+            "A long-tailed class distribution (after Karimireddy et al. 2022; used in 000 §5.4): \
+             class c keeps a share β^c of its samples, and the kept samples are dealt iid.",
+            &[Param {
+                name: "beta",
+                ty: ParamType::Share { zero: false },
+                default: Default::Required,
+                doc: "the decay β in (0, 1]; 1 keeps every sample",
+            }],
+        ),
+        build: |c| Heterogeneity::Longtail { beta: c.float("beta") },
+    },
+];
 
 /// Indices into `labels` for each of `workers` workers.
 pub fn split(labels: &[u8], classes: usize, workers: usize, h: Heterogeneity, seed: u64) -> Vec<Vec<usize>> {
