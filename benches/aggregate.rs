@@ -87,3 +87,8 @@ fn mda(bencher: Bencher, d: usize) {
 fn arc_cc(bencher: Bencher, d: usize) {
     run(bencher, "arc |> cc", d);
 }
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn dnc(bencher: Bencher, d: usize) {
+    run(bencher, "dnc", d);
+}

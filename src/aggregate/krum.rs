@@ -25,9 +25,14 @@ use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 /// Krum score of every vector. `_f` is accepted for interface uniformity; the
 /// neighbour count depends only on `discard` (see the module docs).
 pub fn krum_scores(v: &Vectors, _f: usize, discard: usize) -> Vec<f64> {
-    let n = v.len();
+    scores_from_distances(&pairwise_sq_distances(v), v.len(), discard)
+}
+
+/// Krum scores from a row-major n × n matrix of squared distances, for
+/// callers that have the distances already (Fang's attack on Krum, which
+/// tries many placements of its vector against fixed honest ones).
+pub fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<f64> {
     let k = n.saturating_sub(discard + 1).max(1).min(n.saturating_sub(1));
-    let d = pairwise_sq_distances(v);
     let mut row = Vec::with_capacity(n);
     (0..n)
         .map(|i| {

@@ -14,6 +14,8 @@
 //!   values are ordered by `f32::total_cmp` (−NaN < −inf < … < +inf < +NaN), so
 //!   non-finite values are extremes, trimmed first, and propagate if kept;
 //! - `gm`: the output is all NaN (a run reports it as a divergence);
+//! - `dnc`: a vector with a non-finite sampled coordinate scores +inf and is
+//!   removed first; one in an unsampled coordinate propagates if kept;
 //! - `cc`: a vector at non-finite distance from the centre contributes nothing;
 //! - `clip`, `arc`: a vector of non-finite norm passes unchanged (`arc` counts
 //!   it among the largest); `mean`, `bucketing`: IEEE arithmetic propagates it.
@@ -25,6 +27,7 @@ pub mod cc;
 pub mod clip;
 pub mod cm;
 pub mod copies;
+pub mod dnc;
 pub mod gm;
 pub mod kernels;
 pub mod krum;
@@ -91,6 +94,7 @@ pub static RULES: &[RuleEntry] = &[
     monna::ENTRY,
     meamed::ENTRY,
     bulyan::ENTRY,
+    dnc::ENTRY,
 ];
 /// Every pre-aggregator, looked up by name like `RULES`.
 pub static PRE_AGGREGATORS: &[PreEntry] = &[nnm::ENTRY, bucketing::ENTRY, clip::ENTRY, arc::ENTRY];

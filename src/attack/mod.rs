@@ -3,6 +3,7 @@
 //! otherwise (001 §3.1 (i)).
 
 pub mod alie;
+pub mod fang;
 pub mod foe;
 pub mod jump;
 pub mod lf;
@@ -85,6 +86,7 @@ pub static ATTACKS: &[AttackEntry] = &[
     mimic::ENTRY,
     minmax::MINMAX,
     minmax::MINSUM,
+    fang::ENTRY,
     noise::GAUSSIAN,
     noise::INF,
     jump::ENTRY,
