@@ -80,4 +80,7 @@ pub enum Heterogeneity {
     /// Class c keeps a fraction β^c of its samples, then an iid split (a long-tailed
     /// class distribution, after Karimireddy et al. 2022; used in 000 §5.4).
     Longtail { beta: f64 },
+    /// A share γ of the data (a random sample) dealt iid, the rest sorted by
+    /// label and cut into contiguous shards (ByzFL's `gamma_similarity_niid`).
+    GammaSimilarity { gamma: f64 },
 }

@@ -82,6 +82,22 @@ pub static SPLITS: &[SplitEntry] = &[
         ),
         build: |c| Heterogeneity::Longtail { beta: c.float("beta") },
     },
+    SplitEntry {
+        spec: split_spec(
+            "gamma_similarity",
+            "a share γ of the data iid, the rest sorted by label",
+            "ByzFL's `gamma_similarity_niid`: of a random order of the samples, the first ⌊γ·N⌋ are \
+             cut into one contiguous chunk per worker, the rest are sorted by label and cut the same \
+             way; each worker holds one chunk of each. γ = 1 is iid, γ = 0 the `extreme` split.",
+            &[Param {
+                name: "gamma",
+                ty: ParamType::Share { zero: true },
+                default: Default::Required,
+                doc: "the iid share γ in [0, 1]",
+            }],
+        ),
+        build: |c| Heterogeneity::GammaSimilarity { gamma: c.float("gamma") },
+    },
 ];
 
 /// Indices into `labels` for each of `workers` workers.
@@ -134,9 +150,40 @@ pub fn split(labels: &[u8], classes: usize, workers: usize, h: Heterogeneity, se
             kept.shuffle(&mut rng);
             deal(&kept, &mut shards);
         }
+        Heterogeneity::GammaSimilarity { gamma } => {
+            // As ByzFL (`data_distributor.py`, `gamma_niid_idx`): of a random
+            // order of the samples, the first ⌊γ·N⌋ are dealt in contiguous
+            // chunks, the rest sorted by (label, index) and cut the same way;
+            // worker i gets its iid chunk, then its sorted chunk.
+            let mut idx: Vec<usize> = (0..labels.len()).collect();
+            idx.shuffle(&mut rng);
+            let similar = ((labels.len() as f64) * gamma).floor() as usize;
+            let (iid, rest) = idx.split_at_mut(similar.min(labels.len()));
+            rest.sort_by_key(|&i| (labels[i], i));
+            for part in [&*iid, &*rest] {
+                for (shard, chunk) in shards.iter_mut().zip(array_split(part, workers)) {
+                    shard.extend_from_slice(chunk);
+                }
+            }
+        }
     }
     feed_the_empty(&mut shards);
     shards
+}
+
+/// `parts` contiguous chunks of `idx`, the first `len mod parts` one longer
+/// (numpy's `array_split`, which ByzFL's splits use).
+fn array_split(idx: &[usize], parts: usize) -> Vec<&[usize]> {
+    let parts = parts.max(1);
+    let (base, extra) = (idx.len() / parts, idx.len() % parts);
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    for k in 0..parts {
+        let len = base + usize::from(k < extra);
+        out.push(&idx[start..start + len]);
+        start += len;
+    }
+    out
 }
 
 fn deal(idx: &[usize], shards: &mut [Vec<usize>]) {
@@ -201,6 +248,9 @@ mod tests {
             Heterogeneity::Extreme,
             Heterogeneity::Dirichlet { alpha: 0.01 },
             Heterogeneity::Dirichlet { alpha: 10.0 },
+            Heterogeneity::GammaSimilarity { gamma: 0.0 },
+            Heterogeneity::GammaSimilarity { gamma: 0.5 },
+            Heterogeneity::GammaSimilarity { gamma: 1.0 },
         ] {
             let s = split(&l, 10, 12, h, 3);
             assert!(s.iter().all(|w| !w.is_empty()), "{h:?}");
@@ -219,6 +269,27 @@ mod tests {
         assert!(low > 0.5 && high < 0.2 && low > 3.0 * high, "α = 0.1: {low}, α = 10: {high}");
         assert!(skew(&split(&l, 10, 12, Heterogeneity::Extreme, 1), &l, 10) > 0.8);
         assert!(skew(&split(&l, 10, 12, Heterogeneity::Iid, 1), &l, 10) < 0.1);
+    }
+
+    /// γ = 1 is as iid as `iid`, γ = 0 as skewed as `extreme`, and the skew falls as γ grows.
+    #[test]
+    fn gamma_similarity_interpolates_between_extreme_and_iid() {
+        let l = labels();
+        let skew_of = |gamma| skew(&split(&l, 10, 12, Heterogeneity::GammaSimilarity { gamma }, 1), &l, 10);
+        let (none, half, all) = (skew_of(0.0), skew_of(0.5), skew_of(1.0));
+        assert!(none > 0.8 && all < 0.1 && none > half && half > all, "γ = 0: {none}, 0.5: {half}, 1: {all}");
+        // 6,000 samples over 12 workers: γ = 0.5 gives each 250 iid and 250 sorted.
+        let s = split(&l, 10, 12, Heterogeneity::GammaSimilarity { gamma: 0.5 }, 1);
+        assert!(s.iter().all(|w| w.len() == 500));
+        // The sorted part of worker 0 holds the lowest label only.
+        assert!(s[0][250..].iter().all(|&i| l[i] == 0));
+    }
+
+    #[test]
+    fn array_split_gives_the_first_chunks_one_more() {
+        let idx: Vec<usize> = (0..10).collect();
+        let lens: Vec<usize> = array_split(&idx, 3).iter().map(|c| c.len()).collect();
+        assert_eq!(lens, vec![4, 3, 3]);
     }
 
     #[test]
