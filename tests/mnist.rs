@@ -189,13 +189,16 @@ fn stab_spreads_the_logits_most_under_nnm() {
 }
 
 /// `byz test` on the shipped stress tests that need MNIST: Fang et al.'s
-/// attacks (each against the rule it targets, below the no-attack accuracy).
+/// attacks and ROP, each against the rule it targets, below the no-attack
+/// accuracy.
 #[test]
 fn the_mnist_stress_tests_pass() {
     need_data();
     let out = common::temp_dir("mnist-stress");
-    let run = common::byz_in(&common::root(), &["test", "scenarios/mnist/fang.byz", "--out", out.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{text}{}", String::from_utf8_lossy(&run.stderr));
-    assert!(text.contains("4 passed, 0 failed"), "{text}");
+    for (file, passed) in [("scenarios/mnist/fang.byz", 4), ("scenarios/mnist/rop.byz", 2)] {
+        let run = common::byz_in(&common::root(), &["test", file, "--out", out.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "{text}{}", String::from_utf8_lossy(&run.stderr));
+        assert!(text.contains(&format!("{passed} passed, 0 failed")), "{text}");
+    }
 }

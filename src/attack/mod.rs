@@ -13,6 +13,7 @@ pub mod noise;
 pub mod none;
 pub mod objective;
 pub mod plan;
+pub mod rop;
 pub mod sf;
 pub mod solver;
 
@@ -87,6 +88,7 @@ pub static ATTACKS: &[AttackEntry] = &[
     minmax::MINMAX,
     minmax::MINSUM,
     fang::ENTRY,
+    rop::ENTRY,
     noise::GAUSSIAN,
     noise::INF,
     jump::ENTRY,
