@@ -92,3 +92,13 @@ fn arc_cc(bencher: Bencher, d: usize) {
 fn dnc(bencher: Bencher, d: usize) {
     run(bencher, "dnc", d);
 }
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn caf(bencher: Bencher, d: usize) {
+    run(bencher, "caf", d);
+}
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn smea(bencher: Bencher, d: usize) {
+    run(bencher, "smea", d);
+}

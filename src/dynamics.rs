@@ -164,10 +164,15 @@ impl Dynamics {
     /// The server's half of a step on all n vectors (honest first): (θ_{t+1}, F(...)).
     /// A planning adversary that needs only the next model calls this alone.
     pub fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
-        let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        let agg =
-            self.aggregator.aggregate(all, &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate });
+        let agg = self.server_aggregate(state, all);
         self.descend(state, agg)
+    }
+
+    /// F(...) of all n vectors (honest first) at `state`, as the server computes it
+    /// this step (the same random stream, the declared f, the previous aggregate).
+    pub fn server_aggregate(&self, state: &State, all: &[Vec<f32>]) -> Vec<f32> {
+        let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
+        self.aggregator.aggregate(all, &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate })
     }
 
     /// The aggregation of `honest` with f copies of one vector, prepared for many

@@ -186,3 +186,35 @@ fn ipm_turns_the_median_against_the_honest_mean() {
     assert!(r[1].metrics.descent_violations.unwrap() >= 5, "{:?}", r[1].metrics.descent_violations);
     assert_eq!(r[1].series.inner_product.len(), 30);
 }
+
+/// ByzFL's unit tests of Optimal_ALittleIsEnough and
+/// Optimal_InnerProductManipulation (tests/unit_test_attacks.py): honest
+/// vectors (1,2,3), (4,5,6), (7,8,9), one Byzantine worker, the pipeline
+/// NNM(f = 1) → Clipping(c = 2) → TrMean(f = 1). byz's search through the
+/// same pipeline gives ByzFL's vectors (its tolerance: 1e-5).
+#[test]
+fn optimal_alie_and_ipm_match_byzfl() {
+    use byz::aggregate::{Aggregator, Ctx};
+    use byz::attack::optimal::{Base, Search, base_vector, distance, sample_std};
+    use rand::SeedableRng;
+    let honest = vec![vec![1.0f32, 2.0, 3.0], vec![4.0, 5.0, 6.0], vec![7.0, 8.0, 9.0]];
+    let plan = byz::cli::aggregate::pipeline("nnm |> clip(c: 2) |> tm", 4, 1, 3).expect("checks");
+    let aggregator = Aggregator::build(&plan);
+    let mean = byz::aggregate::mean::mean(&honest);
+    let sigma = sample_std(&honest, &mean);
+    let search = Search { evals: 20, start: 0.0, delta: 10.0, ratio: 0.8 };
+    for (base, want) in
+        [(Base::Alie, [12.91985116f32, 13.91985116, 14.91985116]), (Base::Ipm, [-2.74877907, -3.43597384, -4.1231686])]
+    {
+        let tau = search.best(|tau| {
+            let mut all = honest.clone();
+            all.push(base_vector(base, &mean, &sigma, tau));
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+            distance(&aggregator.aggregate(&all, &mut Ctx { f: 1, rng: &mut rng, previous: &[] }), &mean)
+        });
+        let got = base_vector(base, &mean, &sigma, tau);
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-5 * (1.0 + w.abs()), "τ = {tau}: {got:?} vs ByzFL {want:?}");
+        }
+    }
+}

@@ -189,13 +189,15 @@ fn stab_spreads_the_logits_most_under_nnm() {
 }
 
 /// `byz test` on the shipped stress tests that need MNIST: Fang et al.'s
-/// attacks and ROP, each against the rule it targets, below the no-attack
-/// accuracy.
+/// attacks and ROP, each against the rule it targets, and ByzFL's optimised
+/// ALIE and IPM, each below the no-attack accuracy.
 #[test]
 fn the_mnist_stress_tests_pass() {
     need_data();
     let out = common::temp_dir("mnist-stress");
-    for (file, passed) in [("scenarios/mnist/fang.byz", 4), ("scenarios/mnist/rop.byz", 2)] {
+    for (file, passed) in
+        [("scenarios/mnist/fang.byz", 4), ("scenarios/mnist/rop.byz", 2), ("scenarios/mnist/optimal.byz", 2)]
+    {
         let run = common::byz_in(&common::root(), &["test", file, "--out", out.to_str().unwrap()]);
         let text = String::from_utf8_lossy(&run.stdout);
         assert!(run.status.success(), "{text}{}", String::from_utf8_lossy(&run.stderr));

@@ -14,7 +14,7 @@
 //! sub-vectors: if `u` is its top eigenvector with eigenvalue λ, the
 //! projection of row i on the top right singular vector is √λ·u_i, so the
 //! score is λ·u_i². This costs O(n²·dim + n³) per round instead of an SVD of
-//! the n × dim matrix. The eigen-decomposition is nalgebra's.
+//! the n × dim matrix (`spectral::top_eigen`, nalgebra's eigensolver).
 //!
 //! Defaults as in Blades (its `fedlib` DnC): dim = 10,000 (all coordinates
 //! when d is smaller), 5 rounds, c = 1. Where the rounds' good sets share no
@@ -26,6 +26,7 @@ use nalgebra::DMatrix;
 use rand::seq::index;
 
 use super::kernels::{dim, mean_of};
+use super::spectral::top_eigen;
 use super::{Ctx, RuleEntry, Vectors};
 use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
@@ -89,13 +90,12 @@ fn outlier_scores(v: &Vectors, coords: &[usize]) -> Vec<f64> {
     let mu: Vec<f64> = (0..b).map(|j| finite.iter().map(|r| r[j]).sum::<f64>() / m as f64).collect();
     let centred: Vec<Vec<f64>> = finite.iter().map(|r| r.iter().zip(&mu).map(|(x, c)| x - c).collect()).collect();
     let gram = DMatrix::from_fn(m, m, |i, k| centred[i].iter().zip(&centred[k]).map(|(a, b)| a * b).sum::<f64>());
-    let eig = gram.symmetric_eigen();
-    let top = (0..m).max_by(|&a, &b| eig.eigenvalues[a].total_cmp(&eig.eigenvalues[b])).unwrap_or(0);
-    let lambda = eig.eigenvalues[top].max(0.0);
+    // Finite rows give a finite matrix; should the eigensolver fail all the same, no finite row stands out.
+    let (lambda, u) = top_eigen(gram).unwrap_or((0.0, nalgebra::DVector::zeros(m)));
     let mut k = 0;
     for (i, row) in rows.iter().enumerate() {
         if row.is_some() {
-            scores[i] = lambda * eig.eigenvectors[(k, top)].powi(2);
+            scores[i] = lambda.max(0.0) * u[k].powi(2);
             k += 1;
         }
     }

@@ -14,6 +14,8 @@
 //!   values are ordered by `f32::total_cmp` (−NaN < −inf < … < +inf < +NaN), so
 //!   non-finite values are extremes, trimmed first, and propagate if kept;
 //! - `gm`: the output is all NaN (a run reports it as a divergence);
+//! - `caf`, `smea`: a vector with a non-finite coordinate weighs nothing
+//!   (`caf`) or is in no chosen subset (`smea`);
 //! - `dnc`: a vector with a non-finite sampled coordinate scores +inf and is
 //!   removed first; one in an unsampled coordinate propagates if kept;
 //! - `cc`: a vector at non-finite distance from the centre contributes nothing;
@@ -23,6 +25,7 @@
 pub mod arc;
 pub mod bucketing;
 pub mod bulyan;
+pub mod caf;
 pub mod cc;
 pub mod clip;
 pub mod cm;
@@ -36,7 +39,9 @@ pub mod meamed;
 pub mod mean;
 pub mod monna;
 pub mod nnm;
+pub mod smea;
 pub mod sortnet;
+pub mod spectral;
 pub mod tm;
 
 use rand_chacha::ChaCha8Rng;
@@ -95,6 +100,8 @@ pub static RULES: &[RuleEntry] = &[
     meamed::ENTRY,
     bulyan::ENTRY,
     dnc::ENTRY,
+    caf::ENTRY,
+    smea::ENTRY,
 ];
 /// Every pre-aggregator, looked up by name like `RULES`.
 pub static PRE_AGGREGATORS: &[PreEntry] = &[nnm::ENTRY, bucketing::ENTRY, clip::ENTRY, arc::ENTRY];

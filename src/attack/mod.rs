@@ -12,6 +12,7 @@ pub mod minmax;
 pub mod noise;
 pub mod none;
 pub mod objective;
+pub mod optimal;
 pub mod plan;
 pub mod rop;
 pub mod sf;
@@ -89,6 +90,8 @@ pub static ATTACKS: &[AttackEntry] = &[
     minmax::MINSUM,
     fang::ENTRY,
     rop::ENTRY,
+    optimal::OPT_ALIE,
+    optimal::OPT_IPM,
     noise::GAUSSIAN,
     noise::INF,
     jump::ENTRY,
