@@ -59,7 +59,8 @@ pub fn caf_weights(v: &Vectors, f: usize) -> Vec<f64> {
         let t = &dd * y.component_mul(&root);
         let tau: Vec<f64> = t.iter().map(|x| x * x / lambda).collect();
         let max = tau.iter().copied().fold(0.0, f64::max);
-        if !(max > 0.0) {
+        // NaN-safe: a NaN maximum ends the loop too.
+        if max.is_nan() || max <= 0.0 {
             break;
         }
         for (k, &at) in live.iter().enumerate() {
