@@ -204,7 +204,7 @@ fn optimal_alie_and_ipm_match_byzfl() {
     let sigma = sample_std(&honest, &mean);
     let search = Search { evals: 20, start: 0.0, delta: 10.0, ratio: 0.8 };
     for (base, want) in
-        [(Base::Alie, [12.91985116f32, 13.91985116, 14.91985116]), (Base::Ipm, [-2.74877907, -3.43597384, -4.1231686])]
+        [(Base::Alie, [12.91985116f64, 13.91985116, 14.91985116]), (Base::Ipm, [-2.74877907, -3.43597384, -4.1231686])]
     {
         let tau = search.best(|tau| {
             let mut all = honest.clone();
@@ -214,7 +214,7 @@ fn optimal_alie_and_ipm_match_byzfl() {
         });
         let got = base_vector(base, &mean, &sigma, tau);
         for (g, w) in got.iter().zip(want) {
-            assert!((g - w).abs() <= 1e-5 * (1.0 + w.abs()), "τ = {tau}: {got:?} vs ByzFL {want:?}");
+            assert!((f64::from(*g) - w).abs() <= 1e-5 * (1.0 + w.abs()), "τ = {tau}: {got:?} vs ByzFL {want:?}");
         }
     }
 }
