@@ -40,7 +40,9 @@ fn run(bencher: Bencher, pipeline: &str, d: usize) {
     let plan = cli::pipeline(pipeline, N, F, d).expect("the benchmarked pipelines check");
     let aggregator = Aggregator::build(&plan);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    bencher.bench_local(|| aggregator.aggregate(divan::black_box(v), &mut Ctx { f: F, rng: &mut rng, previous: &[] }));
+    bencher.bench_local(|| {
+        aggregator.aggregate(divan::black_box(v), &mut Ctx { f: F, rng: &mut rng, previous: &[], norms: &[] })
+    });
 }
 
 #[divan::bench(args = DIMS, sample_count = 20)]
@@ -101,4 +103,9 @@ fn caf(bencher: Bencher, d: usize) {
 #[divan::bench(args = DIMS, sample_count = 10)]
 fn smea(bencher: Bencher, d: usize) {
     run(bencher, "smea", d);
+}
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn clipped_clustering(bencher: Bencher, d: usize) {
+    run(bencher, "clipped_clustering", d);
 }

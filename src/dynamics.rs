@@ -57,6 +57,9 @@ pub struct State {
     pub momenta: Vec<Vec<f32>>,
     /// The server's aggregate F(...) of the step that led here (empty at the start).
     pub aggregate: Vec<f32>,
+    /// The norms of every vector the server received so far, for rules that
+    /// clip at their median (`clipped_clustering`); empty for the others.
+    pub norms: Vec<f32>,
 }
 
 /// One run's robust D-SGD: its task, aggregation pipeline, training settings, f and seed.
@@ -87,7 +90,13 @@ impl Dynamics {
     /// The state before the first step: θ_0 from the task, zero momenta, no aggregate yet.
     pub fn initial(&self) -> State {
         let d = self.task.dim();
-        State { step: 0, theta: self.task.init(), momenta: vec![vec![0.0; d]; self.task.honest()], aggregate: vec![] }
+        State {
+            step: 0,
+            theta: self.task.init(),
+            momenta: vec![vec![0.0; d]; self.task.honest()],
+            aggregate: vec![],
+            norms: vec![],
+        }
     }
 
     /// What the honest workers send at `state`: clipped gradients averaged into
@@ -157,8 +166,12 @@ impl Dynamics {
         let mut all = honest;
         all.extend(byzantine);
         let (theta, agg) = self.server_step(state, &all)?;
+        let mut norms = state.norms.clone();
+        if self.aggregator.keeps_norms() {
+            norms.extend(all.iter().map(|v| crate::aggregate::kernels::norm(v) as f32));
+        }
         all.truncate(h);
-        Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg })
+        Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg, norms })
     }
 
     /// The server's half of a step on all n vectors (honest first): (θ_{t+1}, F(...)).
@@ -172,7 +185,10 @@ impl Dynamics {
     /// this step (the same random stream, the declared f, the previous aggregate).
     pub fn server_aggregate(&self, state: &State, all: &[Vec<f32>]) -> Vec<f32> {
         let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        self.aggregator.aggregate(all, &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate })
+        self.aggregator.aggregate(
+            all,
+            &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate, norms: &state.norms },
+        )
     }
 
     /// The aggregation of `honest` with f copies of one vector, prepared for many

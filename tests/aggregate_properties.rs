@@ -12,7 +12,7 @@ use rand::SeedableRng;
 fn aggregate(pipeline: &str, v: &[Vec<f32>], f: usize) -> Option<Vec<f32>> {
     let plan = cli::pipeline(pipeline, v.len(), f, v[0].len()).ok()?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    Some(Aggregator::build(&plan).aggregate(v, &mut Ctx { f, rng: &mut rng, previous: &[] }))
+    Some(Aggregator::build(&plan).aggregate(v, &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[] }))
 }
 
 fn close(a: &[f32], b: &[f32], scale: f32) -> bool {
@@ -31,9 +31,12 @@ fn inputs() -> impl Strategy<Value = (Vec<Vec<f32>>, usize)> {
 }
 
 /// Every rule, and every pre-aggregator in front of `cm`, except `monna`
-/// (its reference is the vector at index 0 by design) and `bucketing` (random buckets).
+/// (its reference is the vector at index 0 by design), `bucketing` (random
+/// buckets) and `clipped_clustering` (average linkage breaks ties between
+/// equal distances by index, and on these inputs ties are the rule: in one
+/// dimension every cosine distance is 0 or 2).
 fn permutation_invariant_pipelines() -> Vec<String> {
-    let rules = RULES.iter().map(|e| e.spec.name.to_string()).filter(|n| n != "monna");
+    let rules = RULES.iter().map(|e| e.spec.name.to_string()).filter(|n| n != "monna" && n != "clipped_clustering");
     let pre = PRE_AGGREGATORS.iter().map(|e| e.spec.name).filter(|n| *n != "bucketing").map(|n| format!("{n} |> cm"));
     rules.chain(pre).collect()
 }
@@ -52,12 +55,13 @@ proptest! {
         }
     }
 
-    /// A(v + t) = A(v) + t for every rule but `cc` (clipping around a fixed centre)
-    /// and the norm-based pre-aggregators `clip` and `arc`.
+    /// A(v + t) = A(v) + t for every rule but `cc` and `clipped_clustering`
+    /// (clipping around a fixed centre; cosines to the origin) and the
+    /// norm-based pre-aggregators `clip` and `arc`.
     #[test]
     fn translation_equivariance((v, f) in inputs(), t in -50.0f32..50.0) {
         let w: Vec<Vec<f32>> = v.iter().map(|x| x.iter().map(|y| y + t).collect()).collect();
-        let pipelines = RULES.iter().map(|e| e.spec.name.to_string()).filter(|n| n != "cc")
+        let pipelines = RULES.iter().map(|e| e.spec.name.to_string()).filter(|n| n != "cc" && n != "clipped_clustering")
             .chain(["nnm |> tm".to_string(), "bucketing |> cm".to_string()]);
         for p in pipelines {
             if let (Some(a), Some(b)) = (aggregate(&p, &v, f), aggregate(&p, &w, f)) {

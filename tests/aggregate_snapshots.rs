@@ -41,7 +41,8 @@ fn every_rule_on_fixed_inputs() {
         let name = entry.spec.name;
         let plan = cli::pipeline(name, v.len(), F, 3).unwrap_or_else(|e| panic!("{name}: {e}"));
         let agg = Aggregator::build(&plan);
-        let (out, selected) = agg.aggregate_explained(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[] }, true);
+        let (out, selected) =
+            agg.aggregate_explained(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[], norms: &[] }, true);
         let mut text = format!("{}\naggregate {}\n", plan.rule.display, row(&out));
         if let Some(s) = selected {
             text.push_str(&format!("selected {s:?}\n"));
@@ -57,7 +58,7 @@ fn every_pre_aggregator_on_fixed_inputs() {
         let name = entry.spec.name;
         let plan = cli::pipeline(&format!("{name} |> mean"), v.len(), F, 3).unwrap_or_else(|e| panic!("{name}: {e}"));
         let pre = (entry.build)(&plan.pre[0]);
-        let out = pre(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[] });
+        let out = pre(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[], norms: &[] });
         let rows: Vec<String> = out.iter().map(|x| row(x)).collect();
         insta::assert_snapshot!(format!("pre_{name}"), format!("{}\n{}\n", plan.pre[0].display, rows.join("\n")));
     }

@@ -210,7 +210,7 @@ fn optimal_alie_and_ipm_match_byzfl() {
             let mut all = honest.clone();
             all.push(base_vector(base, &mean, &sigma, tau));
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-            distance(&aggregator.aggregate(&all, &mut Ctx { f: 1, rng: &mut rng, previous: &[] }), &mean)
+            distance(&aggregator.aggregate(&all, &mut Ctx { f: 1, rng: &mut rng, previous: &[], norms: &[] }), &mean)
         });
         let got = base_vector(base, &mean, &sigma, tau);
         for (g, w) in got.iter().zip(want) {

@@ -107,6 +107,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, ctx| bulyan(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| bulyan_select(v, ctx.f))),
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

@@ -101,6 +101,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, ctx| caf(v, ctx.f)),
     select: None,
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

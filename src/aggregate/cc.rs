@@ -93,6 +93,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build,
     select: None,
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]
@@ -128,9 +129,9 @@ mod tests {
         let mut rng = rand::SeedableRng::seed_from_u64(0);
         let v = [vec![10.0], vec![10.0]];
         // From 0 the step is clipped to 1; then, centred on that aggregate, from 1 to 2.
-        let first = rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &[] });
+        let first = rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &[], norms: &[] });
         assert_eq!(first, vec![1.0]);
-        assert_eq!(rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &first }), vec![2.0]);
+        assert_eq!(rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &first, norms: &[] }), vec![2.0]);
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, _| coordinate_median(v)),
     select: None,
     with_copies: true,
+    norm_history: false,
 };
 
 #[cfg(test)]

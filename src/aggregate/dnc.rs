@@ -158,6 +158,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         Box::new(move |v, ctx| dnc_select(v, ctx, sub_dim, iters, frac))
     }),
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]
@@ -167,7 +168,7 @@ mod tests {
 
     fn ctx_run(v: &Vectors, f: usize, sub_dim: usize, iters: usize, c: f64) -> Vec<usize> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        dnc_select(v, &mut Ctx { f, rng: &mut rng, previous: &[] }, sub_dim, iters, c)
+        dnc_select(v, &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[] }, sub_dim, iters, c)
     }
 
     /// Six points spread on a line through the origin's neighbourhood and

@@ -115,6 +115,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     },
     select: None,
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

@@ -146,6 +146,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         Box::new(move |v, ctx| krum_select(v, ctx.f, discard, 1))
     }),
     with_copies: false,
+    norm_history: false,
 };
 
 /// The registry entry of Multi-Krum (`multikrum`), averaging the n − f best-scored vectors by default.
@@ -178,6 +179,7 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
         Box::new(move |v, ctx| krum_select(v, ctx.f, discard, m.max(1)))
     }),
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

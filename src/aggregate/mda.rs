@@ -113,6 +113,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, ctx| mda(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| mda_select(v, ctx.f))),
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

@@ -79,6 +79,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, ctx| meamed(v, ctx.f)),
     select: None,
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

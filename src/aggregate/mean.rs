@@ -53,6 +53,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, _| mean(v)),
     select: None,
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod bulyan;
 pub mod caf;
 pub mod cc;
 pub mod clip;
+pub mod clipped_clustering;
 pub mod cm;
 pub mod copies;
 pub mod dnc;
@@ -59,6 +60,9 @@ pub struct Ctx<'a> {
     /// The server's aggregate at the previous step (empty at the first), part of the
     /// simulated state, so stateful rules such as `cc` stay exact under planning attacks.
     pub previous: &'a [f32],
+    /// The norms of every vector the server received in earlier steps, part of
+    /// the simulated state, recorded only for rules that ask (`RuleEntry::norm_history`).
+    pub norms: &'a [f32],
 }
 
 /// A built rule: the vectors and the step's context in, one aggregate out.
@@ -78,6 +82,9 @@ pub struct RuleEntry {
     /// candidate after one sort (`copies::MedianWithCopies`, for JUMP's search):
     /// the coordinate-wise median, when no pre-aggregator runs before it.
     pub with_copies: bool,
+    /// The rule reads the norms of all earlier vectors (`Ctx::norms`), as
+    /// `clipped_clustering` clips at their median.
+    pub norm_history: bool,
 }
 
 /// A pre-aggregator in the registry: its `Spec` and how to build it from its arguments.
@@ -102,6 +109,7 @@ pub static RULES: &[RuleEntry] = &[
     dnc::ENTRY,
     caf::ENTRY,
     smea::ENTRY,
+    clipped_clustering::ENTRY,
 ];
 /// Every pre-aggregator, looked up by name like `RULES`.
 pub static PRE_AGGREGATORS: &[PreEntry] = &[nnm::ENTRY, bucketing::ENTRY, clip::ENTRY, arc::ENTRY];
@@ -115,6 +123,7 @@ pub struct Aggregator {
     select: Option<SelectFn>,
     /// A plain `cm`: honest vectors plus f equal ones aggregate in O(d) per candidate.
     median_alone: bool,
+    norm_history: bool,
 }
 
 impl Aggregator {
@@ -127,6 +136,7 @@ impl Aggregator {
             rule: (entry.build)(&p.rule),
             select: entry.select.map(|s| s(&p.rule)),
             median_alone: p.pre.is_empty() && entry.with_copies,
+            norm_history: entry.norm_history,
         }
     }
 
@@ -134,6 +144,11 @@ impl Aggregator {
     /// of one vector, where it has such a form (a plain `cm`); `None` otherwise.
     pub fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::MedianWithCopies> {
         self.median_alone.then(|| copies::MedianWithCopies::new(honest, f))
+    }
+
+    /// Whether the rule reads the norms of earlier vectors, which the simulator then records.
+    pub fn keeps_norms(&self) -> bool {
+        self.norm_history
     }
 
     /// The aggregate of `vectors` (honest first) through the pre-aggregators, then the rule.
@@ -159,9 +174,10 @@ impl Aggregator {
         }
         let selected = match (&self.select, explain) {
             // The selection reads a copy of the stream so the rule sees the same draws.
-            (Some(select), true) => {
-                Some(select(current, &mut Ctx { f: ctx.f, rng: &mut ctx.rng.clone(), previous: ctx.previous }))
-            }
+            (Some(select), true) => Some(select(
+                current,
+                &mut Ctx { f: ctx.f, rng: &mut ctx.rng.clone(), previous: ctx.previous, norms: ctx.norms },
+            )),
             _ => None,
         };
         ((self.rule)(current, ctx), selected)

@@ -93,6 +93,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         Box::new(move |v, ctx| monna_select(v, ctx.f, r))
     }),
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

@@ -97,6 +97,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     build: |_| Box::new(|v, ctx| smea(v, ctx.f)),
     select: Some(|_| Box::new(|v, ctx| smea_select(v, ctx.f))),
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

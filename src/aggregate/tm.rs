@@ -94,6 +94,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     },
     select: None,
     with_copies: false,
+    norm_history: false,
 };
 
 #[cfg(test)]

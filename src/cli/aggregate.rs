@@ -108,7 +108,7 @@ pub fn run_cli(pipeline_text: &str, f: usize, input: Option<&Path>, explain: boo
     let aggregator = Aggregator::build(&plan);
     let mut rng = stream(1, Purpose::Aggregation, 0, 0);
     let (aggregate, selected) =
-        aggregator.aggregate_explained(&vectors, &mut Ctx { f, rng: &mut rng, previous: &[] }, explain);
+        aggregator.aggregate_explained(&vectors, &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[] }, explain);
     let mut out = Map::new();
     out.insert("aggregate".into(), Value::Array(aggregate.iter().map(|&x| number(x)).collect()));
     if let Some(selected) = selected {
