@@ -165,11 +165,13 @@ impl Dynamics {
         let h = honest.len();
         let mut all = honest;
         all.extend(byzantine);
-        let (theta, agg) = self.server_step(state, &all)?;
+        let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
+        let ctx = &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate, norms: &state.norms };
+        // The same aggregate as `server_aggregate`, with the norms the rule saw for its history.
+        let (agg, seen) = self.aggregator.aggregate_noting_norms(&all, ctx);
+        let (theta, agg) = self.descend(state, agg)?;
         let mut norms = state.norms.clone();
-        if self.aggregator.keeps_norms() {
-            norms.extend(all.iter().map(|v| crate::aggregate::kernels::norm(v) as f32));
-        }
+        norms.extend(seen);
         all.truncate(h);
         Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg, norms })
     }

@@ -174,4 +174,7 @@ fn a_closed_pipe_ends_byz_quietly() {
     let done = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&done.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // Ended by SIGPIPE (13), as `cat` is; a panic would exit with 101.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(done.status.signal(), Some(13), "{:?}: {stderr}", done.status);
 }

@@ -8,7 +8,8 @@
 //! agglomerative clustering with average linkage on the cosine distance
 //! 1 − cos(x_i, x_j); average the clipped vectors of the larger cluster.
 //!
-//! The norm history is part of the simulated state (`Ctx::norms`), so
+//! The history holds the norms of the vectors this rule received (after any
+//! pre-aggregators), as Blades' aggregator sees its inputs. It is part of the simulated state (`Ctx::norms`), so
 //! planning attacks see the same τ as the run. Where Blades breaks a tie
 //! between two clusters of n/2 by scikit-learn's label order, byz keeps the
 //! cluster of the lowest index. A cosine with a zero or non-finite vector is

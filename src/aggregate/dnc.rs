@@ -16,9 +16,11 @@
 //! score is λ·u_i². This costs O(n²·dim + n³) per round instead of an SVD of
 //! the n × dim matrix (`spectral::top_eigen`, nalgebra's eigensolver).
 //!
-//! Defaults as in Blades (its `fedlib` DnC): dim = 10,000 (all coordinates
-//! when d is smaller), 5 rounds, c = 1. Where the rounds' good sets share no
-//! vector, their union is averaged (as FL-Byzantine-Library does).
+//! Defaults dim = 10,000 (all coordinates when d is smaller), 5 rounds, c = 1
+//! (Blades' `fedlib` and FLPoison). The rounds' good sets are intersected, as
+//! in FLPoison and FL-Byzantine-Library (Blades' code averages their union);
+//! where they share no vector, their union is averaged (as
+//! FL-Byzantine-Library does).
 //! A vector with a non-finite sampled coordinate scores +inf and is removed
 //! first; a non-finite value in a coordinate no round sampled propagates.
 
@@ -129,7 +131,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
               centres the sub-vectors and removes the ⌊c·f⌋ with the largest squared projection on the top \
               right singular vector; the mean of the vectors kept by every round is the output (their union \
               if no vector survives every round). Random coordinates come from the step's stream, so runs \
-              are deterministic. Defaults as in Blades: dim 10,000, 5 rounds, c = 1.",
+              are deterministic. Defaults dim 10,000, 5 rounds, c = 1 (Blades, FLPoison).",
         params: &[
             Param {
                 name: "dim",

@@ -14,6 +14,8 @@
 //!   values are ordered by `f32::total_cmp` (−NaN < −inf < … < +inf < +NaN), so
 //!   non-finite values are extremes, trimmed first, and propagate if kept;
 //! - `gm`: the output is all NaN (a run reports it as a divergence);
+//! - `clipped_clustering`: a vector of non-finite norm is not clipped, is at
+//!   cosine distance 2 from all others, and propagates if its cluster is kept;
 //! - `caf`, `smea`: a vector with a non-finite coordinate weighs nothing
 //!   (`caf`) or is in no chosen subset (`smea`);
 //! - `dnc`: a vector with a non-finite sampled coordinate scores +inf and is
@@ -166,12 +168,32 @@ impl Aggregator {
         ctx: &mut Ctx,
         explain: bool,
     ) -> (Vec<f32>, Option<Vec<usize>>) {
+        self.through(vectors, ctx, |current, ctx| self.rule_explained(current, ctx, explain))
+    }
+
+    /// The aggregate and, for a rule with `norm_history`, the norms of the
+    /// vectors the rule received (after the pre-aggregators), which the
+    /// simulator adds to the history; empty for other rules.
+    pub fn aggregate_noting_norms(&self, vectors: &Vectors, ctx: &mut Ctx) -> (Vec<f32>, Vec<f32>) {
+        self.through(vectors, ctx, |current, ctx| {
+            let norms =
+                if self.norm_history { current.iter().map(|v| kernels::norm(v) as f32).collect() } else { vec![] };
+            ((self.rule)(current, ctx), norms)
+        })
+    }
+
+    /// The pre-aggregators in order, then `then` on their output.
+    fn through<T>(&self, vectors: &Vectors, ctx: &mut Ctx, then: impl FnOnce(&Vectors, &mut Ctx) -> T) -> T {
         let mut owned;
         let mut current = vectors;
         for pre in &self.pre {
             owned = pre(current, ctx);
             current = &owned;
         }
+        then(current, ctx)
+    }
+
+    fn rule_explained(&self, current: &Vectors, ctx: &mut Ctx, explain: bool) -> (Vec<f32>, Option<Vec<usize>>) {
         let selected = match (&self.select, explain) {
             // The selection reads a copy of the stream so the rule sees the same draws.
             (Some(select), true) => Some(select(

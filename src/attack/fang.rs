@@ -15,7 +15,10 @@
 //!   λ₀ = min_i Σ_{l ∈ Γ_i} ‖g_l − g_i‖ / ((n − 2f − 1)√d) + max_i ‖g_i‖/√d,
 //!   Γ_i the n − f − 2 honest vectors nearest g_i, and halves λ until Krum
 //!   selects the crafted vector or λ < 10⁻⁵ (then the last λ is sent). The f
-//!   copies are identical, as in FL-Byzantine-Library and FLPoison.
+//!   copies are identical, as in FL-Byzantine-Library and FLPoison. The
+//!   search simulates plain Krum with the real f, as the paper's adversary
+//!   does, not the run's pipeline (its pre-aggregators, `discard` or a
+//!   declared f); `opt_alie`/`opt_ipm` and JUMP search through the pipeline.
 //! - `fang(rule: tm)` and `fang(rule: cm)` (§3.3, one attack for both): per
 //!   coordinate j, with g_max,j and g_min,j the honest extremes and b = 2,
 //!   a worker whose honest mean is positive there (s_j = 1) sends a value
@@ -101,13 +104,21 @@ pub fn krum_lambda(honest: &[Vec<f32>], s: &[f32], f: usize) -> f64 {
     let spread = if spread.is_finite() { spread } else { 0.0 };
     let far = sq.iter().map(|x| x.sqrt()).fold(0.0, f64::max);
     let mut lambda = spread / ((n.saturating_sub(2 * f + 1)).max(1) as f64 * d.sqrt()) + far / d.sqrt();
+    if !lambda.is_finite() {
+        // A non-finite honest vector: no placement to search (the run diverges at this step).
+        return 0.0;
+    }
     let mut dist = vec![0.0f64; n * n];
     for i in 0..h {
         for l in 0..h {
             dist[i * n + l] = hh[i * h + l];
         }
     }
-    while lambda > 1e-5 {
+    // At most 1,100 halvings: from f64's largest value to below 10⁻⁵.
+    for _ in 0..1100 {
+        if lambda <= 1e-5 {
+            break;
+        }
         for i in 0..h {
             let to_crafted = (sq[i] + 2.0 * lambda * dot[i] + lambda * lambda * s_sq).max(0.0);
             for k in h..n {

@@ -14,7 +14,9 @@
 //! then the step is scaled by `ratio`), then a contraction (always forward by
 //! the step, which shrinks by `ratio` after every evaluation), `evals`
 //! evaluations in all; the best τ seen is played. An aggregate with a
-//! non-finite coordinate scores −inf (ByzFL's comparison with NaN fails too).
+//! non-finite coordinate scores −inf, so the search never picks a τ that
+//! would end the run as a divergence (ByzFL's NaN comparison fails the same
+//! way, but it would prefer an infinite aggregate).
 
 use super::{Attack, AttackEntry, View};
 use crate::dynamics::SimError;
@@ -145,6 +147,18 @@ const SEARCH_PARAMS: &[Param] = &[
     },
 ];
 
+/// ByzFL's bound on the step's shrink factor: in (0.5, 1).
+fn ratio_below_one(_: &crate::spec::Setting, args: &crate::plan::Args) -> Result<(), crate::spec::Unmet> {
+    match args.get("ratio") {
+        Some(crate::plan::ArgValue::Float(r)) if *r >= 1.0 => Err(crate::spec::Unmet {
+            message: format!("a search step that shrinks by ratio {r} never shrinks"),
+            label: "ratio ≥ 1".into(),
+            help: "give `ratio` in (0.5, 1), e.g. `ratio: 0.8` (ByzFL's default)".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn build(base: Base, c: &crate::plan::ComponentPlan) -> Box<dyn Attack> {
     let search = Search {
         evals: c.int("evals") as usize,
@@ -165,7 +179,7 @@ pub const OPT_ALIE: AttackEntry = AttackEntry {
         doc: "ByzFL's Optimal_ALittleIsEnough: a(τ) = ḡ + τ·σ (σ with n − 1), τ maximising ‖F − ḡ‖ through \
               the run's pipeline, by ByzFL's expand-then-contract search (`evals` aggregations per step).",
         params: SEARCH_PARAMS,
-        requires: None,
+        requires: Some(ratio_below_one),
         degenerate: None,
         needs_labels: false,
     },
@@ -182,7 +196,7 @@ pub const OPT_IPM: AttackEntry = AttackEntry {
         doc: "ByzFL's Optimal_InnerProductManipulation: a(τ) = −τ·ḡ, τ maximising ‖F − ḡ‖ through the \
               run's pipeline, by ByzFL's expand-then-contract search (`evals` aggregations per step).",
         params: SEARCH_PARAMS,
-        requires: None,
+        requires: Some(ratio_below_one),
         degenerate: None,
         needs_labels: false,
     },
@@ -192,6 +206,14 @@ pub const OPT_IPM: AttackEntry = AttackEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ratio_of_one_or_more_is_refused() {
+        let setting = crate::spec::Setting { n: 5, f: 1, declared: false };
+        let args = |r: f64| crate::plan::Args::from([("ratio".to_string(), crate::plan::ArgValue::Float(r))]);
+        assert!(ratio_below_one(&setting, &args(0.8)).is_ok());
+        assert!(ratio_below_one(&setting, &args(1.0)).is_err());
+    }
 
     /// The τ's ByzFL's search tries for an objective peaking at 3: 0, 10
     /// (worse: the step shrinks to 8), then forward from the best τ by

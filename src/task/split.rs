@@ -86,7 +86,7 @@ pub static SPLITS: &[SplitEntry] = &[
         spec: split_spec(
             "gamma_similarity",
             "a share γ of the data iid, the rest sorted by label",
-            "ByzFL's `gamma_similarity_niid`: of a random order of the samples, the first ⌊γ·N⌋ are \
+            "After ByzFL's `gamma_similarity_niid`: of a random order of the samples, the first ⌊γ·N⌋ are \
              cut into one contiguous chunk per worker, the rest are sorted by label and cut the same \
              way; each worker holds one chunk of each. γ = 1 is iid, γ = 0 the `extreme` split.",
             &[Param {
@@ -151,8 +151,10 @@ pub fn split(labels: &[u8], classes: usize, workers: usize, h: Heterogeneity, se
             deal(&kept, &mut shards);
         }
         Heterogeneity::GammaSimilarity { gamma } => {
-            // As ByzFL (`data_distributor.py`, `gamma_niid_idx`): of a random
-            // order of the samples, the first ⌊γ·N⌋ are dealt in contiguous
+            // After ByzFL (`data_distributor.py`, `gamma_niid_idx`, which takes
+            // the given order: its benchmark passes a randomly split subset, so
+            // a random order too): of a random order of the samples, the first
+            // ⌊γ·N⌋ are dealt in contiguous
             // chunks, the rest sorted by (label, index) and cut the same way;
             // worker i gets its iid chunk, then its sorted chunk.
             let mut idx: Vec<usize> = (0..labels.len()).collect();
