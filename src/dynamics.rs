@@ -165,10 +165,7 @@ impl Dynamics {
         let h = honest.len();
         let mut all = honest;
         all.extend(byzantine);
-        let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        let ctx = &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate, norms: &state.norms };
-        // The same aggregate as `server_aggregate`, with the norms the rule saw for its history.
-        let (agg, seen) = self.aggregator.aggregate_noting_norms(&all, ctx);
+        let (agg, seen) = self.server_aggregate_noting_norms(state, &all);
         let (theta, agg) = self.descend(state, agg)?;
         let mut norms = state.norms.clone();
         norms.extend(seen);
@@ -186,13 +183,16 @@ impl Dynamics {
     /// F(...) of all n vectors (honest first) at `state`, as the server computes it
     /// this step (the same random stream, the declared f, the previous aggregate).
     pub fn server_aggregate(&self, state: &State, all: &[Vec<f32>]) -> Vec<f32> {
-        let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        self.aggregator.aggregate(
-            all,
-            &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate, norms: &state.norms },
-        )
+        self.server_aggregate_noting_norms(state, all).0
     }
 
+    /// `server_aggregate`, and the norms the rule received when it keeps a
+    /// history of them (`RuleEntry::norm_history`; empty otherwise).
+    fn server_aggregate_noting_norms(&self, state: &State, all: &[Vec<f32>]) -> (Vec<f32>, Vec<f32>) {
+        let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
+        let ctx = &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate, norms: &state.norms };
+        self.aggregator.aggregate_noting_norms(all, ctx)
+    }
     /// The aggregation of `honest` with f copies of one vector, prepared for many
     /// candidates, when the pipeline allows it (see `aggregate::copies`).
     pub fn with_copies(&self, honest: &[Vec<f32>]) -> Option<MedianWithCopies> {

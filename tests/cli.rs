@@ -178,3 +178,28 @@ fn a_closed_pipe_ends_byz_quietly() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(done.status.signal(), Some(13), "{:?}: {stderr}", done.status);
 }
+
+/// The newer defences and attacks run through `byz run` on a shipped file:
+/// under Fang's attack on Krum, `dnc`, `caf` and `smea` keep the final loss
+/// far below `krum`'s.
+#[test]
+fn the_newer_defences_run_from_a_scenario() {
+    let out = common::temp_dir("recent-defences");
+    let run = byz(&["run", "scenarios/defences/recent.byz", "--format", "json", "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(run.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6 * 7 * 2);
+    let final_loss = |rule: &str| {
+        let runs: Vec<f64> = lines
+            .iter()
+            .filter(|l| l["aggregate"] == rule && l["attack"] == "fang(rule: krum)")
+            .map(|l| l["metrics"]["final_loss"].as_f64().unwrap())
+            .collect();
+        runs.iter().sum::<f64>() / runs.len() as f64
+    };
+    let krum = final_loss("krum");
+    for rule in ["dnc", "caf", "smea", "clipped_clustering"] {
+        assert!(final_loss(rule) < krum / 10.0, "{rule}: {} vs krum {krum}", final_loss(rule));
+    }
+}

@@ -21,7 +21,7 @@
 //! vectors): the Rust clustering crates either lack it or pull in far more
 //! than this small loop.
 
-use super::kernels::{centered_gram, clipped, dim, mean_of, norm};
+use super::kernels::{centered_gram, clipped, dim, norm};
 use super::{Ctx, RuleEntry, Vectors};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -97,8 +97,9 @@ pub fn median_norm(history: &[f32], v: &Vectors, max_tau: f64) -> f64 {
 /// The aggregate: the mean of the larger cluster's vectors, each clipped to τ.
 pub fn clipped_clustering(v: &Vectors, ctx: &Ctx, max_tau: f64) -> Vec<f32> {
     let tau = median_norm(ctx.norms, v, max_tau);
-    let clipped_vectors: Vec<Vec<f32>> = v.iter().map(|x| clipped(x, tau)).collect();
-    mean_of(&clipped_vectors, &larger_cluster(v))
+    // Only the kept cluster's vectors are clipped and averaged.
+    let kept: Vec<Vec<f32>> = larger_cluster(v).iter().map(|&i| clipped(&v[i], tau)).collect();
+    super::mean::mean(&kept)
 }
 
 /// The registry entry of clipped clustering (`clipped_clustering`).

@@ -148,11 +148,6 @@ impl Aggregator {
         self.median_alone.then(|| copies::MedianWithCopies::new(honest, f))
     }
 
-    /// Whether the rule reads the norms of earlier vectors, which the simulator then records.
-    pub fn keeps_norms(&self) -> bool {
-        self.norm_history
-    }
-
     /// The aggregate of `vectors` (honest first) through the pre-aggregators, then the rule.
     pub fn aggregate(&self, vectors: &Vectors, ctx: &mut Ctx) -> Vec<f32> {
         self.aggregate_explained(vectors, ctx, false).0

@@ -55,12 +55,15 @@ impl Attack for Fang {
                 let lambda = krum_lambda(view.honest, &s, view.f);
                 view.collude(s.iter().map(|&x| -(lambda as f32) * x).collect())
             }
-            Fang::Trim { b } => (0..view.f)
-                .map(|w| {
-                    let mut rng = stream(view.dynamics.seed(), Purpose::Attack, view.state.step as u64, w as u64);
-                    trim_attack(view.honest, &s, *b, &mut rng)
-                })
-                .collect(),
+            Fang::Trim { b } => {
+                let range = extremes(view.honest);
+                (0..view.f)
+                    .map(|w| {
+                        let mut rng = stream(view.dynamics.seed(), Purpose::Attack, view.state.step as u64, w as u64);
+                        trim_attack(&range, &s, *b, &mut rng)
+                    })
+                    .collect()
+            }
         })
     }
 }
@@ -136,13 +139,24 @@ pub fn krum_lambda(honest: &[Vec<f32>], s: &[f32], f: usize) -> f64 {
     lambda
 }
 
-/// One Byzantine worker's vector of §3.3.
-pub fn trim_attack(honest: &[Vec<f32>], s: &[f32], b: f32, rng: &mut impl Rng) -> Vec<f32> {
+/// The honest extremes (g_min,j, g_max,j) of each coordinate, computed once
+/// for all Byzantine workers.
+pub fn extremes(honest: &[Vec<f32>]) -> Vec<(f32, f32)> {
+    let d = honest.first().map_or(0, Vec::len);
+    let mut range = vec![(f32::INFINITY, f32::NEG_INFINITY); d];
+    for g in honest {
+        for ((lo, hi), &x) in range.iter_mut().zip(g) {
+            (*lo, *hi) = (lo.min(x), hi.max(x));
+        }
+    }
+    range
+}
+
+/// One Byzantine worker's vector of §3.3, from the honest `extremes`.
+pub fn trim_attack(range: &[(f32, f32)], s: &[f32], b: f32, rng: &mut impl Rng) -> Vec<f32> {
     s.iter()
-        .enumerate()
-        .map(|(j, &sj)| {
-            let (lo, hi) =
-                honest.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), g| (lo.min(g[j]), hi.max(g[j])));
+        .zip(range)
+        .map(|(&sj, &(lo, hi))| {
             let (a, z) = if sj > 0.0 {
                 if lo > 0.0 { (lo / b, lo) } else { (b * lo, lo) }
             } else if sj < 0.0 {
@@ -237,7 +251,7 @@ mod tests {
         let s = [1.0, -1.0, 1.0];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         for _ in 0..100 {
-            let a = trim_attack(&h, &s, 2.0, &mut rng);
+            let a = trim_attack(&extremes(&h), &s, 2.0, &mut rng);
             // Below the honest minimum where s = 1, above the maximum where s = −1:
             // s = 1, g_min = 1 > 0: between g_min/b = 0.5 and 1;
             assert!((0.5..=1.0).contains(&a[0]), "{a:?}");
