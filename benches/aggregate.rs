@@ -40,8 +40,10 @@ fn run(bencher: Bencher, pipeline: &str, d: usize) {
     let plan = cli::pipeline(pipeline, N, F, d).expect("the benchmarked pipelines check");
     let aggregator = Aggregator::build(&plan);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    // The server's own vector (`fltrust`): an honest-like one.
+    let server = &v[0];
     bencher.bench_local(|| {
-        aggregator.aggregate(divan::black_box(v), &mut Ctx { f: F, rng: &mut rng, previous: &[], norms: &[] })
+        aggregator.aggregate(divan::black_box(v), &mut Ctx { f: F, rng: &mut rng, previous: &[], norms: &[], server })
     });
 }
 
@@ -108,4 +110,19 @@ fn smea(bencher: Bencher, d: usize) {
 #[divan::bench(args = DIMS, sample_count = 10)]
 fn clipped_clustering(bencher: Bencher, d: usize) {
     run(bencher, "clipped_clustering", d);
+}
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn signguard(bencher: Bencher, d: usize) {
+    run(bencher, "signguard", d);
+}
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn fltrust(bencher: Bencher, d: usize) {
+    run(bencher, "fltrust", d);
+}
+
+#[divan::bench(args = DIMS, sample_count = 10)]
+fn scc(bencher: Bencher, d: usize) {
+    run(bencher, "scc", d);
 }

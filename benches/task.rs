@@ -30,7 +30,7 @@ fn task(model: &str) -> &'static (Box<dyn Task>, Vec<f32>) {
         );
         let plans = byz::check::check_source(&src, None).expect("the benchmark scenario checks");
         let plan = &plans[0].runs[0];
-        let t = byz::task::build(&plan.task, plan.workers.honest, plan.seed)
+        let t = byz::task::build(&plan.task, plan.workers.honest, plan.seed, None)
             .expect("the MNIST digits are in data/mnist (scripts/fetch-mnist)");
         let theta = t.init();
         (t, theta)

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::aggregate::copies::MedianWithCopies;
-use crate::aggregate::{Aggregator, Ctx};
+use crate::aggregate::{Aggregator, Ctx, rule_entry};
 use crate::plan::{RunPlan, Train};
 use crate::rng::{Purpose, stream};
 use crate::task::{self, Task, TaskError};
@@ -60,6 +60,9 @@ pub struct State {
     /// The norms of every vector the server received so far, for rules that
     /// clip at their median (`clipped_clustering`); empty for the others.
     pub norms: Vec<f32>,
+    /// The server's own vector for this step, from its root data set with the
+    /// workers' clipping and momentum (`fltrust`); empty for other rules.
+    pub server: Vec<f32>,
 }
 
 /// One run's robust D-SGD: its task, aggregation pipeline, training settings, f and seed.
@@ -72,31 +75,55 @@ pub struct Dynamics {
     /// The f the rules are told (`Workers::declared_f`).
     declared_f: usize,
     seed: u64,
+    /// The server computes its own vector on a root data set (`RuleEntry::root_data`).
+    serves: bool,
 }
 
 impl Dynamics {
     /// The dynamics of `plan`'s run; building its task may load a data set, which may fail.
     pub fn build(plan: &RunPlan) -> Result<Self, SimError> {
+        let rule = &plan.aggregate.rule;
+        let root = rule_entry(&rule.name).root_data.map(|data| data(rule));
         Ok(Dynamics {
-            task: task::build(&plan.task, plan.workers.honest, plan.seed)?,
+            task: task::build(&plan.task, plan.workers.honest, plan.seed, root.as_ref())?,
             aggregator: Aggregator::build(&plan.aggregate),
             train: plan.train.clone(),
             f: plan.workers.byzantine,
             declared_f: plan.workers.declared_f(),
             seed: plan.seed,
+            serves: root.is_some(),
         })
     }
 
-    /// The state before the first step: θ_0 from the task, zero momenta, no aggregate yet.
-    pub fn initial(&self) -> State {
+    /// The state before the first step: θ_0 from the task, zero momenta, no
+    /// aggregate yet, and the server's first vector when it computes one.
+    pub fn initial(&self) -> Result<State, SimError> {
         let d = self.task.dim();
-        State {
+        let theta = self.task.init();
+        let server = self.server_vector(&theta, 0, &vec![0.0; d]).map_err(|e| e.at(0))?;
+        Ok(State {
             step: 0,
-            theta: self.task.init(),
+            theta,
             momenta: vec![vec![0.0; d]; self.task.honest()],
             aggregate: vec![],
             norms: vec![],
+            server,
+        })
+    }
+
+    /// The server's own vector at `theta` in `step` after `previous`: its root
+    /// gradient clipped and averaged into momentum as an honest worker's; empty
+    /// when the rule does not ask for one.
+    fn server_vector(&self, theta: &[f32], step: usize, previous: &[f32]) -> Result<Vec<f32>, SimError> {
+        if !self.serves {
+            return Ok(vec![]);
         }
+        let Some(g) = self.task.server_gradient(theta, step) else {
+            return Err(SimError::Task("this task holds no root data set for the server".into()));
+        };
+        let mut g = g?;
+        self.momentum_step(&mut g, previous);
+        Ok(g)
     }
 
     /// What the honest workers send at `state`: clipped gradients averaged into
@@ -113,19 +140,22 @@ impl Dynamics {
 
     /// Clipping and momentum: what the honest workers send, given their gradients at `state`.
     fn send(&self, mut grads: Vec<Vec<f32>>, state: &State) -> Vec<Vec<f32>> {
-        let beta = self.train.momentum as f32;
         // Each worker's vector is its own, so workers run in parallel with the same numbers.
         let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
-        grads.par_iter_mut().zip(&state.momenta).with_min_len(small).for_each(|(g, m)| {
-            // Clipping's scale and the momentum in one pass (the same numbers as two).
-            let s = self.train.clip.map_or(1.0, |c| clip_scale(g, c));
-            match (beta != 0.0, s != 1.0) {
-                (true, _) => g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * (*g * s)),
-                (false, true) => g.iter_mut().for_each(|g| *g *= s),
-                (false, false) => {}
-            }
-        });
+        grads.par_iter_mut().zip(&state.momenta).with_min_len(small).for_each(|(g, m)| self.momentum_step(g, m));
         grads
+    }
+
+    /// g ← β m + (1 − β) clip(g): clipping's scale and the momentum in one
+    /// pass (the same numbers as two).
+    fn momentum_step(&self, g: &mut [f32], m: &[f32]) {
+        let beta = self.train.momentum as f32;
+        let s = self.train.clip.map_or(1.0, |c| clip_scale(g, c));
+        match (beta != 0.0, s != 1.0) {
+            (true, _) => g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * (*g * s)),
+            (false, true) => g.iter_mut().for_each(|g| *g *= s),
+            (false, false) => {}
+        }
     }
 
     /// What the honest workers would compute on flipped labels, clipped like their gradients
@@ -170,7 +200,8 @@ impl Dynamics {
         let mut norms = state.norms.clone();
         norms.extend(seen);
         all.truncate(h);
-        Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg, norms })
+        let server = self.server_vector(&theta, state.step + 1, &state.server)?;
+        Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg, norms, server })
     }
 
     /// The server's half of a step on all n vectors (honest first): (θ_{t+1}, F(...)).
@@ -190,7 +221,13 @@ impl Dynamics {
     /// history of them (`RuleEntry::norm_history`; empty otherwise).
     fn server_aggregate_noting_norms(&self, state: &State, all: &[Vec<f32>]) -> (Vec<f32>, Vec<f32>) {
         let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
-        let ctx = &mut Ctx { f: self.declared_f, rng: &mut rng, previous: &state.aggregate, norms: &state.norms };
+        let ctx = &mut Ctx {
+            f: self.declared_f,
+            rng: &mut rng,
+            previous: &state.aggregate,
+            norms: &state.norms,
+            server: &state.server,
+        };
         self.aggregator.aggregate_noting_norms(all, ctx)
     }
     /// The aggregation of `honest` with f copies of one vector, prepared for many

@@ -20,6 +20,8 @@ pub enum Purpose {
     Init = 5,
     /// Dropout masks.
     Dropout = 6,
+    /// The server's own draws from its clean root data set (FLTrust).
+    Root = 7,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

@@ -101,3 +101,32 @@ fn non_finite_results_are_null() {
     let out: Value = serde_json::from_str(&run_cli("mean", 0, Some(&path), false).unwrap()).unwrap();
     assert_eq!(out, json!({"aggregate": [null, 1.5]}));
 }
+
+#[test]
+fn fltrust_reads_the_servers_vector_from_the_input() {
+    // Against the server's (2, 0) only (1, 0) and (4, 4) have positive cosines (1 and 1/√2).
+    let text = r#"{"vectors": [[1, 0], [4, 4], [-1, 0], [0, -3]], "server": [2, 0]}"#;
+    let out = run_cli("fltrust", 1, Some(&temp_input("fltrust", text)), false).unwrap();
+    let agg: Vec<f64> = serde_json::from_str::<Value>(&out).unwrap()["aggregate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    // (2, 0) with trust 1 and (√2, √2) with trust 1/√2, over 1 + 1/√2.
+    let s = 0.5f64.sqrt();
+    let want = [(2.0 + s * 2f64.sqrt()) / (1.0 + s), s * 2f64.sqrt() / (1.0 + s)];
+    assert!(agg.iter().zip(want).all(|(a, w)| (a - w).abs() < 1e-6), "{agg:?} vs {want:?}");
+
+    let missing =
+        run_cli("fltrust", 1, Some(&temp_input("fltrust-missing", r#"{"vectors": [[1, 0], [2, 0], [3, 0]]}"#)), false);
+    let err = missing.unwrap_err();
+    assert!(err.contains("server's own vector") && err.contains("\"server\""), "{err}");
+    let short = run_cli(
+        "fltrust",
+        1,
+        Some(&temp_input("fltrust-short", r#"{"vectors": [[1, 0], [2, 0], [3, 0]], "server": [1]}"#)),
+        false,
+    );
+    assert!(short.unwrap_err().contains("\"server\" has 1 coordinates, the vectors 2"));
+}

@@ -41,8 +41,9 @@ fn every_rule_on_fixed_inputs() {
         let name = entry.spec.name;
         let plan = cli::pipeline(name, v.len(), F, 3).unwrap_or_else(|e| panic!("{name}: {e}"));
         let agg = Aggregator::build(&plan);
-        let (out, selected) =
-            agg.aggregate_explained(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[], norms: &[] }, true);
+        // The server's own vector (`fltrust`): the honest vectors' centre.
+        let ctx = &mut Ctx { f: F, rng: &mut rng(), previous: &[], norms: &[], server: &[1.0, -2.0, 0.5] };
+        let (out, selected) = agg.aggregate_explained(&v, ctx, true);
         let mut text = format!("{}\naggregate {}\n", plan.rule.display, row(&out));
         if let Some(s) = selected {
             text.push_str(&format!("selected {s:?}\n"));
@@ -58,7 +59,7 @@ fn every_pre_aggregator_on_fixed_inputs() {
         let name = entry.spec.name;
         let plan = cli::pipeline(&format!("{name} |> mean"), v.len(), F, 3).unwrap_or_else(|e| panic!("{name}: {e}"));
         let pre = (entry.build)(&plan.pre[0]);
-        let out = pre(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[], norms: &[] });
+        let out = pre(&v, &mut Ctx { f: F, rng: &mut rng(), previous: &[], norms: &[], server: &[] });
         let rows: Vec<String> = out.iter().map(|x| row(x)).collect();
         insta::assert_snapshot!(format!("pre_{name}"), format!("{}\n{}\n", plan.pre[0].display, rows.join("\n")));
     }

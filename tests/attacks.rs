@@ -26,7 +26,7 @@ fn attack_vector(attack: &str) -> Vec<f32> {
          train {{ steps 1; lr 1 }} aggregate mean attack {attack} }}"
     ))[0];
     let dynamics = Dynamics::build(plan).unwrap();
-    let state = dynamics.initial();
+    let state = dynamics.initial().unwrap();
     let honest = vec![vec![1.0, 0.0], vec![3.0, 2.0], vec![2.0, 4.0]];
     let view = View { dynamics: &dynamics, state: &state, honest: &honest, f: 1, n: 4, phase_end: 1 };
     attack::build(&plan.attack.phases[0].attack).vectors(&view).unwrap().remove(0)
@@ -136,7 +136,8 @@ fn planned_equals_actual(plan: &RunPlan) {
         c.list("choose").to_vec(),
         attack::objective::build(c.component("objective")),
     );
-    let planned = attack::plan::plan_from(&planner, &dynamics, &dynamics.initial(), 5, 12, plan.train.steps).unwrap();
+    let planned =
+        attack::plan::plan_from(&planner, &dynamics, &dynamics.initial().unwrap(), 5, 12, plan.train.steps).unwrap();
     let happened = sim::run(plan).unwrap();
     assert_eq!(planned.losses, happened.series.loss[1..], "bit for bit");
     assert_eq!(planned.losses.len(), plan.train.steps);
@@ -210,7 +211,10 @@ fn optimal_alie_and_ipm_match_byzfl() {
             let mut all = honest.clone();
             all.push(base_vector(base, &mean, &sigma, tau));
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-            distance(&aggregator.aggregate(&all, &mut Ctx { f: 1, rng: &mut rng, previous: &[], norms: &[] }), &mean)
+            distance(
+                &aggregator.aggregate(&all, &mut Ctx { f: 1, rng: &mut rng, previous: &[], norms: &[], server: &[] }),
+                &mean,
+            )
         });
         let got = base_vector(base, &mean, &sigma, tau);
         for (g, w) in got.iter().zip(want) {

@@ -189,7 +189,7 @@ fn the_newer_defences_run_from_a_scenario() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let lines: Vec<serde_json::Value> =
         String::from_utf8(run.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 6 * 7 * 2);
+    assert_eq!(lines.len(), 9 * 7 * 2);
     let final_loss = |rule: &str| {
         let runs: Vec<f64> = lines
             .iter()
@@ -199,7 +199,7 @@ fn the_newer_defences_run_from_a_scenario() {
         runs.iter().sum::<f64>() / runs.len() as f64
     };
     let krum = final_loss("krum");
-    for rule in ["dnc", "caf", "smea", "clipped_clustering"] {
+    for rule in ["dnc", "caf", "smea", "clipped_clustering", "signguard", "fltrust", "scc"] {
         assert!(final_loss(rule) < krum / 10.0, "{rule}: {} vs krum {krum}", final_loss(rule));
     }
 }

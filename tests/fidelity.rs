@@ -19,7 +19,7 @@ fn by_attack<'a>(runs: &'a [RunResult], name: &str) -> &'a RunResult {
 fn without_attack_training_reaches_the_global_minimum() {
     let runs = two_wells_cm();
     let plan = &common::check_file(&common::root().join("scenarios/toy/two_wells_cm.byz")).unwrap()[0].runs[0];
-    let task = byz::task::build(&plan.task, plan.workers.honest, plan.seed).unwrap();
+    let task = byz::task::build(&plan.task, plan.workers.honest, plan.seed, None).unwrap();
     // The global minimum of L_H near (1, 0), found numerically.
     let mut loss = |x: &[f64]| task.loss(&[x[0] as f32, x[1] as f32], 0).unwrap();
     let opts = SolverOptions { max_iters: 2000, xtol: 1e-7, ftol: 1e-10 };

@@ -62,7 +62,7 @@ fn the_cnn_of_table_2_computes_all_honest_gradients_in_one_step() {
     let plans = common::check_file(&common::root().join("scenarios/mnist/cnn_table2.byz")).unwrap();
     let plan = &plans[0].runs[0];
     assert_eq!(plan.task.dim(), 1_199_882);
-    let task = byz::task::build(&plan.task, plan.workers.honest, plan.seed).unwrap();
+    let task = byz::task::build(&plan.task, plan.workers.honest, plan.seed, None).unwrap();
     let theta = task.init();
     let grads = task.honest_gradients(&theta, 0).unwrap();
     assert_eq!((grads.len(), grads[0].len()), (12, 1_199_882));
@@ -81,7 +81,7 @@ fn small_cnn() -> Box<dyn byz::task::Task> {
     );
     let plans = byz::check::check_source(&src, None).expect("checks");
     let plan = &plans[0].runs[0];
-    byz::task::build(&plan.task, plan.workers.honest, plan.seed).unwrap()
+    byz::task::build(&plan.task, plan.workers.honest, plan.seed, None).unwrap()
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn a_linear_models_fast_honest_loss_equals_the_candle_graphs() {
         );
         let plans = byz::check::check_source(&src, None).expect("checks");
         let plan = &plans[0].runs[0];
-        byz::task::build(&plan.task, plan.workers.honest, plan.seed).unwrap()
+        byz::task::build(&plan.task, plan.workers.honest, plan.seed, None).unwrap()
     };
     let (fast, general) = (task("(1,28,28)-L(10)"), task("(1,28,28)-D(0)-L(10)"));
     let mut theta = fast.init();
@@ -157,7 +157,7 @@ fn label_flipping_sends_the_gradient_on_flipped_labels_and_hurts_the_mean() {
     // The vector itself: without momentum or clipping it is the mean flipped-label gradient.
     let plan = &plans[0].runs[1];
     let dynamics = byz::sim::Dynamics::build(plan).unwrap();
-    let state = dynamics.initial();
+    let state = dynamics.initial().unwrap();
     let flipped = dynamics.flipped_gradients(&state).unwrap().expect("MNIST has labels");
     let honest = dynamics.honest_vectors(&state).unwrap();
     let view = byz::attack::View { dynamics: &dynamics, state: &state, honest: &honest, f: 3, n: 15, phase_end: 300 };
@@ -190,17 +190,55 @@ fn stab_spreads_the_logits_most_under_nnm() {
 
 /// `byz test` on the shipped stress tests that need MNIST: Fang et al.'s
 /// attacks and ROP, each against the rule it targets, and ByzFL's optimised
-/// ALIE and IPM, each below the no-attack accuracy.
+/// ALIE and IPM, each below the no-attack accuracy; FLTrust withstanding
+/// them (its server's gradient on MNIST root batches).
 #[test]
 fn the_mnist_stress_tests_pass() {
     need_data();
     let out = common::temp_dir("mnist-stress");
-    for (file, passed) in
-        [("scenarios/mnist/fang.byz", 4), ("scenarios/mnist/rop.byz", 2), ("scenarios/mnist/optimal.byz", 2)]
-    {
+    for (file, passed) in [
+        ("scenarios/mnist/fang.byz", 4),
+        ("scenarios/mnist/rop.byz", 2),
+        ("scenarios/mnist/optimal.byz", 2),
+        ("scenarios/mnist/fltrust.byz", 2),
+    ] {
         let run = common::byz_in(&common::root(), &["test", file, "--out", out.to_str().unwrap()]);
         let text = String::from_utf8_lossy(&run.stdout);
         assert!(run.status.success(), "{text}{}", String::from_utf8_lossy(&run.stderr));
         assert!(text.contains(&format!("{passed} passed, 0 failed")), "{text}");
     }
+}
+
+/// The server's root set (FLTrust) follows its `split`. At θ = 0 the
+/// logistic regression's bias gradient for class c is 1/10 minus the share
+/// of c in the batch: exactly 1/10 for a class the server's batch lacks.
+/// Drawn uniformly, a batch of 32 holds most of the ten classes; drawn as
+/// `extreme` deals one more worker's shard, at most two.
+#[test]
+fn the_servers_root_set_follows_its_split() {
+    need_data();
+    let absent = |split: &str| -> Vec<usize> {
+        let src = byz::check::SourceFile::new(
+            "root.byz",
+            format!(
+                "scenario s {{ data mnist(\"data/mnist\"); model (1,28,28)-L(10) \
+                 workers {{ honest 12; byzantine 0 }} train {{ steps 1; batch 32; lr 0.1 }} \
+                 aggregate fltrust(root: 100, split: {split}) }}"
+            ),
+        );
+        let plan = byz::check::check_source(&src, None).expect("checks").remove(0).runs.remove(0);
+        let root = byz::plan::RootData { size: 100, split: plan.aggregate.rule.component("split").clone() };
+        let task = byz::task::build(&plan.task, plan.workers.honest, plan.seed, Some(&root)).unwrap();
+        let theta = vec![0.0f32; task.dim()];
+        (0..5)
+            .map(|step| {
+                let g = task.server_gradient(&theta, step).expect("a root set").unwrap();
+                g[g.len() - 10..].iter().filter(|&&b| (b - 0.1).abs() < 1e-6).count()
+            })
+            .collect()
+    };
+    let uniform = absent("iid");
+    assert!(uniform.iter().all(|&k| k <= 3), "classes missing from uniform root batches: {uniform:?}");
+    let extreme = absent("extreme");
+    assert!(extreme.iter().all(|&k| k >= 8), "classes missing from extreme root batches: {extreme:?}");
 }

@@ -108,6 +108,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: Some(|_| Box::new(|v, ctx| bulyan_select(v, ctx.f))),
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

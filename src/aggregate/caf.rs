@@ -102,6 +102,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: None,
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

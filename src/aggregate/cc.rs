@@ -19,16 +19,14 @@
 //! a different length than the vectors (or a non-finite one) restarts from
 //! zero. Arithmetic is in `f64`, in index order.
 
-use super::Vectors;
-use super::kernels::dim;
 use super::{RuleEntry, RuleFn};
 use crate::plan::ComponentPlan;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
-/// L iterations of centered clipping around `center` (zeros if empty).
-pub fn centered_clipping(v: &Vectors, center: &[f32], tau: f64, iters: usize) -> Vec<f32> {
+/// L iterations of centered clipping of `v` (owned vectors or slices) around `center` (zeros if empty).
+pub fn centered_clipping<R: AsRef<[f32]>>(v: &[R], center: &[f32], tau: f64, iters: usize) -> Vec<f32> {
     let n = v.len();
-    let d = dim(v);
+    let d = v.iter().map(|x| x.as_ref().len()).min().unwrap_or(0);
     if n == 0 {
         return center.to_vec();
     }
@@ -41,6 +39,7 @@ pub fn centered_clipping(v: &Vectors, center: &[f32], tau: f64, iters: usize) ->
     for _ in 0..iters {
         step.fill(0.0);
         for x in v {
+            let x = x.as_ref();
             let dist = x[..d].iter().zip(&c).map(|(&xj, &cj)| (f64::from(xj) - cj).powi(2)).sum::<f64>().sqrt();
             if !dist.is_finite() {
                 continue;
@@ -94,6 +93,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: None,
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]
@@ -129,9 +129,12 @@ mod tests {
         let mut rng = rand::SeedableRng::seed_from_u64(0);
         let v = [vec![10.0], vec![10.0]];
         // From 0 the step is clipped to 1; then, centred on that aggregate, from 1 to 2.
-        let first = rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &[], norms: &[] });
+        let first = rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &[], norms: &[], server: &[] });
         assert_eq!(first, vec![1.0]);
-        assert_eq!(rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &first, norms: &[] }), vec![2.0]);
+        assert_eq!(
+            rule(&v, &mut super::super::Ctx { f: 0, rng: &mut rng, previous: &first, norms: &[], server: &[] }),
+            vec![2.0]
+        );
     }
 
     #[test]
@@ -139,6 +142,6 @@ mod tests {
         let v = [vec![1.0, 0.0], vec![f32::NAN, 0.0], vec![f32::INFINITY, 1.0]];
         assert_eq!(centered_clipping(&v, &[0.0, 0.0], 10.0, 1), vec![1.0 / 3.0, 0.0]);
         assert_eq!(centered_clipping(&v, &[f32::NAN, 0.0], 10.0, 1), vec![1.0 / 3.0, 0.0]);
-        assert!(centered_clipping(&[], &[], 1.0, 1).is_empty());
+        assert!(centered_clipping::<Vec<f32>>(&[], &[], 1.0, 1).is_empty());
     }
 }

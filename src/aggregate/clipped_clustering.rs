@@ -129,6 +129,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: Some(|_| Box::new(|v, _| larger_cluster(v))),
     with_copies: false,
     norm_history: true,
+    root_data: None,
 };
 
 #[cfg(test)]
@@ -144,7 +145,7 @@ mod tests {
         let v = [vec![1.0f32, 2.0, 3.0], vec![-1.0, 4.0, -1.0], vec![2.0, 2.0, 3.0], vec![3.0, 1.0, 3.0]];
         assert_eq!(larger_cluster(&v), vec![0, 2, 3]);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let out = clipped_clustering(&v, &Ctx { f: 1, rng: &mut rng, previous: &[], norms: &[] }, 1e5);
+        let out = clipped_clustering(&v, &Ctx { f: 1, rng: &mut rng, previous: &[], norms: &[], server: &[] }, 1e5);
         for (o, e) in out.iter().zip([1.9596, 1.6532, 2.9596]) {
             assert!((o - e).abs() < 2e-4, "{out:?}");
         }

@@ -47,6 +47,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: None,
     with_copies: true,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

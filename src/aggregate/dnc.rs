@@ -105,10 +105,7 @@ fn outlier_scores(v: &Vectors, coords: &[usize]) -> Vec<f64> {
 }
 
 fn keeps_one(s: &Setting, args: &Args) -> Result<(), Unmet> {
-    let c = match args.get("c") {
-        Some(ArgValue::Float(c)) => *c,
-        _ => 1.0,
-    };
+    let c = args.get("c").and_then(ArgValue::number).unwrap_or(1.0);
     let removed = (c * s.f as f64).floor() as usize;
     if removed >= s.n {
         return Err(Unmet {
@@ -161,6 +158,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     }),
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]
@@ -170,7 +168,7 @@ mod tests {
 
     fn ctx_run(v: &Vectors, f: usize, sub_dim: usize, iters: usize, c: f64) -> Vec<usize> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        dnc_select(v, &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[] }, sub_dim, iters, c)
+        dnc_select(v, &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[], server: &[] }, sub_dim, iters, c)
     }
 
     /// Six points spread on a line through the origin's neighbourhood and

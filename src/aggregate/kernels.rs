@@ -208,8 +208,13 @@ fn block_centered_dot(a: &[f32], b: &[f32], c: &[f32]) -> f64 {
 
 /// `Σ_i w_i x_i / Σ_i w_i`, per coordinate in `f64`, in row order.
 pub fn weighted_mean(rows: &[&[f32]], w: &[f64]) -> Vec<f32> {
+    combination(rows, w, w.iter().sum())
+}
+
+/// `Σ_i w_i x_i / divisor`, per coordinate in `f64`, in row order: a mean of
+/// scaled rows (clipped ones, say) without copying them.
+pub fn combination(rows: &[&[f32]], w: &[f64], divisor: f64) -> Vec<f32> {
     let d = rows.iter().map(|r| r.len()).min().unwrap_or(0);
-    let total: f64 = w.iter().sum();
     let mut out = vec![0.0f32; d];
     out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
         let start = b * BLOCK;
@@ -220,7 +225,7 @@ pub fn weighted_mean(rows: &[&[f32]], w: &[f64]) -> Vec<f32> {
             }
         }
         for (o, a) in chunk.iter_mut().zip(acc) {
-            *o = (a / total) as f32;
+            *o = (a / divisor) as f32;
         }
     });
     out

@@ -147,6 +147,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     }),
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 /// The registry entry of Multi-Krum (`multikrum`), averaging the n − f best-scored vectors by default.
@@ -180,6 +181,7 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
     }),
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

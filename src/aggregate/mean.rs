@@ -54,6 +54,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: None,
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

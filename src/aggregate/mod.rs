@@ -20,7 +20,12 @@
 //!   (`caf`) or is in no chosen subset (`smea`);
 //! - `dnc`: a vector with a non-finite sampled coordinate scores +inf and is
 //!   removed first; one in an unsampled coordinate propagates if kept;
-//! - `cc`: a vector at non-finite distance from the centre contributes nothing;
+//! - `signguard`: NaN coordinates read as 0; a vector of infinite norm fails
+//!   the norm filter;
+//! - `fltrust`: a vector that is zero or has a non-finite coordinate gets
+//!   no trust;
+//! - `cc`, `scc`: a vector at non-finite distance from the centre contributes
+//!   nothing (`scc` sorts a non-finite cosine as the most similar);
 //! - `clip`, `arc`: a vector of non-finite norm passes unchanged (`arc` counts
 //!   it among the largest); `mean`, `bucketing`: IEEE arithmetic propagates it.
 
@@ -34,14 +39,18 @@ pub mod clipped_clustering;
 pub mod cm;
 pub mod copies;
 pub mod dnc;
+pub mod fltrust;
 pub mod gm;
 pub mod kernels;
 pub mod krum;
 pub mod mda;
 pub mod meamed;
 pub mod mean;
+pub mod mean_shift;
 pub mod monna;
 pub mod nnm;
+pub mod scc;
+pub mod signguard;
 pub mod smea;
 pub mod sortnet;
 pub mod spectral;
@@ -49,7 +58,7 @@ pub mod tm;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::plan::{ComponentPlan, Pipeline};
+use crate::plan::{ComponentPlan, Pipeline, RootData};
 use crate::spec::Spec;
 
 /// The vectors the server received this step, one per worker.
@@ -65,6 +74,9 @@ pub struct Ctx<'a> {
     /// The norms of every vector the server received in earlier steps, part of
     /// the simulated state, recorded only for rules that ask (`RuleEntry::norm_history`).
     pub norms: &'a [f32],
+    /// The server's own vector this step, computed on its clean root data set
+    /// like an honest worker's; empty unless the rule asks (`RuleEntry::root_data`).
+    pub server: &'a [f32],
 }
 
 /// A built rule: the vectors and the step's context in, one aggregate out.
@@ -87,6 +99,10 @@ pub struct RuleEntry {
     /// The rule reads the norms of all earlier vectors (`Ctx::norms`), as
     /// `clipped_clustering` clips at their median.
     pub norm_history: bool,
+    /// The rule needs the server's own vector on a clean root data set
+    /// (`Ctx::server`, as `fltrust`): the set the server holds, read from the
+    /// rule's arguments. The task must have data to draw it from.
+    pub root_data: Option<fn(&ComponentPlan) -> RootData>,
 }
 
 /// A pre-aggregator in the registry: its `Spec` and how to build it from its arguments.
@@ -104,6 +120,7 @@ pub static RULES: &[RuleEntry] = &[
     krum::ENTRY,
     krum::MULTI_ENTRY,
     cc::ENTRY,
+    scc::ENTRY,
     mda::ENTRY,
     monna::ENTRY,
     meamed::ENTRY,
@@ -112,6 +129,8 @@ pub static RULES: &[RuleEntry] = &[
     caf::ENTRY,
     smea::ENTRY,
     clipped_clustering::ENTRY,
+    signguard::ENTRY,
+    fltrust::ENTRY,
 ];
 /// Every pre-aggregator, looked up by name like `RULES`.
 pub static PRE_AGGREGATORS: &[PreEntry] = &[nnm::ENTRY, bucketing::ENTRY, clip::ENTRY, arc::ENTRY];
@@ -193,7 +212,13 @@ impl Aggregator {
             // The selection reads a copy of the stream so the rule sees the same draws.
             (Some(select), true) => Some(select(
                 current,
-                &mut Ctx { f: ctx.f, rng: &mut ctx.rng.clone(), previous: ctx.previous, norms: ctx.norms },
+                &mut Ctx {
+                    f: ctx.f,
+                    rng: &mut ctx.rng.clone(),
+                    previous: ctx.previous,
+                    norms: ctx.norms,
+                    server: ctx.server,
+                },
             )),
             _ => None,
         };
@@ -201,7 +226,8 @@ impl Aggregator {
     }
 }
 
-fn rule_entry(name: &str) -> &'static RuleEntry {
+/// The registry entry of the rule `name`, which the checker has resolved.
+pub fn rule_entry(name: &str) -> &'static RuleEntry {
     RULES.iter().find(|e| e.spec.name == name).expect("the checker resolved this rule")
 }
 

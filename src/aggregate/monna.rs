@@ -94,6 +94,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     }),
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: Some(|_| Box::new(|v, ctx| smea_select(v, ctx.f))),
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

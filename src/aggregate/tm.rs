@@ -95,6 +95,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
     select: None,
     with_copies: false,
     norm_history: false,
+    root_data: None,
 };
 
 #[cfg(test)]

@@ -150,6 +150,5 @@ fn split(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<Hetero
     // A split depends on no n or f.
     let none = registry::Setting { n: 0, f: 0, declared: false };
     let plan = component::resolve(c, Kind::Split, &none, src, errors)?;
-    let entry = crate::task::split::SPLITS.iter().find(|e| e.spec.name == plan.name)?;
-    Some((entry.build)(&plan))
+    Some(crate::task::split::heterogeneity(&plan))
 }

@@ -4,7 +4,7 @@
 
 use super::merged::Sections;
 use crate::diagnostic::Diag;
-use crate::plan::{RunPlan, TaskPlan};
+use crate::plan::{ArgValue, RunPlan, TaskPlan};
 
 /// A warning of kind `ignored` for each setting of `s` that none of `runs` uses.
 pub fn check(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) {
@@ -31,6 +31,27 @@ pub fn check(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) {
                 );
             }
         }
+    }
+    // A root set's split deals a data set; mean estimation draws from its Gaussian.
+    if matches!(first.task, TaskPlan::MeanEstimation { .. })
+        && let Some(aggregate) = &s.aggregate
+        && runs.iter().any(|r| {
+            let rule = &r.aggregate.rule;
+            rule.args.get("split").is_some_and(|v| !matches!(v, ArgValue::Component(c) if c.name == "iid"))
+                && crate::registry::needs_root_data(&rule.name)
+        })
+    {
+        // The `split: ...` argument where it is written, else the whole pipeline.
+        let written =
+            aggregate.node.stages.last().and_then(|c| {
+                c.args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.name == "split")).map(|a| a.span)
+            });
+        let span = written.unwrap_or(aggregate.node.span);
+        errors.push(
+            Diag::warning(&aggregate.src, span, "ignored", "the root set's `split` is ignored")
+                .label("mean estimation has no data set to split")
+                .help("the server's root points come from the honest Gaussian; remove `split`, or use a data set"),
+        );
     }
     // `every k` sets how often accuracy is evaluated; the loss is recorded every step.
     if let Some(report) = &s.report

@@ -91,6 +91,22 @@ pub fn read_vectors(json: &str) -> Result<Vec<Vec<f32>>, String> {
     Ok(vectors)
 }
 
+/// The optional `"server": [...]` of the input: the server's own vector for
+/// rules that weigh the others against it (`fltrust`), of the vectors' length d.
+pub fn read_server(json: &str, d: usize) -> Result<Option<Vec<f32>>, String> {
+    let value: Value = serde_json::from_str(json).map_err(|e| format!("error: the input is not JSON: {e}"))?;
+    let Some(server) = value.get("server") else { return Ok(None) };
+    let row = server.as_array().ok_or("error: \"server\" is not a list of numbers")?;
+    let server = row
+        .iter()
+        .map(|x| x.as_f64().map(|x| x as f32).ok_or("error: \"server\" holds something that is not a number"))
+        .collect::<Result<Vec<f32>, _>>()?;
+    if server.len() != d {
+        return Err(format!("error: \"server\" has {} coordinates, the vectors {d}", server.len()));
+    }
+    Ok(Some(server))
+}
+
 /// Runs `byz aggregate`: the JSON text to print, or the error to report.
 pub fn run_cli(pipeline_text: &str, f: usize, input: Option<&Path>, explain: bool) -> Result<String, String> {
     let json = match input {
@@ -105,10 +121,18 @@ pub fn run_cli(pipeline_text: &str, f: usize, input: Option<&Path>, explain: boo
     };
     let vectors = read_vectors(&json)?;
     let plan = pipeline(pipeline_text, vectors.len(), f, vectors[0].len())?;
+    let server = read_server(&json, vectors[0].len())?.unwrap_or_default();
+    if server.is_empty() && crate::aggregate::rule_entry(&plan.rule.name).root_data.is_some() {
+        return Err(format!(
+            "error: `{}` weighs the vectors against the server's own vector\nhelp: give it in the input: \
+             {{\"vectors\": [...], \"server\": [...]}}",
+            plan.rule.name
+        ));
+    }
     let aggregator = Aggregator::build(&plan);
     let mut rng = stream(1, Purpose::Aggregation, 0, 0);
-    let (aggregate, selected) =
-        aggregator.aggregate_explained(&vectors, &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[] }, explain);
+    let ctx = &mut Ctx { f, rng: &mut rng, previous: &[], norms: &[], server: &server };
+    let (aggregate, selected) = aggregator.aggregate_explained(&vectors, ctx, explain);
     let mut out = Map::new();
     out.insert("aggregate".into(), Value::Array(aggregate.iter().map(|&x| number(x)).collect()));
     if let Some(selected) = selected {

@@ -45,7 +45,7 @@ enum Command {
     Status(status::Options),
     /// Run a file's missing runs as a Slurm job array, then collect them in a dependent job.
     Slurm(slurm::Options),
-    /// Aggregate vectors with a pipeline: reads {"vectors": [[...], ...]}, prints {"aggregate": [...]}.
+    /// Aggregate vectors with a pipeline: reads {"vectors": [[...], ...]} (and "server": [...] for fltrust), prints {"aggregate": [...]}.
     Aggregate {
         /// The pipeline, e.g. `nnm |> cm` (quote it in the shell).
         pipeline: String,

@@ -17,6 +17,17 @@ pub enum ArgValue {
     List(Vec<ComponentPlan>),
 }
 
+impl ArgValue {
+    /// The value as a real number, when it is one (a whole number is read as one).
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            ArgValue::Float(x) => Some(*x),
+            ArgValue::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
 /// A component (rule, attack, solver, ...) with its name and every argument resolved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComponentPlan {
@@ -40,11 +51,10 @@ impl ComponentPlan {
 
     /// The real argument `key` (a whole number is read as one).
     pub fn float(&self, key: &str) -> f64 {
-        match self.args.get(key) {
-            Some(ArgValue::Float(x)) => *x,
-            Some(ArgValue::Int(i)) => *i as f64,
-            other => panic!("registry bug: `{}` argument `{key}` is {other:?}", self.name),
-        }
+        let value = self.args.get(key);
+        value
+            .and_then(ArgValue::number)
+            .unwrap_or_else(|| panic!("registry bug: `{}` argument `{key}` is {value:?}", self.name))
     }
 
     /// The word argument `key`, one of its parameter's choices.

@@ -67,6 +67,15 @@ impl DataKind {
     }
 }
 
+/// The server's clean root data set, for rules that weigh the vectors
+/// against the server's own (`fltrust`): how many examples, drawn from the
+/// training data as `split` would deal it to one more worker (`iid`: uniformly).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RootData {
+    pub size: usize,
+    pub split: super::ComponentPlan,
+}
+
 /// How the training data is split among the honest workers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -17,7 +17,7 @@ pub use expr::{BinOp, Expr, Func};
 pub use model::{Layer, ModelPlan, Shape};
 pub use table::TablePlan;
 
-pub use data::{DataKind, Heterogeneity};
+pub use data::{DataKind, Heterogeneity, RootData};
 
 use serde::Serialize;
 

@@ -40,6 +40,13 @@ pub fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
     specs(kind).into_iter().find(|s| s.name == name || s.aliases.contains(&name))
 }
 
+/// Whether the rule `name` weighs the vectors against the server's own
+/// vector on a clean root data set (`RuleEntry::root_data`, as `fltrust`),
+/// which needs a task with data to draw it from.
+pub fn needs_root_data(rule: &str) -> bool {
+    crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.root_data.is_some())
+}
+
 /// Every kind that has a component called `name`.
 pub fn kinds_of(name: &str) -> Vec<Kind> {
     KINDS.into_iter().filter(|k| lookup(*k, name).is_some()).collect()

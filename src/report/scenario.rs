@@ -121,7 +121,7 @@ fn write_trajectories(
             })
             .collect();
         let path = dir.join(format!("trajectory-seed{seed}.svg"));
-        let task = crate::task::build(&first.task, first.workers.honest, seed).map_err(|e| e.to_string())?;
+        let task = crate::task::build(&first.task, first.workers.honest, seed, None).map_err(|e| e.to_string())?;
         let loss = move |x: f32, y: f32| task.loss(&[x, y], 0).unwrap_or(f64::NAN);
         trajectory::plot(&path, &format!("{} (seed {seed})", plan.name), &lines, &loss)?;
         written.push(path);

@@ -15,7 +15,7 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
     let dynamics = Dynamics::build(plan)?;
     let mut attacks: Vec<_> = plan.attack.phases.iter().map(|p| attack::build(&p.attack)).collect();
     let steps = plan.train.steps;
-    let mut state = dynamics.initial();
+    let mut state = dynamics.initial()?;
     let mut series = Series::default();
     let mut diverged = None;
     // The last state whose loss was finite, reported when a later one's is not.

@@ -24,7 +24,7 @@ pub struct HonestCost {
 pub fn honest(plan: &RunPlan, steps: usize) -> Result<HonestCost, SimError> {
     let start = Instant::now();
     let dynamics = Dynamics::build(plan)?;
-    let state = dynamics.initial();
+    let state = dynamics.initial()?;
     let setup = start.elapsed();
     let (mut honest, _) = dynamics.honest_vectors_and_loss(&state)?;
     let timed = Instant::now();
@@ -39,7 +39,7 @@ pub fn honest(plan: &RunPlan, steps: usize) -> Result<HonestCost, SimError> {
 pub fn server(plan: &RunPlan, honest: &[Vec<f32>]) -> Result<Duration, SimError> {
     let dynamics = Dynamics::build(plan)?;
     let mut attacks: Vec<_> = plan.attack.phases.iter().map(|p| attack::build(&p.attack)).collect();
-    let state = dynamics.initial();
+    let state = dynamics.initial()?;
     let start = Instant::now();
     step(plan, &dynamics, &mut attacks, &state, honest.to_vec())?;
     Ok(start.elapsed())

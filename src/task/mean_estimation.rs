@@ -6,6 +6,8 @@
 use candle_core::{Device, Tensor, Var};
 use rand_distr::{Distribution, Normal};
 
+use rand::Rng;
+
 use super::{Task, TaskError};
 use crate::rng::{Purpose, stream};
 
@@ -16,6 +18,8 @@ pub struct MeanEstimation {
     init: Vec<f32>,
     honest: usize,
     seed: u64,
+    /// The server's clean points (FLTrust's root data set), drawn once; empty without one.
+    root: Vec<Vec<f32>>,
 }
 
 impl MeanEstimation {
@@ -27,14 +31,37 @@ impl MeanEstimation {
             init: if init.is_empty() { vec![0.0; dim] } else { init.iter().map(|&x| x as f32).collect() },
             honest,
             seed,
+            root: vec![],
         }
+    }
+
+    /// The task with a server that holds `root` clean points of the honest distribution.
+    pub fn with_root(mut self, root: usize) -> Self {
+        self.root = (0..root).map(|k| self.draw(stream(self.seed, Purpose::Root, 0, k as u64))).collect();
+        self
     }
 
     /// Worker `i`'s point in `step`, from its own (seed, worker, step) stream.
     pub fn sample(&self, worker: usize, step: usize) -> Vec<f32> {
-        let mut rng = stream(self.seed, Purpose::HonestSample, worker as u64, step as u64);
+        self.draw(stream(self.seed, Purpose::HonestSample, worker as u64, step as u64))
+    }
+
+    /// A point of N(mean, std² I) from `rng`.
+    fn draw(&self, mut rng: rand_chacha::ChaCha8Rng) -> Vec<f32> {
         let normal = Normal::new(0.0f32, self.std).unwrap_or_else(|_| Normal::new(0.0, 0.0).expect("σ = 0 is valid"));
         self.mean.iter().map(|m| m + normal.sample(&mut rng)).collect()
+    }
+
+    /// ∇ ½‖θ − x‖² = θ − x, by candle's autograd as every task's gradient.
+    fn gradient_at(theta: &[f32], x: Vec<f32>) -> Result<Vec<f32>, TaskError> {
+        let dev = Device::Cpu;
+        let d = theta.len();
+        let var = Var::from_tensor(&Tensor::from_slice(theta, d, &dev)?)?;
+        let x = Tensor::from_vec(x, d, &dev)?;
+        let loss = (var.as_tensor() - x)?.sqr()?.sum_all()?.affine(0.5, 0.0)?;
+        let grads = loss.backward()?;
+        let g = grads.get(var.as_tensor()).ok_or_else(|| TaskError("no gradient for theta".into()))?;
+        Ok(g.to_vec1::<f32>()?)
     }
 }
 
@@ -52,18 +79,17 @@ impl Task for MeanEstimation {
     }
 
     fn honest_gradients(&self, theta: &[f32], step: usize) -> Result<Vec<Vec<f32>>, TaskError> {
-        let dev = Device::Cpu;
-        let d = theta.len();
-        (0..self.honest)
-            .map(|i| {
-                let var = Var::from_tensor(&Tensor::from_slice(theta, d, &dev)?)?;
-                let x = Tensor::from_vec(self.sample(i, step), d, &dev)?;
-                let loss = (var.as_tensor() - x)?.sqr()?.sum_all()?.affine(0.5, 0.0)?;
-                let grads = loss.backward()?;
-                let g = grads.get(var.as_tensor()).ok_or_else(|| TaskError("no gradient for theta".into()))?;
-                Ok(g.to_vec1::<f32>()?)
-            })
-            .collect()
+        (0..self.honest).map(|i| Self::gradient_at(theta, self.sample(i, step))).collect()
+    }
+
+    /// θ − x for one of the server's root points, drawn with replacement by
+    /// the server's (seed, step) stream, as a worker draws one fresh point.
+    fn server_gradient(&self, theta: &[f32], step: usize) -> Option<Result<Vec<f32>, TaskError>> {
+        if self.root.is_empty() {
+            return None;
+        }
+        let k = stream(self.seed, Purpose::Root, 1, step as u64).random_range(0..self.root.len());
+        Some(Self::gradient_at(theta, self.root[k].clone()))
     }
 
     fn loss(&self, theta: &[f32], _step: usize) -> Result<f64, TaskError> {

@@ -11,7 +11,7 @@ pub use landscape::Landscape;
 pub(crate) use layers::min_len;
 pub use mean_estimation::MeanEstimation;
 
-use crate::plan::TaskPlan;
+use crate::plan::{RootData, TaskPlan};
 
 /// A numerical failure inside a task's computation (reported as a failed run).
 #[derive(Debug, thiserror::Error)]
@@ -65,17 +65,39 @@ pub trait Task: Send + Sync {
     fn evaluate(&self, _theta: &[f32]) -> Option<Result<classify::Evaluation, TaskError>> {
         None
     }
+
+    /// The server's own stochastic gradient at `theta` in `step`, on its clean
+    /// root data set, drawn like an honest worker's (FLTrust, Cao et al. NDSS
+    /// 2021); `None` for a task built without one (see `build`).
+    fn server_gradient(&self, _theta: &[f32], _step: usize) -> Option<Result<Vec<f32>, TaskError>> {
+        None
+    }
 }
 
-/// The task of `plan` for `honest` workers, its draws derived from `seed`; a data task loads its data here.
-pub fn build(plan: &TaskPlan, honest: usize, seed: u64) -> Result<Box<dyn Task>, TaskError> {
+/// The worker index of the server's own draws (its root set, batches and
+/// dropout masks): a stream no honest worker uses.
+pub(crate) const SERVER: u64 = u32::MAX as u64;
+
+/// The task of `plan` for `honest` workers, its draws derived from `seed`; a
+/// data task loads its data here. With `root`, the server also holds a clean
+/// root set for its own gradient (`server_gradient`); a landscape has none to
+/// draw (the checker refuses such a rule there).
+pub fn build(plan: &TaskPlan, honest: usize, seed: u64, root: Option<&RootData>) -> Result<Box<dyn Task>, TaskError> {
     Ok(match plan {
         TaskPlan::Landscape { init, losses } => Box::new(Landscape::new(init, losses)?),
         TaskPlan::MeanEstimation { dim, mean, std, init } => {
-            Box::new(MeanEstimation::new(*dim, mean, *std, init, honest, seed))
+            let task = MeanEstimation::new(*dim, mean, *std, init, honest, seed);
+            Box::new(match root {
+                Some(r) => task.with_root(r.size),
+                None => task,
+            })
         }
         TaskPlan::Classification { data, dir, model, batch, l2, heterogeneity } => {
-            Box::new(classify::Classification::new(*data, dir, model, *batch, *l2, *heterogeneity, honest, seed)?)
+            let task = classify::Classification::new(*data, dir, model, *batch, *l2, *heterogeneity, honest, seed)?;
+            Box::new(match root {
+                Some(r) => task.with_root(r.size, split::heterogeneity(&r.split)),
+                None => task,
+            })
         }
     })
 }

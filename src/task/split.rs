@@ -100,6 +100,11 @@ pub static SPLITS: &[SplitEntry] = &[
     },
 ];
 
+/// The split a resolved `ComponentPlan` names (`iid` for a name the registry lacks, which the checker prevents).
+pub fn heterogeneity(c: &ComponentPlan) -> Heterogeneity {
+    SPLITS.iter().find(|e| e.spec.name == c.name).map_or(Heterogeneity::Iid, |e| (e.build)(c))
+}
+
 /// Indices into `labels` for each of `workers` workers.
 pub fn split(labels: &[u8], classes: usize, workers: usize, h: Heterogeneity, seed: u64) -> Vec<Vec<usize>> {
     let mut rng = stream(seed, Purpose::Split, 0, 0);

@@ -14,7 +14,7 @@ use crate::diagnostic::{Diag, SourceFile};
 use crate::plan::{Phase, Pipeline, Report, Schedule, TaskPlan, Train, Workers};
 use crate::registry::Setting as NF;
 use crate::syntax::ast::{self, Decl};
-use aggregate::pipeline;
+use aggregate::{needs_root_data, pipeline};
 use attack::{needs_labels, schedule};
 use block::Block;
 use report::report;
@@ -86,7 +86,13 @@ pub fn resolve(
     let declared = workers.map(|w| NF { n: w.n(), f: w.declared_f(), declared: w.declared_f() != w.byzantine });
     let setting = workers.map(|w| NF { n: w.n(), f: w.byzantine, declared: false });
     let aggregate = match (&s.aggregate, declared) {
-        (Some(p), Some(nf)) => pipeline(p, &nf, errors),
+        (Some(p), Some(nf)) => {
+            let resolved = pipeline(p, &nf, errors);
+            if let (Some(TaskPlan::Landscape { .. }), Some(r)) = (&task, &resolved) {
+                needs_root_data(p, r, errors);
+            }
+            resolved
+        }
         (None, _) => {
             errors.push(missing("aggregate", "aggregate cm"));
             None

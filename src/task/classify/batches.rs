@@ -1,8 +1,10 @@
 //! Each worker's batch of a step, drawn with replacement from its shard by
-//! the stream of (seed, worker, step), and kept for the steps asked again.
+//! the stream of (seed, worker, step), and kept for the steps asked again;
+//! the server's, from its root set (FLTrust), likewise.
 
 use candle_core::Tensor;
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use crate::rng::{Purpose, stream};
 use crate::task::TaskError;
@@ -12,8 +14,24 @@ use super::Classification;
 impl Classification {
     /// Worker `w`'s batch in `step`: images (channels-last) and labels.
     pub(super) fn batch_of(&self, w: usize, step: usize, images: &mut Vec<f32>, labels: &mut Vec<u32>) {
-        let shard = &self.shards[w];
-        let mut rng = stream(self.seed, Purpose::HonestSample, w as u64, step as u64);
+        let rng = stream(self.seed, Purpose::HonestSample, w as u64, step as u64);
+        self.draw_from(&self.shards[w], rng, images, labels);
+    }
+
+    /// The server's batch in `step`, drawn from its root set as a worker's
+    /// from its shard: (1, B, H, W, C) images and (1, B) labels.
+    pub(super) fn root_batch(&self, step: usize) -> Result<(Tensor, Tensor), TaskError> {
+        let rng = stream(self.seed, Purpose::Root, 1, step as u64);
+        let (mut images, mut labels) = (vec![], vec![]);
+        self.draw_from(&self.root, rng, &mut images, &mut labels);
+        let [c, h, w] = self.data.shape;
+        let x = Tensor::from_vec(images, (1, self.batch, h, w, c), &self.device)?;
+        let y = Tensor::from_vec(labels, (1, self.batch), &self.device)?;
+        Ok((x, y))
+    }
+
+    /// A batch drawn with replacement from `shard` by `rng`, appended to `images` and `labels`.
+    fn draw_from(&self, shard: &[usize], mut rng: ChaCha8Rng, images: &mut Vec<f32>, labels: &mut Vec<u32>) {
         for _ in 0..self.batch {
             let i = shard[rng.random_range(0..shard.len())];
             push_hwc(&self.data.train.images, i, self.data.shape, images);

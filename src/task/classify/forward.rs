@@ -26,6 +26,21 @@ impl Params {
     }
 }
 
+/// Whose dropout masks a forward pass uses: those of `step` for the workers
+/// `first`, `first` + 1, ... (the honest workers from 0, the server's at `SERVER`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Masks {
+    pub step: usize,
+    pub first: u64,
+}
+
+impl Masks {
+    /// The honest workers' masks of `step`.
+    pub fn honest(step: usize) -> Self {
+        Masks { step, first: 0 }
+    }
+}
+
 impl Classification {
     /// θ's blocks for h workers; with `track`, ready for a backward pass.
     pub(super) fn params(&self, theta: &[f32], h: usize, track: bool) -> candle_core::Result<Params> {
@@ -42,8 +57,8 @@ impl Classification {
     }
 
     /// Logits (h, B, K) of `x` (h, B, H, W, C) under parameters `p` (h, d);
-    /// `dropout` carries the step whose masks to use, or `None` to evaluate.
-    pub(super) fn forward(&self, p: &Params, x: &Tensor, dropout: Option<usize>) -> candle_core::Result<Tensor> {
+    /// `dropout` says whose masks of which step to use, or `None` to evaluate.
+    pub(super) fn forward(&self, p: &Params, x: &Tensor, dropout: Option<Masks>) -> candle_core::Result<Tensor> {
         let (h, b) = (x.dims()[0], x.dims()[1]);
         let mut act = Act::Image(x.clone(), self.data.shape);
         let layers = &self.model.layers;
@@ -85,7 +100,7 @@ impl Classification {
                 (Layer::Relu, Act::Flat(t)) => Act::Flat(t.contiguous()?.apply_op1(Relu)?),
                 (Layer::Dropout { p: rate }, act) => match dropout {
                     None => act,
-                    Some(step) => self.dropout(act, rate, h, step, k)?,
+                    Some(masks) => self.dropout(act, rate, h, masks, k)?,
                 },
                 (Layer::BatchNorm, act) => self.batch_norm(p, off, act, h)?,
                 (Layer::Linear { out }, act) => {
@@ -114,7 +129,15 @@ impl Classification {
     }
 
     /// Inverted dropout with masks from (seed, worker, step, layer) streams.
-    pub(super) fn dropout(&self, act: Act, rate: f64, h: usize, step: usize, layer: usize) -> candle_core::Result<Act> {
+    pub(super) fn dropout(
+        &self,
+        act: Act,
+        rate: f64,
+        h: usize,
+        masks: Masks,
+        layer: usize,
+    ) -> candle_core::Result<Act> {
+        let Masks { step, first } = masks;
         let t = match &act {
             Act::Image(t, _) | Act::Flat(t) => t,
         };
@@ -124,7 +147,7 @@ impl Classification {
         let mut mask = vec![0f32; h * per_worker];
         if per_worker > 0 {
             mask.par_chunks_mut(per_worker).enumerate().for_each(|(w, m)| {
-                let mut rng = stream(self.seed, Purpose::Dropout, w as u64, (step as u64) << 8 | layer as u64);
+                let mut rng = stream(self.seed, Purpose::Dropout, first + w as u64, (step as u64) << 8 | layer as u64);
                 // Dropped with probability rate (to 2⁻³²): one 32-bit draw per entry.
                 m.iter_mut().for_each(|m| *m = if u64::from(rng.random::<u32>()) < threshold { 0.0 } else { keep });
             });

@@ -13,6 +13,8 @@ mod batches;
 mod forward;
 mod score;
 
+use forward::Masks;
+
 use candle_core::{D, Device, Tensor};
 use rand::Rng;
 use rayon::prelude::*;
@@ -45,6 +47,9 @@ pub struct Classification {
     /// The batches of the last steps asked for: a step's batches are needed
     /// for its gradients, its recorded loss, and many times by a planning adversary.
     recent: Mutex<Vec<(usize, Tensor, Tensor)>>,
+    /// The server's clean examples (FLTrust's root data set), drawn once
+    /// uniformly without replacement from the training set; empty without one.
+    root: Vec<usize>,
 }
 
 /// A block of θ: where it starts, how long it is, and whether each worker
@@ -124,22 +129,54 @@ impl Classification {
             seed,
             device: Device::Cpu,
             recent: Mutex::new(Vec::new()),
+            root: vec![],
         })
+    }
+
+    /// The task with a server that holds `root` examples of the training set,
+    /// drawn uniformly without replacement: from all of it for `Iid` (the root
+    /// set of FLTrust's experiments), else from the shard `split` would deal
+    /// to one more worker (all of the shard if it is smaller).
+    pub fn with_root(mut self, root: usize, split: Heterogeneity) -> Self {
+        let labels = &self.data.train.labels;
+        let pool: Vec<usize> = match split {
+            Heterogeneity::Iid => (0..labels.len()).collect(),
+            h => {
+                let workers = self.shards.len() + 1;
+                split::split(labels, self.data.classes, workers, h, self.seed).pop().unwrap_or_default()
+            }
+        };
+        let mut rng = stream(self.seed, Purpose::Root, 0, 0);
+        let picked = rand::seq::index::sample(&mut rng, pool.len(), root.min(pool.len()));
+        self.root = picked.into_iter().map(|i| pool[i]).collect();
+        self
     }
 
     /// Each honest worker's gradient on its batch of `step`, and their mean
     /// loss; with `flip`, on the same images with labels l ↦ K − 1 − l (001
     /// Table 5's LF: 9 − l).
     fn gradients(&self, theta: &[f32], step: usize, flip: bool) -> Result<(Vec<Vec<f32>>, f64), TaskError> {
-        let h = self.shards.len();
         let (x, mut y) = self.batches(step)?;
         if flip {
             let k = self.data.classes as u32 - 1;
             let flipped: Vec<u32> = y.flatten_all()?.to_vec1::<u32>()?.into_iter().map(|l| k - l.min(k)).collect();
             y = Tensor::from_vec(flipped, y.dims(), &self.device)?;
         }
+        self.gradients_on(theta, &x, &y, Masks::honest(step))
+    }
+
+    /// The gradient on each of the h batches of `x` (h, B, H, W, C) with
+    /// labels `y` (h, B), and their mean loss, with the dropout masks `masks`.
+    fn gradients_on(
+        &self,
+        theta: &[f32],
+        x: &Tensor,
+        y: &Tensor,
+        masks: Masks,
+    ) -> Result<(Vec<Vec<f32>>, f64), TaskError> {
+        let h = x.dims()[0];
         let p = self.params(theta, h, true)?;
-        let loss = Self::cross_entropy(&self.forward(&p, &x, Some(step))?, &y)?;
+        let loss = Self::cross_entropy(&self.forward(&p, x, Some(masks))?, y)?;
         let grads = loss.sum_all()?.backward()?;
         let mut out = p.grads.as_ref().ok_or_else(|| TaskError("no gradient rows".into()))?.take()?;
         for (b, block) in p.blocks.iter().filter(|(b, _)| b.per_worker) {
@@ -227,7 +264,7 @@ impl Task for Classification {
     fn training_loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
         let (x, y) = self.batches(step)?;
         let p = self.params(theta, self.shards.len(), false)?;
-        let scores = Self::score(&self.forward(&p, &x, Some(step))?, &y)?;
+        let scores = Self::score(&self.forward(&p, &x, Some(Masks::honest(step)))?, &y)?;
         Ok(scores.iter().map(|s| s.0).sum::<f64>() / scores.len().max(1) as f64)
     }
 
@@ -247,5 +284,19 @@ impl Task for Classification {
 
     fn evaluate(&self, theta: &[f32]) -> Option<Result<Evaluation, TaskError>> {
         Some(Classification::evaluate(self, theta))
+    }
+
+    /// The gradient on a batch of the workers' size from the root set, with
+    /// the server's own dropout masks.
+    fn server_gradient(&self, theta: &[f32], step: usize) -> Option<Result<Vec<f32>, TaskError>> {
+        if self.root.is_empty() {
+            return None;
+        }
+        let gradient = || {
+            let (x, y) = self.root_batch(step)?;
+            let (mut g, _) = self.gradients_on(theta, &x, &y, Masks { step, first: super::SERVER })?;
+            g.pop().ok_or_else(|| TaskError("no server gradient".into()))
+        };
+        Some(gradient())
     }
 }
