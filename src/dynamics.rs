@@ -75,7 +75,7 @@ pub struct Dynamics {
     /// The f the rules are told (`Workers::declared_f`).
     declared_f: usize,
     seed: u64,
-    /// The server computes its own vector on a root data set (`RuleEntry::root_data`).
+    /// The server computes its own vector on a root data set (`Capabilities::root_data`).
     serves: bool,
 }
 
@@ -83,7 +83,7 @@ impl Dynamics {
     /// The dynamics of `plan`'s run; building its task may load a data set, which may fail.
     pub fn build(plan: &RunPlan) -> Result<Self, SimError> {
         let rule = &plan.aggregate.rule;
-        let root = rule_entry(&rule.name).root_data.map(|data| data(rule));
+        let root = rule_entry(&rule.name).capabilities.root_data.map(|data| data(rule));
         Ok(Dynamics {
             task: task::build(&plan.task, plan.workers.honest, plan.seed, root.as_ref())?,
             aggregator: Aggregator::build(&plan.aggregate),
@@ -218,7 +218,7 @@ impl Dynamics {
     }
 
     /// `server_aggregate`, and the norms the rule received when it keeps a
-    /// history of them (`RuleEntry::norm_history`; empty otherwise).
+    /// history of them (`Capabilities::norm_history`; empty otherwise).
     fn server_aggregate_noting_norms(&self, state: &State, all: &[Vec<f32>]) -> (Vec<f32>, Vec<f32>) {
         let mut rng = stream(self.seed, Purpose::Aggregation, state.step as u64, 0);
         let ctx = &mut Ctx {

@@ -21,7 +21,7 @@
 use super::kernels::pairwise_sq_distances;
 use super::meamed::mean_around_median_rows;
 use super::sortnet::sorted_coordinatewise;
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::plan::Args;
 use crate::spec::{Kind, Setting, Spec, Unmet};
 
@@ -105,10 +105,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| bulyan(v, ctx.f)),
-    select: Some(|_| Box::new(|v, ctx| bulyan_select(v, ctx.f))),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities { select: Some(|_| Box::new(|v, ctx| bulyan_select(v, ctx.f))), ..Capabilities::NONE },
 };
 
 #[cfg(test)]

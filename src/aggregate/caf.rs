@@ -25,7 +25,7 @@ use nalgebra::DVector;
 
 use super::kernels::weighted_mean;
 use super::spectral::{centred, gram, top_eigen};
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::spec::{Kind, Spec};
 
 /// The final weights CAF averages with (one per vector).
@@ -99,10 +99,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| caf(v, ctx.f)),
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

@@ -19,7 +19,7 @@
 //! a different length than the vectors (or a non-finite one) restarts from
 //! zero. Arithmetic is in `f64`, in index order.
 
-use super::{RuleEntry, RuleFn};
+use super::{Capabilities, RuleEntry, RuleFn};
 use crate::plan::ComponentPlan;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -90,10 +90,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build,
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

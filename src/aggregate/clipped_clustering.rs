@@ -22,7 +22,7 @@
 //! than this small loop.
 
 use super::kernels::{centered_gram, clipped, dim, norm};
-use super::{Ctx, RuleEntry, Vectors};
+use super::{Capabilities, Ctx, RuleEntry, Vectors};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// The indices of the larger of the two average-linkage clusters, in increasing order.
@@ -126,10 +126,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let max_tau = c.float("max_tau");
         Box::new(move |v, ctx| clipped_clustering(v, ctx, max_tau))
     },
-    select: Some(|_| Box::new(|v, _| larger_cluster(v))),
-    with_copies: false,
-    norm_history: true,
-    root_data: None,
+    capabilities: Capabilities {
+        select: Some(|_| Box::new(|v, _| larger_cluster(v))),
+        norm_history: true,
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

@@ -11,9 +11,9 @@
 //! Vectors of unequal length are read up to the shortest.
 //! `n = 0` yields an empty vector.
 
-use super::RuleEntry;
 use super::Vectors;
 use super::sortnet::{sorted_coordinatewise, value};
+use super::{Capabilities, RuleEntry};
 use crate::spec::{Kind, Spec};
 
 /// Coordinate-wise median; for even `n`, the mean of the two middle values.
@@ -44,10 +44,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, _| coordinate_median(v)),
-    select: None,
-    with_copies: true,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities { with_copies: true, ..Capabilities::NONE },
 };
 
 #[cfg(test)]

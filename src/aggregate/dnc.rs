@@ -29,7 +29,7 @@ use rand::seq::index;
 
 use super::kernels::{dim, mean_of};
 use super::spectral::top_eigen;
-use super::{Ctx, RuleEntry, Vectors};
+use super::{Capabilities, Ctx, RuleEntry, Vectors};
 use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
@@ -152,13 +152,13 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let (sub_dim, iters, frac) = (c.int("dim") as usize, c.int("iters") as usize, c.float("c"));
         Box::new(move |v, ctx| dnc(v, ctx, sub_dim, iters, frac))
     },
-    select: Some(|c| {
-        let (sub_dim, iters, frac) = (c.int("dim") as usize, c.int("iters") as usize, c.float("c"));
-        Box::new(move |v, ctx| dnc_select(v, ctx, sub_dim, iters, frac))
-    }),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities {
+        select: Some(|c| {
+            let (sub_dim, iters, frac) = (c.int("dim") as usize, c.int("iters") as usize, c.float("c"));
+            Box::new(move |v, ctx| dnc_select(v, ctx, sub_dim, iters, frac))
+        }),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

@@ -27,7 +27,7 @@
 use rayon::prelude::*;
 
 use super::kernels::{combination, norm};
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::plan::RootData;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -94,10 +94,10 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| fltrust(v, ctx.server)),
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: Some(|c| RootData { size: c.int("root") as usize, split: c.component("split").clone() }),
+    capabilities: Capabilities {
+        root_data: Some(|c| RootData { size: c.int("root") as usize, split: c.component("split").clone() }),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

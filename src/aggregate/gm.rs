@@ -24,9 +24,9 @@
 //! would be the alternative). `n = 0` yields an empty vector, `iters = 0` the
 //! mean. `nu > 0` (checked).
 
-use super::RuleEntry;
 use super::Vectors;
 use super::kernels::{centered_gram, dim, weighted_mean};
+use super::{Capabilities, RuleEntry};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// Zero Weiszfeld iterations return the starting point, the mean.
@@ -113,10 +113,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let (iters, nu, tol) = (c.int("iters") as usize, c.float("nu"), c.float("tol"));
         Box::new(move |v, _| geometric_median(v, iters, nu, tol))
     },
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

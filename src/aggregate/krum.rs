@@ -16,9 +16,9 @@
 //! Preconditions (caller guarantees): all vectors have the same length.
 //! For `n = 0` every function returns an empty vector.
 
-use super::RuleEntry;
 use super::Vectors;
 use super::kernels::{mean_of, pairwise_sq_distances};
+use super::{Capabilities, RuleEntry};
 use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
@@ -141,13 +141,13 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let discard = c.int("discard") as usize;
         Box::new(move |v, ctx| krum(v, ctx.f, discard))
     },
-    select: Some(|c| {
-        let discard = c.int("discard") as usize;
-        Box::new(move |v, ctx| krum_select(v, ctx.f, discard, 1))
-    }),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities {
+        select: Some(|c| {
+            let discard = c.int("discard") as usize;
+            Box::new(move |v, ctx| krum_select(v, ctx.f, discard, 1))
+        }),
+        ..Capabilities::NONE
+    },
 };
 
 /// The registry entry of Multi-Krum (`multikrum`), averaging the n − f best-scored vectors by default.
@@ -175,13 +175,13 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
         let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
         Box::new(move |v, ctx| multikrum(v, ctx.f, discard, m))
     },
-    select: Some(|c| {
-        let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
-        Box::new(move |v, ctx| krum_select(v, ctx.f, discard, m.max(1)))
-    }),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities {
+        select: Some(|c| {
+            let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
+            Box::new(move |v, ctx| krum_select(v, ctx.f, discard, m.max(1)))
+        }),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

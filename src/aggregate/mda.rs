@@ -22,7 +22,7 @@
 //! subset exists.
 
 use super::kernels::{mean_of, pairwise_sq_distances};
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::plan::Args;
 use crate::spec::{Kind, Setting, Spec, Unmet};
 
@@ -111,10 +111,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| mda(v, ctx.f)),
-    select: Some(|_| Box::new(|v, ctx| mda_select(v, ctx.f))),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities { select: Some(|_| Box::new(|v, ctx| mda_select(v, ctx.f))), ..Capabilities::NONE },
 };
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! median, and otherwise propagate into the mean. Sums are in `f64`.
 
 use super::sortnet::{Rows, sorted_coordinatewise, value};
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::spec::{Kind, Spec};
 
 /// Per coordinate, the mean of the `n − f` (at least 1) values closest to the median.
@@ -77,10 +77,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| meamed(v, ctx.f)),
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 //! have the same length. `n = 0` yields an empty vector. Non-finite inputs
 //! propagate (IEEE semantics) and never panic.
 
-use super::RuleEntry;
 use super::Vectors;
+use super::{Capabilities, RuleEntry};
 use crate::spec::{Kind, Spec};
 
 /// Coordinate-wise average of the vectors, accumulated in `f64`. Blocks of
@@ -51,10 +51,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, _| mean(v)),
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

@@ -72,10 +72,10 @@ pub struct Ctx<'a> {
     /// simulated state, so stateful rules such as `cc` stay exact under planning attacks.
     pub previous: &'a [f32],
     /// The norms of every vector the server received in earlier steps, part of
-    /// the simulated state, recorded only for rules that ask (`RuleEntry::norm_history`).
+    /// the simulated state, recorded only for rules that ask (`Capabilities::norm_history`).
     pub norms: &'a [f32],
     /// The server's own vector this step, computed on its clean root data set
-    /// like an honest worker's; empty unless the rule asks (`RuleEntry::root_data`).
+    /// like an honest worker's; empty unless the rule asks (`Capabilities::root_data`).
     pub server: &'a [f32],
 }
 
@@ -90,6 +90,13 @@ pub type SelectFn = Box<dyn Fn(&Vectors, &mut Ctx) -> Vec<usize> + Send + Sync>;
 pub struct RuleEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> RuleFn,
+    pub capabilities: Capabilities,
+}
+
+/// What a rule offers or needs besides its aggregate, read by the simulator
+/// and `byz aggregate`; most rules have none (`Capabilities::NONE`).
+#[derive(Clone, Copy)]
+pub struct Capabilities {
     /// For rules that select input vectors: which ones, for `byz aggregate --explain`.
     pub select: Option<fn(&ComponentPlan) -> SelectFn>,
     /// The honest vectors with f copies of one vector aggregate in O(d) per
@@ -103,6 +110,12 @@ pub struct RuleEntry {
     /// (`Ctx::server`, as `fltrust`): the set the server holds, read from the
     /// rule's arguments. The task must have data to draw it from.
     pub root_data: Option<fn(&ComponentPlan) -> RootData>,
+}
+
+impl Capabilities {
+    /// A rule that only aggregates.
+    pub const NONE: Capabilities =
+        Capabilities { select: None, with_copies: false, norm_history: false, root_data: None };
 }
 
 /// A pre-aggregator in the registry: its `Spec` and how to build it from its arguments.
@@ -155,9 +168,9 @@ impl Aggregator {
         Aggregator {
             pre,
             rule: (entry.build)(&p.rule),
-            select: entry.select.map(|s| s(&p.rule)),
-            median_alone: p.pre.is_empty() && entry.with_copies,
-            norm_history: entry.norm_history,
+            select: entry.capabilities.select.map(|s| s(&p.rule)),
+            median_alone: p.pre.is_empty() && entry.capabilities.with_copies,
+            norm_history: entry.capabilities.norm_history,
         }
     }
 

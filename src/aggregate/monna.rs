@@ -20,7 +20,7 @@
 //! ones remain. The mean is in `f64`, in increasing index order.
 
 use super::kernels::{mean_of, pairwise_sq_distances};
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
@@ -88,13 +88,13 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let r = c.int("reference") as usize;
         Box::new(move |v, ctx| monna(v, ctx.f, r))
     },
-    select: Some(|c| {
-        let r = c.int("reference") as usize;
-        Box::new(move |v, ctx| monna_select(v, ctx.f, r))
-    }),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities {
+        select: Some(|c| {
+            let r = c.int("reference") as usize;
+            Box::new(move |v, ctx| monna_select(v, ctx.f, r))
+        }),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

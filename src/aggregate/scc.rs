@@ -25,7 +25,7 @@ use rand::seq::SliceRandom;
 
 use super::cc::centered_clipping;
 use super::kernels::norm;
-use super::{Ctx, RuleEntry, Vectors};
+use super::{Capabilities, Ctx, RuleEntry, Vectors};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// The sizes of numpy's `array_split` of n items into k parts: the first n mod k one larger.
@@ -115,10 +115,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let (tau, bucket) = (c.float("tau"), c.int("bucket") as usize);
         Box::new(move |v, ctx| scc(v, ctx, tau, bucket))
     },
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use rand::Rng;
 use rayon::prelude::*;
 
 use super::kernels::{combination, norm};
-use super::{Ctx, RuleEntry, Vectors, mean_shift};
+use super::{Capabilities, Ctx, RuleEntry, Vectors, mean_shift};
 use crate::plan::ArgValue;
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
@@ -185,13 +185,13 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let sg = SignGuard { low: c.float("low"), high: c.float("high"), share: c.float("share") };
         Box::new(move |v, ctx| sg.aggregate(v, ctx))
     },
-    select: Some(|c| {
-        let sg = SignGuard { low: c.float("low"), high: c.float("high"), share: c.float("share") };
-        Box::new(move |v, ctx| sg.kept(v, ctx))
-    }),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities {
+        select: Some(|c| {
+            let sg = SignGuard { low: c.float("low"), high: c.float("high"), share: c.float("share") };
+            Box::new(move |v, ctx| sg.kept(v, ctx))
+        }),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

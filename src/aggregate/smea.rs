@@ -22,7 +22,7 @@ use itertools::Itertools;
 
 use super::kernels::mean_of;
 use super::spectral::{centred, gram, top_eigen};
-use super::{RuleEntry, Vectors};
+use super::{Capabilities, RuleEntry, Vectors};
 use crate::plan::Args;
 use crate::spec::{Kind, Setting, Spec, Unmet};
 
@@ -95,10 +95,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, ctx| smea(v, ctx.f)),
-    select: Some(|_| Box::new(|v, ctx| smea_select(v, ctx.f))),
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities { select: Some(|_| Box::new(|v, ctx| smea_select(v, ctx.f))), ..Capabilities::NONE },
 };
 
 #[cfg(test)]

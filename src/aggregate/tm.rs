@@ -14,9 +14,9 @@
 //! `2·trim < n`; as a safeguard `trim` is clamped to `(n - 1) / 2`.
 //! `n = 0` yields an empty vector.
 
-use super::RuleEntry;
 use super::Vectors;
 use super::sortnet::{LANES, sorted_coordinatewise, value};
+use super::{Capabilities, RuleEntry};
 use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
@@ -92,10 +92,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let trim = c.int("trim") as usize;
         Box::new(move |v, _| trimmed_mean(v, trim))
     },
-    select: None,
-    with_copies: false,
-    norm_history: false,
-    root_data: None,
+    capabilities: Capabilities::NONE,
 };
 
 #[cfg(test)]

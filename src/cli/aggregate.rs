@@ -122,7 +122,7 @@ pub fn run_cli(pipeline_text: &str, f: usize, input: Option<&Path>, explain: boo
     let vectors = read_vectors(&json)?;
     let plan = pipeline(pipeline_text, vectors.len(), f, vectors[0].len())?;
     let server = read_server(&json, vectors[0].len())?.unwrap_or_default();
-    if server.is_empty() && crate::aggregate::rule_entry(&plan.rule.name).root_data.is_some() {
+    if server.is_empty() && crate::aggregate::rule_entry(&plan.rule.name).capabilities.root_data.is_some() {
         return Err(format!(
             "error: `{}` weighs the vectors against the server's own vector\nhelp: give it in the input: \
              {{\"vectors\": [...], \"server\": [...]}}",

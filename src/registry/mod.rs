@@ -41,10 +41,10 @@ pub fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
 }
 
 /// Whether the rule `name` weighs the vectors against the server's own
-/// vector on a clean root data set (`RuleEntry::root_data`, as `fltrust`),
+/// vector on a clean root data set (`Capabilities::root_data`, as `fltrust`),
 /// which needs a task with data to draw it from.
 pub fn needs_root_data(rule: &str) -> bool {
-    crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.root_data.is_some())
+    crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.capabilities.root_data.is_some())
 }
 
 /// Every kind that has a component called `name`.
