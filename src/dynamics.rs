@@ -123,6 +123,13 @@ impl Dynamics {
         };
         let mut g = g?;
         self.momentum_step(&mut g, previous);
+        // A non-finite server vector would make every later aggregate zero: a stall, not a run.
+        if g.iter().any(|x| !x.is_finite()) {
+            return Err(SimError::Diverged {
+                step,
+                what: "the server's own vector on its root set is not finite".into(),
+            });
+        }
         Ok(g)
     }
 

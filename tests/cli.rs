@@ -180,8 +180,8 @@ fn a_closed_pipe_ends_byz_quietly() {
 }
 
 /// The newer defences and attacks run through `byz run` on a shipped file:
-/// under Fang's attack on Krum, `dnc`, `caf` and `smea` keep the final loss
-/// far below `krum`'s.
+/// under Fang's attack on Krum, the newer rules keep the final loss far below
+/// `krum`'s; `curves.csv` holds the same numbers as `runs.jsonl`.
 #[test]
 fn the_newer_defences_run_from_a_scenario() {
     let out = common::temp_dir("recent-defences");
@@ -201,5 +201,26 @@ fn the_newer_defences_run_from_a_scenario() {
     let krum = final_loss("krum");
     for rule in ["dnc", "caf", "smea", "clipped_clustering", "signguard", "fltrust", "scc"] {
         assert!(final_loss(rule) < krum / 10.0, "{rule}: {} vs krum {krum}", final_loss(rule));
+    }
+    // curves.csv holds every loss of runs.jsonl, one row per run and step, in the same order.
+    let runs: Vec<serde_json::Value> = std::fs::read_to_string(out.join("recent_defences/runs.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut csv = csv::Reader::from_path(out.join("recent_defences/curves.csv")).unwrap();
+    let head: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(head, ["run", "aggregate", "attack", "seed", "step", "metric", "value"]);
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let expected: Vec<(usize, f64)> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r["series"]["loss"].as_array().unwrap().iter().map(move |x| (i, x.as_f64().unwrap())))
+        .collect();
+    assert_eq!(rows.len(), expected.len());
+    for (row, (i, loss)) in rows.iter().zip(expected) {
+        assert_eq!(row[0].parse::<usize>().unwrap(), i);
+        assert_eq!((&row[1], &row[2]), (runs[i]["aggregate"].as_str().unwrap(), runs[i]["attack"].as_str().unwrap()));
+        assert_eq!((&row[5], row[6].parse::<f64>().unwrap()), ("loss", loss));
     }
 }

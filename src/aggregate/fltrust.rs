@@ -11,15 +11,19 @@
 //!   F = Σ_i TS_i · (‖g_0‖/‖g_i‖) · g_i / Σ_j TS_j.
 //!
 //! The server's vector (`Ctx::server`, kept by the simulator) is the task's
-//! `server_gradient` on a batch from the root set with the workers' clipping
-//! and momentum, as FL-Byzantine-Library's server computes it. The root set
-//! is drawn once per run: uniformly without replacement from the training
-//! set (classification; with a `split` such as `extreme`, from the shard that
-//! split would deal to one more worker, for a biased root set) or from the
-//! honest distribution (mean estimation); 100 examples by default, as
-//! FLPoison's `num_sample`. (The paper's body was
-//! not at hand here; these choices follow the two implementations.) When no
-//! vector has a positive cosine (or the server's vector is zero) the
+//! `server_gradient` on a batch from the root set (the workers' batch size,
+//! drawn with replacement) with the workers' clipping and momentum, as an
+//! honest worker's. The root set is drawn once per run: uniformly without
+//! replacement from the training set (classification; with a `split` such
+//! as `extreme`, from the shard that split would deal to one more worker,
+//! for a biased root set) or from the honest distribution (mean
+//! estimation); 100 examples by default, as FLPoison's `num_sample`, and
+//! possibly shared with the workers' shards. (The paper's body was not at
+//! hand here. FL-Byzantine-Library's server uses the workers' momentum but
+//! does not clip, takes 32 distinct examples per batch, and holds 50
+//! examples set apart from the workers' data; FLPoison samples its root set
+//! class by class.) When no vector has a positive cosine (or the server's
+//! vector is zero) the
 //! aggregate is zero, as FL-Byzantine-Library's (FLPoison averages the
 //! rescaled vectors instead). A vector that is zero or has a non-finite
 //! coordinate gets trust 0.

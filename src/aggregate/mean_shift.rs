@@ -3,6 +3,9 @@
 //! `estimate_bandwidth(quantile = 0.5)`, which SignGuard clusters its sign
 //! statistics with (Xu et al., ICDCS 2022, §IV-B and the authors' code).
 //!
+//! Points and seeds are in f64 (scikit-learn's seeds are float32), so an
+//! exact tie at the bandwidth may fall the other way.
+//!
 //! Written here because no maintained Rust crate has mean shift with
 //! scikit-learn's seeding, merging and labelling rules, and those rules decide
 //! which vectors SignGuard keeps. The points are few (one per worker) and
@@ -90,10 +93,12 @@ fn shift(points: &[Vec<f64>], seed: Vec<f64>, h: f64) -> Option<(Vec<f64>, usize
 pub fn labels(points: &[Vec<f64>], h: f64) -> Vec<Option<usize>> {
     let mut modes: Vec<(Vec<f64>, usize)> = vec![];
     for seed in seeds(points, h) {
-        if let Some(mode) = shift(points, seed, h)
-            && !modes.iter().any(|(m, _)| *m == mode.0)
-        {
-            modes.push(mode);
+        if let Some((mode, count)) = shift(points, seed, h) {
+            // A mode reached again keeps the later count (scikit-learn's dict).
+            match modes.iter_mut().find(|(m, _)| *m == mode) {
+                Some(found) => found.1 = count,
+                None => modes.push((mode, count)),
+            }
         }
     }
     // Most points first, then the larger coordinates (scikit-learn's order).

@@ -11,7 +11,8 @@
 //!   near-equal size (numpy's `array_split`), and each group's members dealt
 //!   to ⌈n/`bucket`⌉ buckets by a random permutation, so that every bucket
 //!   mixes vectors of low, middle and high similarity; at the first step (no
-//!   m̃ yet) a random order is cut into max(1, ⌊n/`bucket`⌋) buckets instead;
+//!   m̃ yet) a random order is cut into max(1, ⌊n/`bucket`⌋) buckets instead
+//!   (the library cuts ⌊n/3⌋ whatever its bucket length, and fails for n < 3);
 //! - then, bucket after bucket, one centred-clipping step (`cc`) around the
 //!   current centre, starting from m̃ (zero at the first step):
 //!   c ← c + (1/|B|) Σ_{x∈B} clip_τ(x − c).
@@ -56,7 +57,8 @@ pub fn buckets(v: &Vectors, previous: &[f32], bucket: usize, ctx: &mut Ctx) -> V
         dot / (norm(x) * np).max(1e-8)
     };
     let sims: Vec<f64> = v.iter().map(|x| cosine(x)).collect();
-    order.sort_by(|&a, &b| sims[a].total_cmp(&sims[b]));
+    // NaN last whatever its sign bit (torch's argsort), the rest ascending.
+    order.sort_by(|&a, &b| sims[a].is_nan().cmp(&sims[b].is_nan()).then(sims[a].total_cmp(&sims[b])));
     let mut out = vec![vec![]; n.div_ceil(bucket)];
     let mut rest = order.as_slice();
     for size in split_sizes(n, bucket.min(n)) {
@@ -90,7 +92,8 @@ pub const ENTRY: RuleEntry = RuleEntry {
         aliases: &["sequential_cc"],
         summary: "sequential centred clipping over buckets that mix similar and dissimilar vectors",
         doc: "Özfatura et al., IEEE TIFS 2024 (FL-Byzantine-Library's Clipping_seq): sort the vectors by \
-              cosine to the previous aggregate, deal each third of them to ⌈n/bucket⌉ buckets at random, \
+              cosine to the previous aggregate, cut them into `bucket` groups and deal each group to \
+              ⌈n/bucket⌉ buckets at random, \
               then clip around the running centre one bucket at a time: c ← c + mean_B clip_τ(x − c), \
               from the previous aggregate (random buckets and a zero centre at the first step).",
         params: &[
@@ -158,6 +161,16 @@ mod tests {
         // The first step: random buckets of at least 3.
         let first = buckets(&v, &[], 3, &mut ctx(&mut rng, &[]));
         assert_eq!(first.iter().map(Vec::len).collect::<Vec<_>>(), [4, 3]);
+    }
+
+    #[test]
+    fn a_non_finite_cosine_sorts_as_the_most_similar() {
+        // With `bucket` = n every group holds one vector and the one bucket lists them in sorted order.
+        let v = vec![vec![1.0f32, 0.0], vec![0.0, 1.0], vec![f32::INFINITY, 0.0], vec![-1.0, 0.0]];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        assert_eq!(buckets(&v, &[1.0, 0.0], 4, &mut ctx(&mut rng, &[])), [vec![3, 1, 0, 2]]);
+        let out = scc(&v, &mut ctx(&mut rng, &[1.0, 0.0]), 1.0, 4);
+        assert!(out.iter().all(|x| x.is_finite()), "{out:?}");
     }
 
     #[test]

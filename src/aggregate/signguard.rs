@@ -15,7 +15,9 @@
 //! As the authors' code: NaN coordinates read as 0, and an infinite norm fails
 //! the norm filter; the filter's M is numpy's median (the mean of the two
 //! middle norms for even n) and the clipping radius torch's (the lower one).
-//! Where it differs: the block's start is uniform over all d − s + 1 places
+//! Where it differs: a zero bandwidth (n ≤ 3, or every vector's shares
+//! equal to those of half the others), which scikit-learn refuses, skips
+//! the sign filter; the block's start is uniform over all d − s + 1 places
 //! (torch's `randint` leaves out the last), s is at least 1; when the two
 //! filters keep no vector the aggregate is zero (the code's mean of nothing is
 //! NaN); the largest cluster is chosen among all centres (the code counts
@@ -81,12 +83,18 @@ impl SignGuard {
         let largest: [f32; 3] = std::array::from_fn(|j| shares.iter().map(|x| x[j]).fold(0.0, f32::max));
         let points: Vec<Vec<f64>> =
             shares.iter().map(|x| (0..3).map(|j| f64::from(x[j] / (largest[j] + 1e-8))).collect()).collect();
-        let labels = mean_shift::labels(&points, mean_shift::bandwidth(&points, 0.5));
+        let h = mean_shift::bandwidth(&points, 0.5);
+        if h == 0.0 {
+            // scikit-learn refuses a zero bandwidth (always so for n ≤ 3, where each
+            // point is its own median neighbour): the sign filter keeps everyone.
+            return (0..v.len()).collect();
+        }
+        let labels = mean_shift::labels(&points, h);
         let mut sizes = vec![0usize; labels.iter().flatten().max().map_or(0, |m| m + 1)];
         labels.iter().flatten().for_each(|&l| sizes[l] += 1);
         // The first of the largest: the centre that attracted the most points while shifting.
         let Some(biggest) = (0..sizes.len()).rev().max_by_key(|&l| sizes[l]) else {
-            // No cluster formed (only when no shift converged): the sign filter keeps everyone.
+            // No cluster (no vectors, or a NaN bandwidth): the sign filter keeps everyone.
             return (0..v.len()).collect();
         };
         (0..v.len()).filter(|&i| labels[i] == Some(biggest)).collect()

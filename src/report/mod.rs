@@ -2,6 +2,7 @@
 
 pub mod curves;
 pub mod expect;
+pub mod long_csv;
 pub mod output;
 pub mod scenario;
 pub mod snapshot;

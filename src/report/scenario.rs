@@ -1,11 +1,13 @@
 //! Everything a scenario's runs leave in the output folder, written after the
-//! runs finish: `runs.jsonl`, the table (`table.md`, `table.csv`), learning
+//! runs finish: `runs.jsonl`, every recorded value in long form
+//! (`curves.csv`), the table (`table.md`, `table.csv`), learning
 //! curves with confidence bands (`curves/GROUP-METRIC.svg`) and, for 2-D
 //! tasks, trajectories over the loss contours (`trajectory-seedS.svg`).
 
 use std::path::{Path, PathBuf};
 
 use super::curves::{self, Curve};
+use super::long_csv;
 use super::output::{write_atomic, write_runs};
 use super::table::{self, Table};
 use super::trajectory;
@@ -40,6 +42,9 @@ pub fn write_all(
 ) -> Result<Vec<PathBuf>, String> {
     let dir = out.join(&plan.name);
     let mut written = vec![write_runs(out, &plan.name, runs).map_err(|e| e.to_string())?];
+    let long = long_csv::curves_csv(runs)?;
+    write_atomic(&dir.join("curves.csv"), long.as_bytes()).map_err(|e| e.to_string())?;
+    written.push(dir.join("curves.csv"));
     if let Some(t) = table {
         for (name, body) in [("table.md", t.markdown()), ("table.csv", t.csv())] {
             write_atomic(&dir.join(name), body.as_bytes()).map_err(|e| e.to_string())?;

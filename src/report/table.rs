@@ -157,21 +157,20 @@ impl Table {
 
     /// One line per cell: the row and column values, then mean, CI half-width and seeds.
     pub fn csv(&self) -> String {
-        let quote = |s: &str| {
-            if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-        };
-        let mut head: Vec<String> = self.plan.rows.iter().chain(&self.plan.columns).map(|s| quote(s)).collect();
-        head.extend(["statistic".into(), "mean".into(), "ci95".into(), "seeds".into()]);
-        let mut out = head.join(",") + "\n";
+        let mut w = csv::Writer::from_writer(vec![]);
+        let mut head: Vec<&str> = self.plan.rows.iter().chain(&self.plan.columns).map(String::as_str).collect();
+        head.extend(["statistic", "mean", "ci95", "seeds"]);
+        let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
+        // Writing into memory cannot fail.
+        let _ = w.write_record(&head);
         for row in &self.rows {
             for (col, cell) in self.columns.iter().zip(&row.cells) {
                 let Some(c) = cell else { continue };
-                let mut line: Vec<String> = row.keys.iter().chain(col).map(|s| quote(s)).collect();
-                let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
-                line.extend([quote(&self.plan.value_name()), num(c.mean), num(c.half_width), c.n.to_string()]);
-                out.push_str(&(line.join(",") + "\n"));
+                let mut line: Vec<String> = row.keys.iter().chain(col).cloned().collect();
+                line.extend([self.plan.value_name(), num(c.mean), num(c.half_width), c.n.to_string()]);
+                let _ = w.write_record(&line);
             }
         }
-        out
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 }

@@ -18,8 +18,10 @@ pub struct MeanEstimation {
     init: Vec<f32>,
     honest: usize,
     seed: u64,
-    /// The server's clean points (FLTrust's root data set), drawn once; empty without one.
-    root: Vec<Vec<f32>>,
+    /// How many clean points the server holds (FLTrust's root data set; 0
+    /// without one). Point k is drawn from its own stream when used, so a
+    /// large root set costs no memory.
+    root: usize,
 }
 
 impl MeanEstimation {
@@ -31,13 +33,13 @@ impl MeanEstimation {
             init: if init.is_empty() { vec![0.0; dim] } else { init.iter().map(|&x| x as f32).collect() },
             honest,
             seed,
-            root: vec![],
+            root: 0,
         }
     }
 
     /// The task with a server that holds `root` clean points of the honest distribution.
     pub fn with_root(mut self, root: usize) -> Self {
-        self.root = (0..root).map(|k| self.draw(stream(self.seed, Purpose::Root, 0, k as u64))).collect();
+        self.root = root;
         self
     }
 
@@ -85,11 +87,11 @@ impl Task for MeanEstimation {
     /// θ − x for one of the server's root points, drawn with replacement by
     /// the server's (seed, step) stream, as a worker draws one fresh point.
     fn server_gradient(&self, theta: &[f32], step: usize) -> Option<Result<Vec<f32>, TaskError>> {
-        if self.root.is_empty() {
+        if self.root == 0 {
             return None;
         }
-        let k = stream(self.seed, Purpose::Root, 1, step as u64).random_range(0..self.root.len());
-        Some(Self::gradient_at(theta, self.root[k].clone()))
+        let k = stream(self.seed, Purpose::Root, 1, step as u64).random_range(0..self.root as u64);
+        Some(Self::gradient_at(theta, self.draw(stream(self.seed, Purpose::Root, 0, k))))
     }
 
     fn loss(&self, theta: &[f32], _step: usize) -> Result<f64, TaskError> {
