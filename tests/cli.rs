@@ -224,3 +224,65 @@ fn the_newer_defences_run_from_a_scenario() {
         assert_eq!((&row[5], row[6].parse::<f64>().unwrap()), ("loss", loss));
     }
 }
+
+/// `worst attack` then `best train.lr` in a shipped table, against the same
+/// reductions computed here from runs.jsonl: per aggregate, the mean final
+/// loss over seeds of each (lr, attack), the highest over the attacks at
+/// each lr, the lowest of those over the lrs.
+#[test]
+fn worst_and_best_reduce_as_computed_by_hand() {
+    let out = common::temp_dir("worst-case");
+    let run = byz(&["run", "scenarios/defences/worst_case.byz", "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let runs: Vec<serde_json::Value> = std::fs::read_to_string(out.join("worst_case/runs.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let label = |r: &serde_json::Value, k: &str| r["label"][k].as_str().unwrap().to_string();
+    let mut csv = csv::Reader::from_path(out.join("worst_case/table.csv")).unwrap();
+    let head: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(head, ["aggregate", "statistic", "mean", "ci95", "seeds", "worst attack", "best train.lr"]);
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6);
+    for row in &rows {
+        let aggregate = &row[0];
+        let mut by_lr: Vec<(String, String, f64)> = vec![]; // (lr, worst attack, its mean)
+        for lr in ["0.03", "0.1", "0.3"] {
+            let mut worst: Option<(String, f64)> = None;
+            for attack in ["sf", "alie", "foe", "fang(rule: tm)", "mimic"] {
+                let xs: Vec<f64> = runs
+                    .iter()
+                    .filter(|r| {
+                        label(r, "aggregate") == aggregate && label(r, "train.lr") == lr && label(r, "attack") == attack
+                    })
+                    .map(|r| r["metrics"]["final_loss"].as_f64().unwrap_or(f64::INFINITY))
+                    .collect();
+                assert_eq!(xs.len(), 2);
+                let mean = xs.iter().sum::<f64>() / 2.0;
+                if worst.as_ref().is_none_or(|(_, w)| mean > *w) {
+                    worst = Some((attack.to_string(), mean));
+                }
+            }
+            let (attack, mean) = worst.unwrap();
+            by_lr.push((lr.to_string(), attack, mean));
+        }
+        let (lr, attack, mean) = by_lr.iter().min_by(|a, b| a.2.total_cmp(&b.2)).unwrap().clone();
+        let got: f64 = row[2].parse().unwrap();
+        assert!((got - mean).abs() <= 1e-12 * mean.abs().max(1.0), "{aggregate}: {got} vs {mean}");
+        assert_eq!((&row[5], &row[6]), (attack.as_str(), lr.as_str()), "{aggregate}");
+    }
+    // The worst case differs between rules, so the reduction is not trivially the same choice.
+    assert!(rows.iter().any(|r| r[5] != rows[0][5]) || rows.iter().any(|r| r[6] != rows[0][6]));
+}
+
+/// `negative inner_product` and `mean cosine` in `expect`: IPM turns Krum at
+/// a small ε and trimmed mean at a large one, not at a small one (002 §6).
+#[test]
+fn inner_product_statistics_are_expectations() {
+    let out = common::temp_dir("ipm-expect");
+    let run = byz(&["test", "scenarios/attacks/ipm_descent.byz", "--out", out.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{text}{}", String::from_utf8_lossy(&run.stderr));
+    assert!(text.contains("3 passed, 0 failed"), "{text}");
+}

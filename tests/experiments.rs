@@ -98,6 +98,8 @@ fn tables_render_as_text_markdown_and_csv() {
     let plan = TablePlan {
         rows: vec!["aggregate".into()],
         columns: vec!["attack".into()],
+        worst: None,
+        best: None,
         value: Statistic::new(Stat::Max, Metric::Accuracy),
     };
     let t = table::build(&plan, &runs);

@@ -169,16 +169,22 @@ module.exports = grammar({
     sweep_section: ($) => seq('sweep', block($.sweep_axis)),
 
     // `table { rows aggregate, workers.byzantine; columns attack; value max accuracy }`.
-    // `rows`, `columns` and `value` are keywords only inside the block: tree-sitter
+    // `rows`, `columns`, `worst`, `best` and `value` are keywords only inside the block: tree-sitter
     // takes a word for a keyword only where the keyword can come, as pest does.
     table_section: ($) =>
-      seq('table', block(choice($.table_rows, $.table_columns, $.table_value))),
+      seq('table', block(choice($.table_rows, $.table_columns, $.table_worst, $.table_best, $.table_value))),
 
     // table_rows = { kw_rows ~ field_path ~ ("," ~ field_path)* }
     table_rows: ($) => seq('rows', commaSep1($.field_path)),
 
     // table_columns = { kw_columns ~ field_path ~ ("," ~ field_path)* }
     table_columns: ($) => seq('columns', commaSep1($.field_path)),
+
+    // table_worst = { kw_worst ~ field_path }: each cell the worst over a swept field
+    table_worst: ($) => seq('worst', $.field_path),
+
+    // table_best = { kw_best ~ field_path }: then the best over another
+    table_best: ($) => seq('best', $.field_path),
 
     // table_value = { kw_value ~ ident ~ ident ~ window? }: a statistic of a metric,
     // `max accuracy`, `mean loss from step 50`

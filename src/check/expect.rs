@@ -60,6 +60,14 @@ pub fn statistic(
         );
         return None;
     }
+    if m.is_some_and(Metric::needs_inner_product) && runs.iter().any(|r| !r.report.inner_product) {
+        errors.push(
+            Diag::new(src, metric.span, format!("`{}` is not recorded in this scenario", metric.name))
+                .label("needs `report { inner_product }`")
+                .help("add `inner_product` to the `report` section (`report { loss, inner_product }`)"),
+        );
+        return None;
+    }
     let (s, m) = (s?, m?);
     let from = match written.from {
         None => Statistic::FIRST_STEP,

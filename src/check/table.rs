@@ -1,6 +1,7 @@
-//! `table { rows ...; columns ...; value ... }`: the named fields must be the
-//! sweep's axes, and together they must name every axis, so that each cell
-//! holds the runs of one sweep point (one per seed).
+//! `table { rows ...; columns ...; worst ...; best ...; value ... }`: the
+//! named fields must be the sweep's axes, and together they must name every
+//! axis, so that each cell holds the runs of one sweep point (one per seed),
+//! or of the points a `worst` or `best` line reduces over.
 
 use super::expect::statistic;
 use super::merged::Sections;
@@ -20,13 +21,22 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
         .unwrap_or_default();
     let before = crate::diagnostic::error_count(errors);
     let mut named: Vec<String> = vec![];
-    for f in t.rows.iter().chain(&t.columns) {
+    for (word, fields) in [("worst", &t.worst), ("best", &t.best)] {
+        for extra in fields.iter().skip(1) {
+            errors.push(
+                Diag::new(&placed.src, extra.span, format!("`{word}` takes one field"))
+                    .label("a second field")
+                    .help(format!("reduce over one swept field with `{word}`; show the others as rows or columns")),
+            );
+        }
+    }
+    for f in t.rows.iter().chain(&t.columns).chain(&t.worst).chain(&t.best) {
         let name = f.name();
         if named.contains(&name) {
             errors.push(
                 Diag::new(&placed.src, f.span, format!("`{name}` is named twice in the table"))
-                    .label("already a row or column field")
-                    .help("name each swept field once, in `rows` or in `columns`"),
+                    .label("already a row, column or reduced field")
+                    .help("name each swept field once, in `rows`, `columns`, `worst` or `best`"),
             );
         } else if !axes.contains(&name) {
             let d = Diag::new(&placed.src, f.span, format!("`{name}` is not swept in this scenario"))
@@ -46,7 +56,7 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
         errors.push(
             Diag::new(&placed.src, placed.keyword, format!("the table does not show the swept field `{axis}`"))
                 .label("a cell would mix its values")
-                .help(format!("add `{axis}` to `rows` or `columns`")),
+                .help(format!("add `{axis}` to `rows` or `columns`, or reduce over it with `worst {axis}`")),
         );
     }
     let value = match &t.value {
@@ -59,5 +69,12 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
         return None;
     }
     let names = |fs: &[crate::syntax::ast::FieldPath]| fs.iter().map(|f| f.name()).collect();
-    Some(TablePlan { rows: names(&t.rows), columns: names(&t.columns), value })
+    let first = |fs: &[crate::syntax::ast::FieldPath]| fs.first().map(|f| f.name());
+    Some(TablePlan {
+        rows: names(&t.rows),
+        columns: names(&t.columns),
+        worst: first(&t.worst),
+        best: first(&t.best),
+        value,
+    })
 }

@@ -10,6 +10,9 @@ pub enum Stat {
     Max,
     Min,
     Mean,
+    /// The share of the steps whose value is below zero (for `inner_product`:
+    /// the steps that ascend the honest loss to first order).
+    Negative,
 }
 
 /// A series a run records, which statistics are taken of.
@@ -20,6 +23,10 @@ pub enum Metric {
     Loss,
     /// Test accuracy, recorded every `report every k` steps.
     Accuracy,
+    /// ⟨ḡ, F⟩ of each step 1..=T, with `report { inner_product }`.
+    InnerProduct,
+    /// cos(ḡ, F) of each step 1..=T, with `report { inner_product }`.
+    Cosine,
 }
 
 impl Stat {
@@ -30,17 +37,25 @@ impl Stat {
             Stat::Max => "max",
             Stat::Min => "min",
             Stat::Mean => "mean",
+            Stat::Negative => "negative",
         }
     }
 }
 
 impl Metric {
-    /// The word as written in a `.byz` file: `loss` or `accuracy`.
+    /// The word as written in a `.byz` file: `loss`, `accuracy`, `inner_product` or `cosine`.
     pub fn name(self) -> &'static str {
         match self {
             Metric::Loss => "loss",
             Metric::Accuracy => "accuracy",
+            Metric::InnerProduct => "inner_product",
+            Metric::Cosine => "cosine",
         }
+    }
+
+    /// Recorded only with `report { inner_product }`.
+    pub fn needs_inner_product(self) -> bool {
+        matches!(self, Metric::InnerProduct | Metric::Cosine)
     }
 }
 
@@ -57,6 +72,17 @@ pub struct Statistic {
 impl Statistic {
     /// `max`, `min` and `mean` start at step 1 unless told otherwise.
     pub const FIRST_STEP: usize = 1;
+
+    /// Whether a larger value is better for the defender: accuracy, inner
+    /// product and cosine; not the loss, nor a share of ascending steps.
+    pub fn higher_is_better(&self) -> bool {
+        self.stat != Stat::Negative && self.metric != Metric::Loss
+    }
+
+    /// Whether the value reads as a percentage: accuracy, and shares of steps.
+    pub fn is_share(&self) -> bool {
+        self.stat == Stat::Negative || self.metric == Metric::Accuracy
+    }
 
     /// `stat` of `metric` over the default window, from step `FIRST_STEP` on.
     pub fn new(stat: Stat, metric: Metric) -> Self {

@@ -1,4 +1,4 @@
-//! `table { rows ...; columns ...; value max accuracy }`, resolved.
+//! `table { rows ...; columns ...; worst ...; best ...; value max accuracy }`, resolved.
 
 use serde::Serialize;
 
@@ -12,6 +12,12 @@ pub struct TablePlan {
     pub rows: Vec<String>,
     /// Swept fields whose values name the columns, e.g. `attack`.
     pub columns: Vec<String>,
+    /// `worst FIELD`: each cell is the worst, over this field's values, of
+    /// the mean over seeds (lowest accuracy, highest loss).
+    pub worst: Option<String>,
+    /// `best FIELD`: after `worst`, the best over this field's values (the
+    /// hyper-parameter chosen for the best worst case, as ByzFL's tables).
+    pub best: Option<String>,
     pub value: Statistic,
 }
 

@@ -10,7 +10,7 @@ const fn word(kind: Kind, name: &'static str, summary: &'static str, doc: &'stat
 }
 
 /// Every statistic a table or expectation can take of a metric.
-pub const STATISTICS: [(Spec, Stat); 4] = [
+pub const STATISTICS: [(Spec, Stat); 5] = [
     (
         word(
             Kind::Statistic,
@@ -52,10 +52,21 @@ pub const STATISTICS: [(Spec, Stat); 4] = [
         ),
         Stat::Mean,
     ),
+    (
+        word(
+            Kind::Statistic,
+            "negative",
+            "the share of steps 1..=T whose value is below zero",
+            "`negative inner_product`: the share of the steps whose aggregate F had a negative inner\n\
+             product with the honest mean ḡ, i.e. ascended the honest loss to first order (002\n\
+             Definition 4). Shown in percent in tables; in `expect`, a share in [0, 1].",
+        ),
+        Stat::Negative,
+    ),
 ];
 
 /// Every metric a run records.
-pub const METRICS: [(Spec, Metric); 2] = [
+pub const METRICS: [(Spec, Metric); 4] = [
     (
         word(
             Kind::Metric,
@@ -75,6 +86,27 @@ pub const METRICS: [(Spec, Metric); 2] = [
              `report every k { accuracy }` and at the last step (data tasks only).",
         ),
         Metric::Accuracy,
+    ),
+    (
+        word(
+            Kind::Metric,
+            "inner_product",
+            "⟨ḡ, F⟩ of each step, with `report { inner_product }`",
+            "The inner product of the honest workers' mean vector ḡ and the server's aggregate F at\n\
+             each step 1..=T (002 Definition 4: F should point along ḡ); recorded with\n\
+             `report { inner_product }`.",
+        ),
+        Metric::InnerProduct,
+    ),
+    (
+        word(
+            Kind::Metric,
+            "cosine",
+            "cos(ḡ, F) of each step, with `report { inner_product }`",
+            "The cosine between the honest mean ḡ and the aggregate F at each step 1..=T (0 when\n\
+             either is zero); recorded with `report { inner_product }`.",
+        ),
+        Metric::Cosine,
     ),
 ];
 

@@ -18,10 +18,9 @@ pub struct Curve<'a> {
 /// (step, mean, lower, upper) at each recorded step; a step counts the seeds that reached it.
 fn band(metric: Metric, runs: &[&RunResult]) -> Vec<(f64, f64, f64, f64)> {
     let series = |r: &RunResult| -> (Vec<usize>, Vec<f64>) {
-        match metric {
-            Metric::Loss => (r.series.step.clone(), r.series.loss.clone()),
-            Metric::Accuracy => (r.series.eval_step.clone(), r.series.accuracy.iter().map(|a| 100.0 * a).collect()),
-        }
+        let (steps, values) = r.series.values(metric);
+        let scale = if metric == Metric::Accuracy { 100.0 } else { 1.0 };
+        (steps.into_owned(), values.iter().map(|v| scale * v).collect())
     };
     let all: Vec<(Vec<usize>, Vec<f64>)> = runs.iter().map(|r| series(r)).collect();
     let longest = all.iter().max_by_key(|(s, _)| s.len()).map(|(s, _)| s.clone()).unwrap_or_default();
@@ -68,6 +67,8 @@ pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Resul
     let y_desc = match metric {
         Metric::Loss => "honest training loss",
         Metric::Accuracy => "test accuracy (%)",
+        Metric::InnerProduct => "⟨honest mean, aggregate⟩",
+        Metric::Cosine => "cos(honest mean, aggregate)",
     };
     chart
         .configure_mesh()

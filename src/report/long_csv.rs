@@ -5,9 +5,11 @@
 //! in sweep order, `aggregate` and `attack` when they are not swept, `seed`,
 //! `step`, `metric` and `value`. Metrics: `loss` (the honest training loss,
 //! every step 0..=T), `accuracy` and `test_loss` (held-out, at the evaluated
-//! steps), `inner_product` (⟨ḡ, F⟩ of the step from t − 1 to t, at steps
-//! 1..=T). A non-finite value (a diverged run's) is an empty cell.
+//! steps), `inner_product` and `cosine` (⟨ḡ, F⟩ and cos(ḡ, F) of the step
+//! from t − 1 to t, at steps 1..=T). A non-finite value (a diverged run's)
+//! is an empty cell.
 
+use crate::plan::Metric;
 use crate::sim::RunResult;
 
 /// The whole file.
@@ -29,13 +31,15 @@ pub fn curves_csv(runs: &[RunResult]) -> Result<String, String> {
         keys.extend(fixed.iter().map(|f| if *f == "aggregate" { r.aggregate.clone() } else { r.attack.clone() }));
         keys.push(r.seed.to_string());
         let s = &r.series;
-        let inner_steps: Vec<usize> = (1..=s.inner_product.len()).collect();
-        for (metric, steps, values) in [
-            ("loss", &s.step, &s.loss),
-            ("accuracy", &s.eval_step, &s.accuracy),
-            ("test_loss", &s.eval_step, &s.test_loss),
-            ("inner_product", &inner_steps, &s.inner_product),
-        ] {
+        let recorded = |m: Metric| {
+            let (steps, values) = s.values(m);
+            (m.name(), steps.into_owned(), values)
+        };
+        let (loss, accuracy) = (recorded(Metric::Loss), recorded(Metric::Accuracy));
+        let test_loss = ("test_loss", s.eval_step.clone(), s.test_loss.as_slice());
+        for (metric, steps, values) in
+            [loss, accuracy, test_loss, recorded(Metric::InnerProduct), recorded(Metric::Cosine)]
+        {
             for (step, value) in steps.iter().zip(values) {
                 let value = if value.is_finite() { value.to_string() } else { String::new() };
                 let row = keys.iter().cloned().chain([step.to_string(), metric.to_string(), value]);

@@ -30,7 +30,7 @@ pub fn summary_table(plan: &ScenarioPlan, runs: &[RunResult]) -> Option<Table> {
     } else {
         Statistic::new(Stat::Final, Metric::Loss)
     };
-    Some(table::build(&TablePlan { rows, columns: vec![], value }, runs))
+    Some(table::build(&TablePlan { rows, columns: vec![], worst: None, best: None, value }, runs))
 }
 
 /// Writes every output of `plan` under `out`; returns the files written.
@@ -63,7 +63,8 @@ pub fn write_all(
 fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<Vec<PathBuf>, String> {
     let value = table::swept_values;
     let (group_fields, curve_fields): (Vec<String>, Vec<String>) = match &plan.table {
-        Some(t) => (t.rows.clone(), t.columns.clone()),
+        // A reduced field (`worst`, `best`) gets a curve per value, so no curve mixes them.
+        Some(t) => (t.rows.clone(), t.columns.iter().chain(&t.worst).chain(&t.best).cloned().collect()),
         None => {
             (vec![], plan.runs.first().map(|r| r.label.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default())
         }
@@ -78,6 +79,9 @@ fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<V
     let mut metrics = vec![Metric::Loss];
     if runs.iter().any(|r| !r.series.accuracy.is_empty()) {
         metrics.push(Metric::Accuracy);
+    }
+    if runs.iter().any(|r| !r.series.inner_product.is_empty()) {
+        metrics.extend([Metric::InnerProduct, Metric::Cosine]);
     }
     let mut written = vec![];
     for g in groups {

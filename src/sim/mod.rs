@@ -6,6 +6,7 @@ mod result;
 pub use crate::dynamics::{Dynamics, SimError, State};
 pub use result::{Metrics, RunResult, Series};
 
+use crate::aggregate::kernels;
 use crate::attack::{self, View};
 use crate::plan::RunPlan;
 
@@ -38,9 +39,10 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
         evaluate(plan, &dynamics, &state, &mut series).map_err(|e| e.at(state.step))?;
         let Some(honest) = honest else { break };
         match step(plan, &dynamics, &mut attacks, &state, honest) {
-            Ok((next, inner)) => {
+            Ok((next, (inner, cosine))) => {
                 if plan.report.inner_product {
                     series.inner_product.push(inner);
+                    series.cosine.push(cosine);
                 }
                 last_finite = Some(std::mem::replace(&mut state, next));
             }
@@ -74,7 +76,7 @@ fn step(
     attacks: &mut [Box<dyn attack::Attack>],
     state: &State,
     honest: Vec<Vec<f32>>,
-) -> Result<(State, f64), SimError> {
+) -> Result<(State, (f64, f64)), SimError> {
     // ḡ only when ⟨ḡ, F⟩ is reported: it costs a pass over the honest vectors.
     let honest_mean = if plan.report.inner_product { crate::aggregate::mean::mean(&honest) } else { vec![] };
     let f = plan.workers.byzantine;
@@ -90,6 +92,8 @@ fn step(
     };
     let next = dynamics.advance(state, honest, byzantine)?;
     // ⟨ḡ, F⟩ < 0 means the step ascends the honest loss to first order (002 Definition 4).
-    let inner = honest_mean.iter().zip(&next.aggregate).map(|(g, a)| f64::from(*g) * f64::from(*a)).sum();
-    Ok((next, inner))
+    let inner: f64 = honest_mean.iter().zip(&next.aggregate).map(|(g, a)| f64::from(*g) * f64::from(*a)).sum();
+    let norms = kernels::norm(&honest_mean) * kernels::norm(&next.aggregate);
+    let cosine = if norms > 0.0 { inner / norms } else { 0.0 };
+    Ok((next, (inner, cosine)))
 }

@@ -40,6 +40,9 @@ pub struct Series {
     /// ⟨honest mean, aggregate⟩ of each step 1..=T, with `report { inner_product }`.
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "nan_null::many")]
     pub inner_product: Vec<f64>,
+    /// cos(honest mean, aggregate) of each step 1..=T, with `report { inner_product }`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "nan_null::many")]
+    pub cosine: Vec<f64>,
     /// Steps at which the model was evaluated on held-out data, with `report every k { accuracy }`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eval_step: Vec<usize>,
@@ -102,10 +105,7 @@ impl Series {
     /// `min` and `mean` look at the values recorded at steps `from` and later,
     /// so by default not at the untrained model of step 0.
     pub fn statistic(&self, s: Statistic) -> Option<f64> {
-        let (steps, values): (&[usize], &[f64]) = match s.metric {
-            Metric::Loss => (&self.step, &self.loss),
-            Metric::Accuracy => (&self.eval_step, &self.accuracy),
-        };
+        let (steps, values) = self.values(s.metric);
         if s.stat == Stat::Final {
             return values.last().copied();
         }
@@ -114,8 +114,21 @@ impl Series {
         Some(match s.stat {
             Stat::Max => rest.iter().fold(*first, |a, b| a.max(*b)),
             Stat::Min => rest.iter().fold(*first, |a, b| a.min(*b)),
+            Stat::Negative => window.iter().filter(|x| **x < 0.0).count() as f64 / window.len() as f64,
             _ => window.iter().sum::<f64>() / window.len() as f64,
         })
+    }
+
+    /// The steps at which `metric` was recorded, and its values there.
+    pub fn values(&self, metric: Metric) -> (std::borrow::Cow<'_, [usize]>, &[f64]) {
+        use std::borrow::Cow;
+        match metric {
+            Metric::Loss => (Cow::Borrowed(&self.step), &self.loss),
+            Metric::Accuracy => (Cow::Borrowed(&self.eval_step), &self.accuracy),
+            // Step t's value belongs to the step that led to θ_t.
+            Metric::InnerProduct => (Cow::Owned((1..=self.inner_product.len()).collect()), &self.inner_product),
+            Metric::Cosine => (Cow::Owned((1..=self.cosine.len()).collect()), &self.cosine),
+        }
     }
 }
 
@@ -159,5 +172,29 @@ impl RunResult {
             final_theta,
             series,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Metric, Stat, Statistic};
+
+    #[test]
+    fn inner_products_belong_to_steps_1_to_t_and_negative_is_a_share() {
+        let s = Series {
+            inner_product: vec![1.0, -2.0, 0.5, -0.1],
+            cosine: vec![0.5, -1.0, 0.2, -0.05],
+            ..Default::default()
+        };
+        let (steps, values) = s.values(Metric::InnerProduct);
+        assert_eq!((&steps[..], values), (&[1, 2, 3, 4][..], &[1.0, -2.0, 0.5, -0.1][..]));
+        let negative = Statistic::new(Stat::Negative, Metric::InnerProduct);
+        assert_eq!(s.statistic(negative), Some(0.5));
+        // A window from step 3: steps 3 and 4, one negative.
+        assert_eq!(s.statistic(Statistic { from: 3, ..negative }), Some(0.5));
+        assert_eq!(s.statistic(Statistic { from: 4, ..negative }), Some(1.0));
+        assert_eq!(s.statistic(Statistic::new(Stat::Mean, Metric::Cosine)), Some((0.5 - 1.0 + 0.2 - 0.05) / 4.0));
+        assert_eq!(s.statistic(Statistic::new(Stat::Final, Metric::Cosine)), Some(-0.05));
     }
 }

@@ -122,6 +122,10 @@ pub enum SectionKind {
 pub struct Table {
     pub rows: Vec<FieldPath>,
     pub columns: Vec<FieldPath>,
+    /// `worst FIELD`: each cell reduced to the worst over this swept field (one line at most).
+    pub worst: Vec<FieldPath>,
+    /// `best FIELD`: then to the best over this one (ByzFL's worst-case tuning; one line at most).
+    pub best: Vec<FieldPath>,
     /// A statistic of a recorded metric, e.g. `max accuracy`.
     pub value: Option<Statistic>,
 }

@@ -60,8 +60,16 @@ fn word(rule: Rule) -> &'static str {
         Rule::phase => "a step range and an attack, such as `0..100 none`",
         Rule::args => "arguments in parentheses",
         Rule::arg => "an argument (`name: value`)",
-        Rule::kw_rows | Rule::kw_columns | Rule::kw_value | Rule::table_rows | Rule::table_columns => {
-            "`rows FIELD, ...`, `columns FIELD, ...` or `value STAT METRIC`"
+        Rule::kw_rows
+        | Rule::kw_columns
+        | Rule::kw_value
+        | Rule::kw_worst
+        | Rule::kw_best
+        | Rule::table_rows
+        | Rule::table_columns
+        | Rule::table_worst
+        | Rule::table_best => {
+            "`rows FIELD, ...`, `columns FIELD, ...`, `worst FIELD`, `best FIELD` or `value STAT METRIC`"
         }
         Rule::table_value => "`value` and a statistic such as `max accuracy`",
         Rule::sweep_axis => "a sweep axis such as `attack in [sf, alie]`",

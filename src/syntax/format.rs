@@ -187,7 +187,7 @@ impl<'a> Layout<'a> {
             }
             Rule::sweep_axis => self.sweep_axis(p),
             // `rows aggregate, workers.byzantine`: the keyword, then the fields.
-            Rule::table_rows | Rule::table_columns => {
+            Rule::table_rows | Rule::table_columns | Rule::table_worst | Rule::table_best => {
                 let mut inner = p.into_inner();
                 let keyword = inner.next().map(|k| k.as_str().to_string()).unwrap_or_default();
                 self.line(lo, format!("{keyword} {}", joined(inner, ", ")));

@@ -260,7 +260,7 @@ fn statistic<'i>(parts: &mut std::iter::Peekable<impl Iterator<Item = Pair<'i, R
 }
 
 fn table(entries: Pairs<Rule>) -> Table {
-    let mut t = Table { rows: vec![], columns: vec![], value: None };
+    let mut t = Table { rows: vec![], columns: vec![], worst: vec![], best: vec![], value: None };
     for e in entries {
         let rule = e.as_rule();
         let parts = e.into_inner().skip(1);
@@ -270,7 +270,12 @@ fn table(entries: Pairs<Rule>) -> Table {
             }
             _ => {
                 let paths = parts.map(|f| FieldPath { span: span(&f), path: f.into_inner().map(ident).collect() });
-                if rule == Rule::table_rows { t.rows.extend(paths) } else { t.columns.extend(paths) }
+                match rule {
+                    Rule::table_rows => t.rows.extend(paths),
+                    Rule::table_columns => t.columns.extend(paths),
+                    Rule::table_worst => t.worst.extend(paths),
+                    _ => t.best.extend(paths),
+                }
             }
         }
     }

@@ -65,7 +65,16 @@ fn section(s: &SectionKind) -> String {
         SectionKind::Table(t) => {
             let fields = |fs: &[FieldPath]| fs.iter().map(FieldPath::name).collect::<Vec<_>>().join(", ");
             let value = t.value.as_ref().map(|s| format!(" (value {})", statistic(s))).unwrap_or_default();
-            format!("(table (rows {}) (columns {}){value})", fields(&t.rows), fields(&t.columns))
+            let reduce = |word: &str, fs: &[FieldPath]| {
+                if fs.is_empty() { String::new() } else { format!(" ({word} {})", fields(fs)) }
+            };
+            format!(
+                "(table (rows {}) (columns {}){}{}{value})",
+                fields(&t.rows),
+                fields(&t.columns),
+                reduce("worst", &t.worst),
+                reduce("best", &t.best)
+            )
         }
         SectionKind::Sweep(axes) => {
             let axes: Vec<String> = axes

@@ -31,6 +31,8 @@
   "table"
   "rows"
   "columns"
+  "worst"
+  "best"
   "value"
   "from"
   "step"
