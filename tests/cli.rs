@@ -202,6 +202,20 @@ fn the_newer_defences_run_from_a_scenario() {
     for rule in ["dnc", "caf", "smea", "clipped_clustering", "signguard", "fltrust", "scc"] {
         assert!(final_loss(rule) < krum / 10.0, "{rule}: {} vs krum {krum}", final_loss(rule));
     }
+    // The table has one row and one column field: a heat map, each cell annotated with
+    // table.csv's mean, axes and colour bar named, as SVG, PNG and PDF.
+    let dir = out.join("recent_defences");
+    let svg = std::fs::read_to_string(dir.join("heatmap.svg")).unwrap();
+    let mut table = csv::Reader::from_path(dir.join("table.csv")).unwrap();
+    for cell in table.records().map(Result::unwrap) {
+        let mean: f64 = cell[3].parse().unwrap();
+        assert!(svg.contains(&format!("\n{mean:.4}\n")), "no cell {mean:.4} ({}, {})", &cell[0], &cell[1]);
+    }
+    for name in ["\naggregate\n", "\nattack\n", "\nfinal loss\n"] {
+        assert!(svg.contains(name), "the heat map does not name {name}");
+    }
+    assert!(std::fs::read(dir.join("heatmap.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(std::fs::read(dir.join("heatmap.pdf")).unwrap().starts_with(b"%PDF-"));
     // curves.csv holds every loss of runs.jsonl, one row per run and step, in the same order.
     let runs: Vec<serde_json::Value> = std::fs::read_to_string(out.join("recent_defences/runs.jsonl"))
         .unwrap()

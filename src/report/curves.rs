@@ -3,7 +3,7 @@
 //! shape of 001 Fig. 3.
 
 use plotters::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::summary::mean_ci;
 use crate::plan::Metric;
@@ -39,8 +39,13 @@ fn band(metric: Metric, runs: &[&RunResult]) -> Vec<(f64, f64, f64, f64)> {
         .collect()
 }
 
-/// Draws `curves` of `metric` into an SVG at `path`.
-pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Result<(), String> {
+/// Draws `curves` of `metric` at `path` (SVG) and beside it as PNG and PDF; returns the files.
+pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Result<Vec<PathBuf>, String> {
+    super::render::write_figure(path, &svg(title, metric, curves)?)
+}
+
+/// The plot of `curves` of `metric` as SVG text.
+fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> {
     let bands: Vec<Vec<(f64, f64, f64, f64)>> = curves.iter().map(|c| band(metric, &c.runs)).collect();
     let points = bands.iter().flatten();
     let x1 = points.clone().map(|p| p.0).fold(1.0, f64::max);
@@ -51,10 +56,8 @@ pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Resul
     let pad = ((y1 - y0) * 0.05).max(1e-6);
     let (y0, y1) = (y0 - pad, y1 + pad);
 
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    let root = SVGBackend::new(path, (720, 480)).into_drawing_area();
+    let mut out = String::new();
+    let root = SVGBackend::with_string(&mut out, (720, 480)).into_drawing_area();
     let draw = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| draw(&e))?;
     let mut chart = ChartBuilder::on(&root)
@@ -95,7 +98,10 @@ pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Resul
         .border_style(BLACK)
         .draw()
         .map_err(|e| draw(&e))?;
-    root.present().map_err(|e| draw(&e))
+    root.present().map_err(|e| draw(&e))?;
+    drop(chart);
+    drop(root);
+    Ok(out)
 }
 
 /// A file name from swept values: `nnm-cm_alpha-0.1`.

@@ -2,8 +2,10 @@
 
 pub mod curves;
 pub mod expect;
+pub mod heatmap;
 pub mod long_csv;
 pub mod output;
+pub mod render;
 pub mod scenario;
 pub mod snapshot;
 pub mod summary;

@@ -1,12 +1,14 @@
 //! Everything a scenario's runs leave in the output folder, written after the
 //! runs finish: `runs.jsonl`, every recorded value in long form
-//! (`curves.csv`), the table (`table.md`, `table.csv`), learning
+//! (`curves.csv`), the table (`table.md`, `table.csv`, and `heatmap.svg`,
+//! `.png`, `.pdf` for one row field and one column field), learning
 //! curves with confidence bands (`curves/GROUP-METRIC.svg`) and, for 2-D
 //! tasks, trajectories over the loss contours (`trajectory-seedS.svg`).
 
 use std::path::{Path, PathBuf};
 
 use super::curves::{self, Curve};
+use super::heatmap;
 use super::long_csv;
 use super::output::{write_atomic, write_runs};
 use super::table::{self, Table};
@@ -49,6 +51,9 @@ pub fn write_all(
         for (name, body) in [("table.md", t.markdown()), ("table.csv", t.csv())] {
             write_atomic(&dir.join(name), body.as_bytes()).map_err(|e| e.to_string())?;
             written.push(dir.join(name));
+        }
+        if heatmap::applies(t) {
+            written.extend(heatmap::plot(&dir.join("heatmap.svg"), t)?);
         }
     }
     written.extend(write_curves(&dir, plan, runs)?);
@@ -98,8 +103,7 @@ fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<V
         for m in &metrics {
             let path = dir.join("curves").join(format!("{}-{}.svg", curves::slug(&g), m.name()));
             let title = if g.is_empty() { plan.name.clone() } else { format!("{} ({})", plan.name, g.join(", ")) };
-            curves::plot(&path, &title, *m, &curves)?;
-            written.push(path);
+            written.extend(curves::plot(&path, &title, *m, &curves)?);
         }
     }
     Ok(written)
@@ -132,8 +136,7 @@ fn write_trajectories(
         let path = dir.join(format!("trajectory-seed{seed}.svg"));
         let task = crate::task::build(&first.task, first.workers.honest, seed, None).map_err(|e| e.to_string())?;
         let loss = move |x: f32, y: f32| task.loss(&[x, y], 0).unwrap_or(f64::NAN);
-        trajectory::plot(&path, &format!("{} (seed {seed})", plan.name), &lines, &loss)?;
-        written.push(path);
+        written.extend(trajectory::plot(&path, &format!("{} (seed {seed})", plan.name), &lines, &loss)?);
     }
     Ok(written)
 }

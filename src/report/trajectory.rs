@@ -3,15 +3,21 @@
 
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Draws `runs` (label, θ_0..θ_T) over the contours of `loss` into an SVG at `path`.
+/// Draws `runs` (label, θ_0..θ_T) over the contours of `loss` at `path` (SVG)
+/// and beside it as PNG and PDF; returns the files.
 pub fn plot(
     path: &Path,
     title: &str,
     runs: &[(String, Vec<Vec<f32>>)],
     loss: &dyn Fn(f32, f32) -> f64,
-) -> Result<(), String> {
+) -> Result<Vec<PathBuf>, String> {
+    super::render::write_figure(path, &svg(title, runs, loss)?)
+}
+
+/// The trajectory plot as SVG text.
+fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) -> f64) -> Result<String, String> {
     let (x, y) = bounds(runs);
     let (nx, ny) = (90usize, 60usize);
     let cell = |i: usize, n: usize, (lo, hi): (f32, f32)| lo + (hi - lo) * i as f32 / n as f32;
@@ -27,7 +33,8 @@ pub fn plot(
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let levels = 14.0;
 
-    let root = SVGBackend::new(path, (720, 520)).into_drawing_area();
+    let mut out = String::new();
+    let root = SVGBackend::with_string(&mut out, (720, 520)).into_drawing_area();
     let draw = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| draw(&e))?;
     let mut chart = ChartBuilder::on(&root)
@@ -69,7 +76,10 @@ pub fn plot(
         .border_style(BLACK)
         .draw()
         .map_err(|e| draw(&e))?;
-    root.present().map_err(|e| draw(&e))
+    root.present().map_err(|e| draw(&e))?;
+    drop(chart);
+    drop(root);
+    Ok(out)
 }
 
 /// The box around every trajectory, padded so the landscape around it shows.
