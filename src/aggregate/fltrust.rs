@@ -30,7 +30,7 @@
 
 use rayon::prelude::*;
 
-use super::kernels::{combination, norm};
+use super::kernels::{combination, dot, norm};
 use super::{Capabilities, RuleEntry, Vectors};
 use crate::plan::RootData;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
@@ -40,9 +40,8 @@ pub fn trust(v: &Vectors, server: &[f32]) -> Vec<(f64, f64)> {
     let n0 = norm(server);
     v.par_iter()
         .map(|x| {
-            let dot: f64 = x.iter().zip(server).map(|(&a, &b)| f64::from(a) * f64::from(b)).sum();
             let nx = norm(x);
-            let cos = dot / (nx * n0);
+            let cos = dot(x, server) / (nx * n0);
             if cos.is_finite() && cos > 0.0 && nx > 0.0 { (cos, n0 / nx) } else { (0.0, 0.0) }
         })
         .collect()

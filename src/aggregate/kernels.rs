@@ -231,6 +231,11 @@ pub fn combination(rows: &[&[f32]], w: &[f64], divisor: f64) -> Vec<f32> {
     out
 }
 
+/// ⟨a, b⟩ in `f64`, in index order.
+pub fn dot(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum()
+}
+
 /// Euclidean norm in `f64`.
 pub fn norm(x: &[f32]) -> f64 {
     x.iter().map(|&t| f64::from(t).powi(2)).sum::<f64>().sqrt()

@@ -25,14 +25,10 @@
 use rand::seq::SliceRandom;
 
 use super::cc::centered_clipping;
-use super::kernels::norm;
+use super::kernels::{dot, norm};
 use super::{Capabilities, Ctx, RuleEntry, Vectors};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
-
-/// The sizes of numpy's `array_split` of n items into k parts: the first n mod k one larger.
-fn split_sizes(n: usize, k: usize) -> Vec<usize> {
-    (0..k).map(|i| n / k + usize::from(i < n % k)).collect()
-}
+use crate::task::split::array_split;
 
 /// The buckets of this step, as lists of indices, in the order they are clipped.
 pub fn buckets(v: &Vectors, previous: &[f32], bucket: usize, ctx: &mut Ctx) -> Vec<Vec<usize>> {
@@ -40,31 +36,17 @@ pub fn buckets(v: &Vectors, previous: &[f32], bucket: usize, ctx: &mut Ctx) -> V
     let mut order: Vec<usize> = (0..n).collect();
     if previous.is_empty() {
         order.shuffle(ctx.rng);
-        let mut rest = order.as_slice();
-        return split_sizes(n, (n / bucket).max(1))
-            .into_iter()
-            .map(|size| {
-                let (head, tail) = rest.split_at(size);
-                rest = tail;
-                head.to_vec()
-            })
-            .collect();
+        return array_split(&order, (n / bucket).max(1)).into_iter().map(<[usize]>::to_vec).collect();
     }
     let np = norm(previous);
-    let cosine = |x: &[f32]| {
-        let dot: f64 = x.iter().zip(previous).map(|(&a, &b)| f64::from(a) * f64::from(b)).sum();
-        // torch's cosine_similarity divides by max(‖x‖‖m̃‖, 10⁻⁸): a zero vector has cosine 0.
-        dot / (norm(x) * np).max(1e-8)
-    };
+    // torch's cosine_similarity divides by max(‖x‖‖m̃‖, 10⁻⁸): a zero vector has cosine 0.
+    let cosine = |x: &[f32]| dot(x, previous) / (norm(x) * np).max(1e-8);
     let sims: Vec<f64> = v.iter().map(|x| cosine(x)).collect();
     // NaN last whatever its sign bit (torch's argsort), the rest ascending.
     order.sort_by(|&a, &b| sims[a].is_nan().cmp(&sims[b].is_nan()).then(sims[a].total_cmp(&sims[b])));
     let mut out = vec![vec![]; n.div_ceil(bucket)];
-    let mut rest = order.as_slice();
-    for size in split_sizes(n, bucket.min(n)) {
-        let (group, tail) = rest.split_at(size);
-        rest = tail;
-        let mut slots: Vec<usize> = (0..size).collect();
+    for group in array_split(&order, bucket.min(n)) {
+        let mut slots: Vec<usize> = (0..group.len()).collect();
         slots.shuffle(ctx.rng);
         for (&slot, &i) in slots.iter().zip(group) {
             out[slot].push(i);

@@ -44,6 +44,11 @@ pub struct SignGuard {
 }
 
 impl SignGuard {
+    /// The settings a resolved `signguard(...)` names.
+    fn of(c: &crate::plan::ComponentPlan) -> Self {
+        SignGuard { low: c.float("low"), high: c.float("high"), share: c.float("share") }
+    }
+
     /// The indices both filters keep, in increasing order.
     pub fn kept(&self, v: &Vectors, ctx: &mut Ctx) -> Vec<usize> {
         self.filter(&without_nan(v), ctx).0
@@ -190,12 +195,12 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |c| {
-        let sg = SignGuard { low: c.float("low"), high: c.float("high"), share: c.float("share") };
+        let sg = SignGuard::of(c);
         Box::new(move |v, ctx| sg.aggregate(v, ctx))
     },
     capabilities: Capabilities {
         select: Some(|c| {
-            let sg = SignGuard { low: c.float("low"), high: c.float("high"), share: c.float("share") };
+            let sg = SignGuard::of(c);
             Box::new(move |v, ctx| sg.kept(v, ctx))
         }),
         ..Capabilities::NONE

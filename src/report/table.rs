@@ -54,12 +54,25 @@ fn goodness(value: Statistic, mean: f64) -> f64 {
 }
 
 /// The first of `items` whose key is smallest (`worst`) or largest.
-fn pick<T: Clone>(items: &[(T, f64)], worst: bool) -> Option<(T, f64)> {
+fn pick<T>(items: impl IntoIterator<Item = (T, f64)>, worst: bool) -> Option<(T, f64)> {
     let better = |a: f64, b: f64| if worst { a < b } else { a > b };
-    items.iter().fold(None, |acc: Option<(T, f64)>, (t, k)| match acc {
-        Some((_, best)) if !better(*k, best) => acc,
-        _ => Some((t.clone(), *k)),
+    items.into_iter().fold(None, |acc, (t, k)| match acc {
+        Some((_, best)) if !better(k, best) => acc,
+        _ => Some((t, k)),
     })
+}
+
+/// `items` grouped by `key`, the groups in the order their first item comes.
+fn grouped<T, K: PartialEq>(items: impl IntoIterator<Item = T>, key: impl Fn(&T) -> K) -> Vec<(K, Vec<T>)> {
+    let mut groups: Vec<(K, Vec<T>)> = vec![];
+    for item in items {
+        let k = key(&item);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, members)) => members.push(item),
+            None => groups.push((k, vec![item])),
+        }
+    }
+    groups
 }
 
 /// One cell from its runs: the mean over seeds of each (best, worst) value
@@ -67,38 +80,14 @@ fn pick<T: Clone>(items: &[(T, f64)], worst: bool) -> Option<(T, f64)> {
 /// best of those (001's and ByzFL's worst-case tables).
 fn cell(plan: &TablePlan, runs: &[&RunResult]) -> Option<Cell> {
     let of = |field: &Option<String>, r: &RunResult| field.as_ref().map(|f| value_of(r, f)).unwrap_or_default();
-    let mut bests: Vec<String> = vec![];
-    for r in runs {
-        if !bests.contains(&of(&plan.best, r)) {
-            bests.push(of(&plan.best, r));
-        }
-    }
-    let worst_cases: Vec<((String, String, MeanCi), f64)> = bests
-        .iter()
-        .filter_map(|b| {
-            let mut worsts: Vec<String> = vec![];
-            for r in runs.iter().filter(|r| of(&plan.best, r) == *b) {
-                if !worsts.contains(&of(&plan.worst, r)) {
-                    worsts.push(of(&plan.worst, r));
-                }
-            }
-            let means: Vec<((String, MeanCi), f64)> = worsts
-                .into_iter()
-                .map(|w| {
-                    let xs: Vec<f64> = runs
-                        .iter()
-                        .filter(|r| of(&plan.best, r) == *b && of(&plan.worst, r) == w)
-                        .map(|r| r.series.statistic(plan.value).unwrap_or(f64::NAN))
-                        .collect();
-                    let m = mean_ci(&xs);
-                    ((w, m), goodness(plan.value, m.mean))
-                })
-                .collect();
-            let ((w, m), k) = pick(&means, true)?;
-            Some(((b.clone(), w, m), k))
-        })
-        .collect();
-    let ((b, w, value), _) = pick(&worst_cases, false)?;
+    let means =
+        grouped(runs.iter().copied(), |r| (of(&plan.best, r), of(&plan.worst, r))).into_iter().map(|(bw, rs)| {
+            let xs: Vec<f64> = rs.iter().map(|r| r.series.statistic(plan.value).unwrap_or(f64::NAN)).collect();
+            let m = mean_ci(&xs);
+            ((bw, m), goodness(plan.value, m.mean))
+        });
+    let worst_cases = grouped(means, |(((b, _), _), _)| b.clone()).into_iter().filter_map(|(_, g)| pick(g, true));
+    let (((b, w), value), _) = pick(worst_cases, false)?;
     Some(Cell { value, worst: plan.worst.as_ref().map(|_| w), best: plan.best.as_ref().map(|_| b) })
 }
 

@@ -92,7 +92,7 @@ fn step(
     };
     let next = dynamics.advance(state, honest, byzantine)?;
     // ⟨ḡ, F⟩ < 0 means the step ascends the honest loss to first order (002 Definition 4).
-    let inner: f64 = honest_mean.iter().zip(&next.aggregate).map(|(g, a)| f64::from(*g) * f64::from(*a)).sum();
+    let inner = kernels::dot(&honest_mean, &next.aggregate);
     let norms = kernels::norm(&honest_mean) * kernels::norm(&next.aggregate);
     let cosine = if norms > 0.0 { inner / norms } else { 0.0 };
     Ok((next, (inner, cosine)))
