@@ -23,6 +23,7 @@ pub use crate::diagnostic::{Diag, Errors, SourceFile, Warnings};
 pub use loader::{STDLIB, Scope, byz_files, read_source};
 pub use memory::Memory;
 pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
+pub use table::TABLE_ITEMS;
 
 use crate::plan::ScenarioPlan;
 

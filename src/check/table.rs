@@ -8,6 +8,9 @@ use super::merged::Sections;
 use crate::diagnostic::{Diag, did_you_mean};
 use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 
+/// The words that open a line of a `table` block (the grammar's `table_entry`), for completion.
+pub const TABLE_ITEMS: &[&str] = &["rows", "columns", "worst", "best", "value"];
+
 /// The `table` section's plan, if any; its fields must be the sweep's axes, all of them.
 pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
     let placed = s.table.as_ref()?;

@@ -142,6 +142,18 @@ impl Place {
             Some("workers") if words.is_empty() => check::WORKERS_SETTINGS.iter().map(|s| setting(s, "")).collect(),
             Some("workers") if words == ["heterogeneity"] => components(Kind::Split),
             Some("train") if words.is_empty() => check::TRAIN_SETTINGS.iter().map(|s| setting(s, "")).collect(),
+            // `table { rows ...; worst attack; value max accuracy }` and `expect { final loss < 0.5 }`.
+            Some("table") => match words {
+                [] => keywords(check::TABLE_ITEMS),
+                ["value"] => components(Kind::Statistic),
+                ["value", _] => components(Kind::Metric),
+                _ => vec![],
+            },
+            Some("expect") => match words {
+                [] => components(Kind::Statistic),
+                [_] => components(Kind::Metric),
+                _ => vec![],
+            },
             // An attack schedule: `0..100 none`.
             Some("attack") => match words {
                 [range] if range.starts_with(|c: char| c.is_ascii_digit()) => components(Kind::Attack),
@@ -248,6 +260,18 @@ mod tests {
             assert!(got.contains(&"krum".into()) && got.contains(&"nnm".into()), "{text}: {got:?}");
             assert!(!got.contains(&"sf".into()), "{text}: {got:?}");
         }
+    }
+
+    #[test]
+    fn table_lines_statistics_and_metrics() {
+        let got = labels("scenario x {\n  table {\n    rows aggregate\n    $");
+        assert!(["rows", "columns", "worst", "best", "value"].iter().all(|w| got.contains(&w.to_string())), "{got:?}");
+        let got = labels("scenario x { table { value $");
+        assert!(got.contains(&"negative".into()) && !got.contains(&"loss".into()), "{got:?}");
+        let got = labels("scenario x { table { value mean $");
+        assert!(got.contains(&"cosine".into()) && got.contains(&"inner_product".into()), "{got:?}");
+        let got = labels("scenario x {\n  expect {\n    final $");
+        assert!(got.contains(&"accuracy".into()) && !got.contains(&"final".into()), "{got:?}");
     }
 
     #[test]
