@@ -5,6 +5,7 @@ pub mod expect;
 pub mod heatmap;
 pub mod long_csv;
 pub mod output;
+pub mod page;
 pub mod render;
 pub mod scenario;
 pub mod snapshot;

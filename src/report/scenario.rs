@@ -3,7 +3,8 @@
 //! (`curves.csv`), the table (`table.md`, `table.csv`, and `heatmap.svg`,
 //! `.png`, `.pdf` for one row field and one column field), learning
 //! curves with confidence bands (`curves/GROUP-METRIC.svg`) and, for 2-D
-//! tasks, trajectories over the loss contours (`trajectory-seedS.svg`).
+//! tasks, trajectories over the loss contours (`trajectory-seedS.svg`);
+//! and last a page that shows them all (`index.html`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use super::curves::{self, Curve};
 use super::heatmap;
 use super::long_csv;
 use super::output::{write_atomic, write_runs};
+use super::page;
 use super::table::{self, Table};
 use super::trajectory;
 use crate::plan::{Metric, RunPlan, ScenarioPlan, Stat, Statistic, TablePlan, label_text};
@@ -60,6 +62,10 @@ pub fn write_all(
     if let Some(first) = plan.runs.first().filter(|r| r.report.trajectory) {
         written.extend(write_trajectories(&dir, plan, first, runs)?);
     }
+    // Last, so that it can embed every figure and link every file.
+    let html = page::html(&dir, plan, runs, table, &written)?;
+    write_atomic(&dir.join("index.html"), html.as_bytes()).map_err(|e| e.to_string())?;
+    written.push(dir.join("index.html"));
     Ok(written)
 }
 

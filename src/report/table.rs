@@ -148,13 +148,15 @@ impl Table {
         format!("{}{unit}{ci}{reduced}", self.plan.value_name())
     }
 
-    fn header(&self) -> Vec<String> {
+    /// The row fields' names, then one heading per column.
+    pub(crate) fn header(&self) -> Vec<String> {
         let mut h = self.plan.rows.clone();
         h.extend(self.columns.iter().map(|c| if c.is_empty() { self.plan.value_name() } else { c.join(", ") }));
         h
     }
 
-    fn body(&self) -> Vec<Vec<String>> {
+    /// Each row as text: its keys, then its cells.
+    pub(crate) fn body(&self) -> Vec<Vec<String>> {
         self.rows
             .iter()
             .map(|r| r.keys.iter().cloned().chain(r.cells.iter().map(|c| self.cell_text(c))).collect())
@@ -162,7 +164,7 @@ impl Table {
     }
 
     /// The column of each row that favours the attacker most: lowest accuracy, highest loss, ...
-    fn worst(&self, row: &Row) -> Option<usize> {
+    pub(crate) fn worst(&self, row: &Row) -> Option<usize> {
         let key = |c: &MeanCi| if self.plan.value.higher_is_better() { c.mean } else { -c.mean };
         let finite = row
             .cells
