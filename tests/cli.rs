@@ -300,3 +300,22 @@ fn inner_product_statistics_are_expectations() {
     assert!(run.status.success(), "{text}{}", String::from_utf8_lossy(&run.stderr));
     assert!(text.contains("3 passed, 0 failed"), "{text}");
 }
+
+/// Off a terminal, a line per run as it ends and the files written; `--quiet`: only results and warnings.
+#[test]
+fn quiet_runs_print_only_their_results() {
+    let dir = common::temp_dir("quiet");
+    std::fs::write(dir.join("sweep.byz"), common::WELLS_SWEEP).unwrap();
+    let loud = common::byz_in(&dir, &["run", "sweep.byz"]);
+    let err = common::text(&loud.stderr);
+    assert!(err.contains("[1/8] wells [attack ") && err.contains("[8/8] ") && err.contains("wrote "), "{err}");
+    let quiet = common::byz_in(&dir, &["run", "sweep.byz", "--quiet"]);
+    assert!(quiet.status.success());
+    // The file's warning (ALIE with z = 0 here) stays; progress, the store's note and the files go.
+    let err = common::text(&quiet.stderr);
+    assert!(
+        err.contains("warning") && !err.contains("[1/8]") && !err.contains("wrote ") && !err.contains("store"),
+        "{err}"
+    );
+    assert_eq!(common::text(&quiet.stdout), common::text(&loud.stdout), "the same results, from the store");
+}

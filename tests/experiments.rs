@@ -262,8 +262,10 @@ fn byz_run_writes_the_table_and_curves_of_a_seeded_sweep() {
     for group in ["2_0", "2_0.9", "3_0", "3_0.9"] {
         let svg = std::fs::read_to_string(dir.join(format!("results/sweep_fields/curves/{group}-loss.svg"))).unwrap();
         assert!(
-            svg.contains("<svg") && svg.contains(">\n0.5\n</text>") && svg.contains(">\n2\n</text>"),
-            "{group}: a curve per attack.eps"
+            svg.contains("<svg")
+                && svg.contains(">\nattack.eps = 0.5\n</text>")
+                && svg.contains(">\nattack.eps = 2\n</text>"),
+            "{group}: a curve per attack.eps, named in the legend"
         );
     }
 }

@@ -64,7 +64,7 @@ pub fn collect(o: &Options) -> ExitCode {
         let store = Store::new(out, &plan.name, false);
         let runs: Vec<_> = plan.runs.iter().filter_map(|r| store.load(r)).collect();
         print_runs(&runs, o.format);
-        ok &= write_outputs(plan, &runs, o.format, out);
+        ok &= write_outputs(plan, &runs, o.format, out, false);
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

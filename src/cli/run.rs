@@ -36,6 +36,9 @@ pub struct Options {
     deny_warnings: bool,
     #[command(flatten)]
     memory: super::MemoryLimit,
+    /// Nothing on standard error but warnings and errors: no progress, no list of the files written.
+    #[arg(long, short)]
+    quiet: bool,
     /// Run only the runs with these store keys (comma-separated, as `byz plan` lists them), into the store.
     #[arg(long, value_name = "KEY,...", value_delimiter = ',', num_args = 1)]
     runs: Option<Vec<String>>,
@@ -72,7 +75,8 @@ pub fn run(o: &Options) -> ExitCode {
     if o.show_split {
         print_splits(chosen.iter().flat_map(|(_, runs)| runs.iter().copied()));
     }
-    let progress = Progress::new(chosen.iter().map(|(_, runs)| runs.len()).sum(), false);
+    let all = || chosen.iter().flat_map(|(_, runs)| runs.iter());
+    let progress = Progress::new(all().count(), all().map(|r| r.train.steps as u64).sum(), o.quiet);
     let mut failed = false;
     for (plan, runs) in chosen.iter().filter(|(_, runs)| !runs.is_empty()) {
         let store = Store::new(out, &plan.name, o.fresh);
@@ -90,7 +94,7 @@ pub fn run(o: &Options) -> ExitCode {
         }
         progress.suspend(|| {
             print_runs(&done, o.format);
-            if stored > 0 {
+            if stored > 0 && !o.quiet {
                 eprintln!(
                     "{stored} of {} runs of `{}` came from the results store (`--fresh` runs them again)",
                     runs.len(),
@@ -105,7 +109,7 @@ pub fn run(o: &Options) -> ExitCode {
                     out.join(&plan.name).join("runs").display(),
                     command_line("collect", file, out)
                 );
-            } else if !write_outputs(plan, &done, o.format, out) {
+            } else if !write_outputs(plan, &done, o.format, out, o.quiet) {
                 failed = true;
             }
         });
@@ -125,15 +129,17 @@ pub(super) fn print_runs(runs: &[RunResult], format: Format) {
 }
 
 /// Prints the scenario's table and writes every output of its runs under
-/// `out`; `false` when a file cannot be written.
-pub(super) fn write_outputs(plan: &ScenarioPlan, runs: &[RunResult], format: Format, out: &Path) -> bool {
+/// `out`, naming each file unless `quiet`; `false` when a file cannot be written.
+pub(super) fn write_outputs(plan: &ScenarioPlan, runs: &[RunResult], format: Format, out: &Path, quiet: bool) -> bool {
     let table = scenario::summary_table(plan, runs);
     if let (Some(t), Format::Text) = (&table, format) {
         println!("\n{}", t.text());
     }
     match scenario::write_all(out, plan, runs, table.as_ref()) {
         Ok(files) => {
-            files.iter().for_each(|f| eprintln!("wrote {}", f.display()));
+            if !quiet {
+                files.iter().for_each(|f| eprintln!("wrote {}", f.display()));
+            }
             true
         }
         Err(e) => {

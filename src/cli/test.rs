@@ -83,7 +83,7 @@ pub fn test(o: &Options) -> ExitCode {
                 skipped += 1;
                 continue;
             }
-            let progress = Progress::new(plan.runs.len(), true);
+            let progress = Progress::new(plan.runs.len(), plan.runs.iter().map(|r| r.train.steps as u64).sum(), true);
             let verdict = test::test_scenario(&plan, file, &opts, o.out.as_deref(), &progress);
             if verdict.problems.is_empty() {
                 passed += 1;

@@ -63,10 +63,15 @@ fn run_one(plan: &RunPlan, store: Option<&Store>, progress: &Progress) -> Outcom
     let started = Instant::now();
     let what = describe(plan);
     if let Some(result) = store.and_then(|s| s.load(plan)) {
-        progress.finished(&what, started, true);
+        progress.finished(&what, started, true, plan.train.steps as u64);
         return Outcome { result: Ok(result), stored: true };
     }
-    let result = run_catching(plan);
+    progress.started();
+    let taken = std::cell::Cell::new(0u64);
+    let result = run_catching(plan, &|| {
+        taken.set(taken.get() + 1);
+        progress.step();
+    });
     if let Some(store) = store {
         // A run that cannot be stored still counts; it is only run again next time.
         let saved = match &result {
@@ -77,15 +82,15 @@ fn run_one(plan: &RunPlan, store: Option<&Store>, progress: &Progress) -> Outcom
             progress.println(&format!("warning: cannot store the result of {what}: {e}"));
         }
     }
-    progress.finished(&what, started, false);
+    progress.finished(&what, started, false, (plan.train.steps as u64).saturating_sub(taken.get()));
     Outcome { result, stored: false }
 }
 
-/// `sim::run`, with a panic turned into this run's error: one broken run must
+/// `sim::run_observed`, with a panic turned into this run's error: one broken run must
 /// not take down the other runs of a sweep (or of a cluster task), and its
 /// failure is recorded like any other.
-fn run_catching(plan: &RunPlan) -> Result<RunResult, SimError> {
-    std::panic::catch_unwind(AssertUnwindSafe(|| sim::run(plan))).unwrap_or_else(|panic| {
+fn run_catching(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, SimError> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| sim::run_observed(plan, on_step))).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<String>()
             .cloned()

@@ -2,9 +2,12 @@
 //! confidence band, one curve per attack (or other swept value), in the
 //! shape of 001 Fig. 3.
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
+use super::style;
 use super::summary::mean_ci;
 use crate::plan::Metric;
 use crate::sim::RunResult;
@@ -15,14 +18,31 @@ pub struct Curve<'a> {
     pub runs: Vec<&'a RunResult>,
 }
 
-/// (step, mean, lower, upper) at each recorded step; a step counts the seeds that reached it.
-fn band(metric: Metric, runs: &[&RunResult]) -> Vec<(f64, f64, f64, f64)> {
-    let series = |r: &RunResult| -> (Vec<usize>, Vec<f64>) {
-        let (steps, values) = r.series.values(metric);
-        let scale = if metric == Metric::Accuracy { 100.0 } else { 1.0 };
-        (steps.into_owned(), values.iter().map(|v| scale * v).collect())
-    };
-    let all: Vec<(Vec<usize>, Vec<f64>)> = runs.iter().map(|r| series(r)).collect();
+/// The values `metric` can take, for clipping bands: a t-interval over two
+/// seeds is ±12.7 standard errors wide and would otherwise run accuracy past
+/// 100% and a loss below 0. `lowest` is the least value any run recorded; a
+/// loss is taken to be non-negative unless some run went below 0 (a landscape
+/// can have negative losses).
+fn range(metric: Metric, lowest: f64) -> (f64, f64) {
+    match metric {
+        Metric::Accuracy => (0.0, 100.0),
+        Metric::Cosine => (-1.0, 1.0),
+        Metric::Loss if lowest >= 0.0 => (0.0, f64::INFINITY),
+        Metric::Loss | Metric::InnerProduct => (f64::NEG_INFINITY, f64::INFINITY),
+    }
+}
+
+/// Each run's recorded values of `metric` (accuracy in percent).
+fn series(metric: Metric, r: &RunResult) -> (Vec<usize>, Vec<f64>) {
+    let (steps, values) = r.series.values(metric);
+    let scale = if metric == Metric::Accuracy { 100.0 } else { 1.0 };
+    (steps.into_owned(), values.iter().map(|v| scale * v).collect())
+}
+
+/// (step, mean, lower, upper) at each recorded step, the band clipped to
+/// `range`; a step counts the seeds that reached it.
+fn band(metric: Metric, runs: &[&RunResult], (lo, hi): (f64, f64)) -> Vec<(f64, f64, f64, f64)> {
+    let all: Vec<(Vec<usize>, Vec<f64>)> = runs.iter().map(|r| series(metric, r)).collect();
     let longest = all.iter().max_by_key(|(s, _)| s.len()).map(|(s, _)| s.clone()).unwrap_or_default();
     longest
         .iter()
@@ -34,7 +54,7 @@ fn band(metric: Metric, runs: &[&RunResult]) -> Vec<(f64, f64, f64, f64)> {
             }
             let c = mean_ci(&xs);
             let h = if c.half_width.is_finite() { c.half_width } else { 0.0 };
-            Some((*step as f64, c.mean, c.mean - h, c.mean + h))
+            Some((*step as f64, c.mean, (c.mean - h).max(lo), (c.mean + h).min(hi)))
         })
         .collect()
 }
@@ -44,9 +64,37 @@ pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Resul
     super::render::write_figure(path, &svg(title, metric, curves)?)
 }
 
-/// The plot of `curves` of `metric` as SVG text.
+/// The axis name of `metric`.
+fn axis_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::Loss => "honest training loss",
+        Metric::Accuracy => "test accuracy (%)",
+        Metric::InnerProduct => "⟨honest mean, aggregate⟩",
+        Metric::Cosine => "cos(honest mean, aggregate)",
+    }
+}
+
+/// How the legend below the plot is laid out: (columns, rows, column width).
+pub fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
+    // DejaVu Sans averages about 0.55 em per character; 26 points for the sample line and a gap.
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    let entry = (widest * style::LEGEND * 0.55).ceil() as i32 + 26;
+    let cols = ((style::WIDTH - 8) / entry.max(1)).clamp(1, labels.len().max(1) as i32) as usize;
+    (cols, labels.len().div_ceil(cols), (style::WIDTH - 8) / cols as i32)
+}
+
+/// The plot of `curves` of `metric` as SVG text: one column wide, a light
+/// grid, each curve's 95% band, its mean as a line with staggered markers,
+/// and a legend below that names the swept fields (`attack = alie`).
 fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> {
-    let bands: Vec<Vec<(f64, f64, f64, f64)>> = curves.iter().map(|c| band(metric, &c.runs)).collect();
+    let lowest = curves
+        .iter()
+        .flat_map(|c| &c.runs)
+        .flat_map(|r| series(metric, r).1)
+        .filter(|x| x.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let bounds = range(metric, lowest);
+    let bands: Vec<Vec<(f64, f64, f64, f64)>> = curves.iter().map(|c| band(metric, &c.runs, bounds)).collect();
     let points = bands.iter().flatten();
     let x1 = points.clone().map(|p| p.0).fold(1.0, f64::max);
     let (mut y0, mut y1) = points.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.2), hi.max(p.3)));
@@ -54,54 +102,81 @@ fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> 
         (y0, y1) = (0.0, 1.0);
     }
     let pad = ((y1 - y0) * 0.05).max(1e-6);
-    let (y0, y1) = (y0 - pad, y1 + pad);
+    let (y0, y1) = ((y0 - pad).max(bounds.0), (y1 + pad).min(bounds.1));
 
+    let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
+    let (cols, rows, col_w) = legend_layout(&labels);
+    let legend_h = rows as i32 * 9 + 6;
     let mut out = String::new();
-    let root = SVGBackend::with_string(&mut out, (720, 480)).into_drawing_area();
+    let root =
+        SVGBackend::with_string(&mut out, style::canvas(style::WIDTH, style::HEIGHT + legend_h)).into_drawing_area();
     let draw = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| draw(&e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(55)
+    let (top, bottom) = root.split_vertically(style::pt(style::HEIGHT));
+    let mut chart = ChartBuilder::on(&top)
+        .caption(title, ("sans-serif", style::font(style::TITLE)))
+        .margin(style::pt(4))
+        .margin_right(style::pt(8))
+        .x_label_area_size(style::pt(20))
+        .y_label_area_size(style::pt(30))
         .build_cartesian_2d(0.0..x1, y0..y1)
         .map_err(|e| draw(&e))?;
-    let y_desc = match metric {
-        Metric::Loss => "honest training loss",
-        Metric::Accuracy => "test accuracy (%)",
-        Metric::InnerProduct => "⟨honest mean, aggregate⟩",
-        Metric::Cosine => "cos(honest mean, aggregate)",
-    };
     chart
         .configure_mesh()
         .x_desc("step")
-        .y_desc(y_desc)
+        .y_desc(axis_name(metric))
+        .axis_desc_style(("sans-serif", style::font(style::AXIS)))
+        .label_style(("sans-serif", style::font(style::TICK)))
+        .axis_style(BLACK.stroke_width(style::pt(1) as u32 / 2))
+        .set_all_tick_mark_size(style::pt(2))
+        .bold_line_style(style::grid())
+        .light_line_style(TRANSPARENT)
+        .x_labels(6)
+        .y_labels(6)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()
         .map_err(|e| draw(&e))?;
-    for (k, (curve, band)) in curves.iter().zip(&bands).enumerate() {
-        let colour = Palette99::pick(k).to_rgba();
+    // Every band first, so that no band covers another curve's line.
+    for (k, band) in bands.iter().enumerate() {
         let mut outline: Vec<(f64, f64)> = band.iter().map(|p| (p.0, p.3)).collect();
         outline.extend(band.iter().rev().map(|p| (p.0, p.2)));
-        chart.draw_series(std::iter::once(Polygon::new(outline, colour.mix(0.2).filled()))).map_err(|e| draw(&e))?;
-        chart
-            .draw_series(LineSeries::new(band.iter().map(|p| (p.0, p.1)), colour.stroke_width(2)))
-            .map_err(|e| draw(&e))?
-            .label(&curve.label)
-            .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 16, py)], colour.stroke_width(2)));
+        let fill = style::band(style::look(k).colour).filled();
+        chart.draw_series(std::iter::once(Polygon::new(outline, fill))).map_err(|e| draw(&e))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
+    for (k, band) in bands.iter().enumerate() {
+        let look = style::look(k);
+        let means = band.iter().map(|p| (p.0, p.1));
+        match look.dash_units() {
+            None => chart.draw_series(LineSeries::new(means, look.line())).map(|_| ()),
+            Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(means, dash, gap, look.line())).map(|_| ()),
+        }
         .map_err(|e| draw(&e))?;
+        for i in style::marker_steps(band.len(), k, curves.len()) {
+            look.draw_marker(chart.plotting_area(), (band[i].0, band[i].1))?;
+        }
+    }
+    for (k, label) in labels.iter().enumerate() {
+        let look = style::look(k);
+        let (x, y) = (style::pt(6 + (k % cols) as i32 * col_w), style::pt(6 + (k / cols) as i32 * 9));
+        let sample = vec![(x, y), (x + style::pt(18), y)];
+        match look.dash_units() {
+            None => bottom.draw(&PathElement::new(sample, look.line())),
+            Some((dash, gap)) => bottom.draw(&DashedPathElement::new(sample, dash, gap, look.line())),
+        }
+        .map_err(|e| draw(&e))?;
+        look.draw_marker(&bottom, (x + style::pt(9), y))?;
+        let font = ("sans-serif", style::font(style::LEGEND))
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        bottom.draw(&Text::new(label.to_string(), (x + style::pt(22), y), font)).map_err(|e| draw(&e))?;
+    }
     root.present().map_err(|e| draw(&e))?;
     drop(chart);
+    drop(top);
+    drop(bottom);
     drop(root);
-    Ok(out)
+    Ok(style::at_print_size(out))
 }
 
 /// A file name from swept values: `nnm-cm_alpha-0.1`.

@@ -8,13 +8,20 @@ use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
+use super::style;
 use super::table::Table;
 
-const CELL: (i32, i32) = (92, 44);
-const LEFT: i32 = 150;
-const TOP: i32 = 50;
-const BOTTOM: i32 = 70;
-const BAR: i32 = 130;
+/// A cell's least size, in points (see `style`); wider when a column's name needs it.
+const CELL: (i32, i32) = (34, 14);
+/// The colour bar's part of the width, with its labels and name.
+const BAR: i32 = 54;
+/// Below the cells: the column values and the column field's name.
+const BOTTOM: i32 = 26;
+
+/// The width in points of `text` at `size` points (DejaVu Sans averages 0.55 em).
+fn text_width(text: &str, size: f64) -> i32 {
+    (text.chars().count() as f64 * size * 0.55).ceil() as i32
+}
 
 /// Whether `table` has the shape of a heat map: one row field and one column field.
 pub fn applies(table: &Table) -> bool {
@@ -34,9 +41,23 @@ pub fn plot(path: &Path, table: &Table) -> Result<Vec<PathBuf>, String> {
 /// The heat map of `table` as SVG text.
 pub fn svg(table: &Table) -> Result<String, String> {
     let (rows, cols) = (table.rows.len() as i32, table.columns.len() as i32);
-    // The colour bar is at least 120 px tall, however few the rows.
-    let bar_h = (rows * CELL.1).max(120);
-    let (w, h) = (LEFT + cols * CELL.0 + BAR, TOP + bar_h.max(rows * CELL.1) + BOTTOM);
+    let column_names: Vec<String> = table.columns.iter().map(|c| c.join(", ")).collect();
+    let row_names: Vec<String> = table.rows.iter().map(|r| r.keys.join(", ")).collect();
+    // Each column as wide as its name needs; at least 60 points of cells in
+    // each direction, so that a 2 × 2 map is not a stamp.
+    let col_w: Vec<i32> =
+        column_names.iter().map(|n| CELL.0.max(text_width(n, style::TICK) + 6).max(60 / cols.max(1))).collect();
+    let col_x: Vec<i32> = col_w.iter().scan(0, |x, w| Some(std::mem::replace(x, *x + w))).collect();
+    let grid_w: i32 = col_w.iter().sum();
+    let cell_h = CELL.1.max(60 / rows.max(1));
+    // The row field's name (turned), then the row values, right-aligned against the cells.
+    let left = 14 + row_names.iter().map(|n| text_width(n, style::TICK)).max().unwrap_or(0) + 6;
+    // The caption, one line per clause, so that it fits the width.
+    let caption: Vec<String> = table.caption().split("; ").map(String::from).collect();
+    let top = 6 + caption.len() as i32 * 9;
+    let bar_h = rows * cell_h;
+    let title_w = caption.iter().map(|l| text_width(l, style::TITLE - 1.0)).max().unwrap_or(0) + 8;
+    let (w, h) = ((left + grid_w + BAR).max(title_w), top + bar_h + BOTTOM);
     let means: Vec<Vec<Option<f64>>> = table
         .rows
         .iter()
@@ -48,59 +69,68 @@ pub fn svg(table: &Table) -> Result<String, String> {
     let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (lo.min(0.0), lo.max(0.0) + 1.0) };
     let colour = |x: f64| ViridisRGB.get_color_normalized(x, lo, hi);
 
+    let p = style::pt;
     let mut out = String::new();
-    let root = SVGBackend::with_string(&mut out, (w as u32, h as u32)).into_drawing_area();
+    let root = SVGBackend::with_string(&mut out, style::canvas(w, h)).into_drawing_area();
     let fail = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
-    let text = |size: i32, colour: RGBColor, pos: Pos| ("sans-serif", size).into_font().color(&colour).pos(pos);
+    let text =
+        |size: f64, colour: RGBColor, pos: Pos| ("sans-serif", style::font(size)).into_font().color(&colour).pos(pos);
     let centre = Pos::new(HPos::Center, VPos::Center);
-    root.draw(&Text::new(table.caption(), (w / 2, TOP / 2), text(14, BLACK, centre))).map_err(|e| fail(&e))?;
+    for (k, line) in caption.iter().enumerate() {
+        let at = (p(w) / 2, p(6 + k as i32 * 9 + 4));
+        root.draw(&Text::new(line.clone(), at, text(style::TITLE - 1.0, BLACK, centre))).map_err(|e| fail(&e))?;
+    }
     for (i, row) in means.iter().enumerate() {
-        let y = TOP + i as i32 * CELL.1;
+        let y = top + i as i32 * cell_h;
         for (j, m) in row.iter().enumerate() {
-            let x = LEFT + j as i32 * CELL.0;
+            let (x, cell_w) = (left + col_x[j], col_w[j]);
             let fill = m.map_or(RGBColor(200, 200, 200), colour);
-            root.draw(&Rectangle::new([(x, y), (x + CELL.0, y + CELL.1)], fill.filled())).map_err(|e| fail(&e))?;
+            root.draw(&Rectangle::new([(p(x), p(y)), (p(x + cell_w), p(y + cell_h))], fill.filled()))
+                .map_err(|e| fail(&e))?;
             // Dark text on the light end of the map, light text on the dark end.
             let ink = if m.is_some_and(|m| (m - lo) / (hi - lo) > 0.6) { BLACK } else { WHITE };
             let label = m.map_or("–".to_string(), |m| number(table, m));
-            root.draw(&Text::new(label, (x + CELL.0 / 2, y + CELL.1 / 2), text(13, ink, centre)))
-                .map_err(|e| fail(&e))?;
+            let at = (p(x) + p(cell_w) / 2, p(y) + p(cell_h) / 2);
+            root.draw(&Text::new(label, at, text(style::TICK, ink, centre))).map_err(|e| fail(&e))?;
         }
-        let key = table.rows[i].keys.join(", ");
         let right = Pos::new(HPos::Right, VPos::Center);
-        root.draw(&Text::new(key, (LEFT - 8, y + CELL.1 / 2), text(12, BLACK, right))).map_err(|e| fail(&e))?;
+        let at = (p(left - 4), p(y) + p(cell_h) / 2);
+        root.draw(&Text::new(row_names[i].clone(), at, text(style::TICK, BLACK, right))).map_err(|e| fail(&e))?;
     }
-    for (j, col) in table.columns.iter().enumerate() {
-        let x = LEFT + j as i32 * CELL.0 + CELL.0 / 2;
-        let top = Pos::new(HPos::Center, VPos::Top);
-        root.draw(&Text::new(col.join(", "), (x, TOP + rows * CELL.1 + 6), text(12, BLACK, top)))
+    let bottom = top + rows * cell_h;
+    for (j, name) in column_names.iter().enumerate() {
+        let at = (p(left + col_x[j]) + p(col_w[j]) / 2, p(bottom + 3));
+        root.draw(&Text::new(name.clone(), at, text(style::TICK, BLACK, Pos::new(HPos::Center, VPos::Top))))
             .map_err(|e| fail(&e))?;
     }
     // The axes' names: the column field below, the row field at the left.
-    let bottom = TOP + rows * CELL.1;
-    let column_name = table.plan.columns.join(", ");
-    root.draw(&Text::new(column_name, (LEFT + cols * CELL.0 / 2, bottom + 40), text(14, BLACK, centre)))
+    let column_field = table.plan.columns.join(", ");
+    let at = (p(left) + p(grid_w) / 2, p(bottom + 18));
+    root.draw(&Text::new(column_field, at, text(style::AXIS, BLACK, centre))).map_err(|e| fail(&e))?;
+    let turned = |size: f64| {
+        ("sans-serif", style::font(size)).into_font().transform(FontTransform::Rotate270).color(&BLACK).pos(centre)
+    };
+    let row_field = table.plan.rows.join(", ");
+    root.draw(&Text::new(row_field, (p(6), p(top) + p(rows * cell_h) / 2), turned(style::AXIS)))
         .map_err(|e| fail(&e))?;
-    let row_name = table.plan.rows.join(", ");
-    let rotated = ("sans-serif", 14).into_font().transform(FontTransform::Rotate270).color(&BLACK).pos(centre);
-    root.draw(&Text::new(row_name, (16, TOP + rows * CELL.1 / 2), rotated)).map_err(|e| fail(&e))?;
     // The colour bar: the map from `lo` (bottom) to `hi` (top), its ends labelled, the statistic named.
-    let (bx, steps) = (LEFT + cols * CELL.0 + 24, 64);
+    let (bx, steps) = (left + grid_w + 8, 64);
     for k in 0..steps {
-        let y0 = TOP + bar_h - (k + 1) * bar_h / steps;
-        let y1 = TOP + bar_h - k * bar_h / steps;
+        let y0 = p(top + bar_h) - (k + 1) * p(bar_h) / steps;
+        let y1 = p(top + bar_h) - k * p(bar_h) / steps;
         let x = lo + (hi - lo) * (k as f64 + 0.5) / steps as f64;
-        root.draw(&Rectangle::new([(bx, y0), (bx + 16, y1)], colour(x).filled())).map_err(|e| fail(&e))?;
+        // One unit of overlap, so that no hairline of background shows between the blocks.
+        root.draw(&Rectangle::new([(p(bx), y0 - 1), (p(bx + 7), y1)], colour(x).filled())).map_err(|e| fail(&e))?;
     }
-    let left = Pos::new(HPos::Left, VPos::Center);
-    for (value, y) in [(hi, TOP), (lo, TOP + bar_h)] {
-        root.draw(&Text::new(number(table, value), (bx + 20, y), text(11, BLACK, left))).map_err(|e| fail(&e))?;
+    let left_centre = Pos::new(HPos::Left, VPos::Center);
+    for (value, y) in [(hi, top), (lo, top + bar_h)] {
+        root.draw(&Text::new(number(table, value), (p(bx + 9), p(y)), text(style::TICK, BLACK, left_centre)))
+            .map_err(|e| fail(&e))?;
     }
     let statistic = table.plan.value_name() + if table.plan.value.is_share() { " (%)" } else { "" };
-    let rotated = ("sans-serif", 12).into_font().transform(FontTransform::Rotate270).color(&BLACK).pos(centre);
-    root.draw(&Text::new(statistic, (bx + 90, TOP + bar_h / 2), rotated)).map_err(|e| fail(&e))?;
+    root.draw(&Text::new(statistic, (p(bx + 44), p(top) + p(bar_h) / 2), turned(style::TICK))).map_err(|e| fail(&e))?;
     root.present().map_err(|e| fail(&e))?;
     drop(root);
-    Ok(out)
+    Ok(style::at_print_size(out))
 }

@@ -9,6 +9,7 @@ pub mod page;
 pub mod render;
 pub mod scenario;
 pub mod snapshot;
+pub mod style;
 pub mod summary;
 pub mod table;
 pub mod trajectory;

@@ -53,6 +53,18 @@ struct Figure {
     data: String,
     /// The same figure as PNG and PDF, relative to the page.
     links: Vec<String>,
+    /// Much wider than tall (a heat map of many columns): given the page's whole width.
+    wide: bool,
+}
+
+/// Whether the SVG `body` declares a width more than 1.6 times its height.
+fn is_wide(body: &str) -> bool {
+    let root = &body[..body.find('>').unwrap_or(0)];
+    let number = |name: &str| -> Option<f64> {
+        let at = root.find(&format!(" {name}=\""))? + name.len() + 3;
+        root[at..].split('"').next()?.parse().ok()
+    };
+    matches!((number("width"), number("height")), (Some(w), Some(h)) if w > 1.6 * h)
 }
 
 #[derive(Serialize)]
@@ -80,6 +92,7 @@ pub fn html(
         let links =
             written.iter().filter(|p| p.with_extension("svg") == *svg && *p != svg).map(|p| relative(p)).collect();
         figures.push(Figure {
+            wide: is_wide(&String::from_utf8_lossy(&body)),
             name: relative(svg),
             data: base64::engine::general_purpose::STANDARD.encode(body),
             links,

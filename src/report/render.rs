@@ -1,5 +1,5 @@
 //! Every figure as SVG, PNG and PDF: the SVG that plotters draws, rendered
-//! by resvg (PNG, at twice the SVG's size) and converted by svg2pdf (PDF,
+//! by resvg (PNG, about 1000 pixels wide: 300 dpi at a paper column's width) and converted by svg2pdf (PDF,
 //! fonts embedded as subsets), each file written atomically.
 //!
 //! Text is set in DejaVu Sans, bundled (assets/fonts, Bitstream Vera licence)
@@ -15,8 +15,9 @@ use super::output::write_atomic;
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-/// PNG pixels per SVG pixel: sharp enough for slides and for print at a column's width.
-const PNG_SCALE: f32 = 2.0;
+/// A PNG's width in pixels: 300 dpi at a paper column's 3.33 in (a
+/// column-wide figure is 240 units, see `style`), sharp in print and on slides.
+const PNG_WIDTH: f32 = 1000.0;
 
 /// The options every figure is parsed with: the bundled font as `sans-serif`.
 fn options() -> &'static usvg::Options<'static> {
@@ -34,10 +35,11 @@ fn options() -> &'static usvg::Options<'static> {
 pub fn png(svg: &str) -> Result<Vec<u8>, String> {
     let tree = usvg::Tree::from_str(svg, options()).map_err(|e| format!("the figure's SVG does not parse: {e}"))?;
     let size = tree.size();
-    let (w, h) = ((size.width() * PNG_SCALE).ceil() as u32, (size.height() * PNG_SCALE).ceil() as u32);
+    let scale = (PNG_WIDTH / size.width()).clamp(1.0, 4.0);
+    let (w, h) = ((size.width() * scale).ceil() as u32, (size.height() * scale).ceil() as u32);
     let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or("a figure of zero size")?;
     pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(&tree, tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE), &mut pixmap.as_mut());
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
     pixmap.encode_png().map_err(|e| format!("cannot encode the PNG: {e}"))
 }
 
@@ -99,14 +101,16 @@ mod tests {
         <text x="70" y="25" font-family="sans-serif" font-size="14">α = 0.1</text></svg>"#;
 
     #[test]
-    fn the_png_is_twice_the_size_and_draws_the_shapes_and_the_text() {
+    fn the_png_is_scaled_towards_a_thousand_pixels_and_draws_the_shapes_and_the_text() {
         let bytes = png(SVG).unwrap();
         let pixmap = tiny_skia::Pixmap::decode_png(&bytes).unwrap();
-        assert_eq!((pixmap.width(), pixmap.height()), (240, 80));
+        // 1000 / 120 is more than the largest scale, 4.
+        assert_eq!((pixmap.width(), pixmap.height()), (480, 160));
         let px = |x: u32, y: u32| pixmap.pixel(x, y).unwrap();
         assert_eq!((px(10, 10).red(), px(10, 10).green(), px(10, 10).blue()), (68, 1, 84));
         // The text (bundled font) darkens some pixels right of the rectangle.
-        let dark = (130..240).flat_map(|x| (0..80).map(move |y| (x, y))).filter(|&(x, y)| px(x, y).red() < 128).count();
+        let dark =
+            (260..480).flat_map(|x| (0..160).map(move |y| (x, y))).filter(|&(x, y)| px(x, y).red() < 128).count();
         assert!(dark > 50, "only {dark} dark pixels where the text should be");
     }
 

@@ -15,7 +15,7 @@ use super::output::{write_atomic, write_runs};
 use super::page;
 use super::table::{self, Table};
 use super::trajectory;
-use crate::plan::{Metric, RunPlan, ScenarioPlan, Stat, Statistic, TablePlan, label_text};
+use crate::plan::{Metric, RunPlan, ScenarioPlan, Stat, Statistic, TablePlan};
 use crate::sim::RunResult;
 
 /// The scenario's table, or, when it has several seeds but no table, a summary
@@ -100,7 +100,8 @@ fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<V
         let mut curves: Vec<Curve> = vec![];
         for r in &in_group {
             let key = value(r, &curve_fields);
-            let label = if curve_fields.is_empty() { label_text(&[], &r.attack) } else { key.join(", ") };
+            let label =
+                if curve_fields.is_empty() { format!("attack = {}", r.attack) } else { named(&curve_fields, &key) };
             match curves.iter_mut().find(|c| c.label == label) {
                 Some(c) => c.runs.push(r),
                 None => curves.push(Curve { label, runs: vec![r] }),
@@ -108,11 +109,17 @@ fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<V
         }
         for m in &metrics {
             let path = dir.join("curves").join(format!("{}-{}.svg", curves::slug(&g), m.name()));
-            let title = if g.is_empty() { plan.name.clone() } else { format!("{} ({})", plan.name, g.join(", ")) };
+            let title =
+                if g.is_empty() { plan.name.clone() } else { format!("{} · {}", plan.name, named(&group_fields, &g)) };
             written.extend(curves::plot(&path, &title, *m, &curves)?);
         }
     }
     Ok(written)
+}
+
+/// `attack = alie, α = 0.1`: each swept field with its value, as legends and titles name them.
+fn named(fields: &[String], values: &[String]) -> String {
+    fields.iter().zip(values).map(|(f, v)| format!("{f} = {v}")).collect::<Vec<_>>().join(", ")
 }
 
 /// One plot per seed, every sweep point's trajectory on the same landscape.
@@ -132,9 +139,9 @@ fn write_trajectories(
             .filter(|r| r.seed == seed)
             .map(|r| {
                 let name = if r.label.is_empty() {
-                    r.attack.clone()
+                    format!("attack = {}", r.attack)
                 } else {
-                    r.label.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>().join(", ")
+                    r.label.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
                 };
                 (name, r.series.theta.clone())
             })

@@ -1,9 +1,32 @@
-//! The trajectory plot of a 2-D run: θ_t over filled contours of the honest
-//! loss, in the manner of 001 Fig. 1.
+//! The trajectory plot of a 2-D run, in the manner of 001 Fig. 1: θ_t of
+//! each run over smooth filled contours of the honest loss, with contour
+//! lines, a colour bar, the landscape's minima (+), the common start (○) and
+//! each run's end (its marker).
+//!
+//! The filled bands are isobands of the loss sampled on a 160 × 160 grid
+//! (the `contour` crate's marching squares, linearly interpolated), written
+//! as SVG paths with the even-odd rule so that a band's holes (a well inside
+//! it) stay open; plotters, which draws everything else, has no polygon with
+//! holes, so the paths are put in under its drawing.
 
+use contour::ContourBuilder;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::colors::colormaps::ViridisRGB;
+use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+use super::style;
+
+/// Grid points per axis.
+const GRID: usize = 160;
+/// Filled bands between the lowest and the highest loss on the grid.
+const BANDS: usize = 12;
+/// The colour bar's width, with its labels.
+const BAR: i32 = 46;
+/// The plot's height without the legend.
+const HEIGHT: i32 = 200;
 
 /// Draws `runs` (label, θ_0..θ_T) over the contours of `loss` at `path` (SVG)
 /// and beside it as PNG and PDF; returns the files.
@@ -16,70 +39,219 @@ pub fn plot(
     super::render::write_figure(path, &svg(title, runs, loss)?)
 }
 
+/// The loss on the grid over `x` × `y`, row by row from the bottom (at cell centres).
+fn sample(x: (f32, f32), y: (f32, f32), loss: &dyn Fn(f32, f32) -> f64) -> Vec<f64> {
+    let at = |i: usize, (lo, hi): (f32, f32)| lo + (hi - lo) * (i as f32 + 0.5) / GRID as f32;
+    (0..GRID).flat_map(|j| (0..GRID).map(move |i| (i, j))).map(|(i, j)| loss(at(i, x), at(j, y))).collect()
+}
+
+/// Grid points lower than their eight neighbours, deepest first (at most 4): the landscape's minima.
+fn minima(values: &[f64]) -> Vec<(usize, usize)> {
+    let v = |i: usize, j: usize| values[j * GRID + i];
+    let mut found: Vec<(usize, usize)> = (1..GRID - 1)
+        .flat_map(|j| (1..GRID - 1).map(move |i| (i, j)))
+        .filter(|&(i, j)| {
+            let c = v(i, j);
+            c.is_finite() && (0..3).all(|dj| (0..3).all(|di| (di, dj) == (1, 1) || c < v(i + di - 1, j + dj - 1)))
+        })
+        .collect();
+    found.sort_by(|a, b| v(a.0, a.1).total_cmp(&v(b.0, b.1)));
+    found.truncate(4);
+    found
+}
+
 /// The trajectory plot as SVG text.
 fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) -> f64) -> Result<String, String> {
     let (x, y) = bounds(runs);
-    let (nx, ny) = (90usize, 60usize);
-    let cell = |i: usize, n: usize, (lo, hi): (f32, f32)| lo + (hi - lo) * i as f32 / n as f32;
-    let mut grid = vec![];
-    for j in 0..ny {
-        for i in 0..nx {
-            let (cx, cy) = (cell(2 * i + 1, 2 * nx, x), cell(2 * j + 1, 2 * ny, y));
-            grid.push((i, j, loss(cx, cy)));
+    let values = sample(x, y, loss);
+    let finite = values.iter().copied().filter(|l| l.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) };
+    let thresholds: Vec<f64> = (0..=BANDS).map(|k| lo + (hi - lo) * k as f64 / BANDS as f64).collect();
+    // Marching squares needs finite values; a non-finite loss reads as the highest.
+    let grid_values: Vec<f64> = values.iter().map(|v| if v.is_finite() { *v } else { hi }).collect();
+    let builder = ContourBuilder::new(GRID, GRID, true)
+        .x_origin(x.0)
+        .y_origin(y.0)
+        .x_step((x.1 - x.0) / GRID as f32)
+        .y_step((y.1 - y.0) / GRID as f32);
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
+    let bands = builder.isobands(&grid_values, &thresholds).map_err(|e| fail(&e))?;
+    let lines = builder.lines(&grid_values, &thresholds[1..BANDS]).map_err(|e| fail(&e))?;
+    let band_colour = |k: usize| ViridisRGB.get_color_normalized(k as f64 + 0.5, 0.0, BANDS as f64);
+
+    let labels: Vec<&str> = runs.iter().map(|(l, _)| l.as_str()).collect();
+    let (cols, rows, col_w) = super::curves::legend_layout(&labels);
+    // One more row for the start, the end and the minima.
+    let legend_h = (rows as i32 + 1) * 9 + 6;
+    let mut under = String::new();
+    let mut out = String::new();
+    let root = SVGBackend::with_string(&mut out, style::canvas(style::WIDTH, HEIGHT + legend_h)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let (top, legend) = root.split_vertically(style::pt(HEIGHT));
+    let (main, bar) = top.split_horizontally(style::pt(style::WIDTH - BAR));
+    let mut chart = ChartBuilder::on(&main)
+        .caption(title, ("sans-serif", style::font(style::TITLE)))
+        .margin(style::pt(4))
+        .x_label_area_size(style::pt(20))
+        .y_label_area_size(style::pt(26))
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(|e| fail(&e))?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("θ[0]")
+        .y_desc("θ[1]")
+        .axis_desc_style(("sans-serif", style::font(style::AXIS)))
+        .label_style(("sans-serif", style::font(style::TICK)))
+        .axis_style(BLACK.stroke_width(style::pt(1) as u32 / 2))
+        .set_all_tick_mark_size(style::pt(2))
+        .x_labels(5)
+        .y_labels(5)
+        .draw()
+        .map_err(|e| fail(&e))?;
+    // The filled bands, as paths in the figure's coordinates (see the module's doc).
+    let to_px = |x: f64, y: f64| chart.backend_coord(&(x as f32, y as f32));
+    for band in &bands {
+        let k = thresholds.iter().position(|t| *t >= band.min_v()).unwrap_or(0).min(BANDS - 1);
+        let RGBColor(r, g, b) = band_colour(k);
+        let mut d = String::new();
+        for polygon in band.geometry() {
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                for (n, c) in ring.coords().enumerate() {
+                    let (px, py) = to_px(c.x, c.y);
+                    let _ = write!(d, "{}{px} {py}", if n == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+        }
+        let _ = writeln!(under, r##"<path d="{d}" fill="#{r:02X}{g:02X}{b:02X}" fill-rule="evenodd" stroke="none"/>"##);
+    }
+    for line in &lines {
+        for part in line.geometry() {
+            let points: Vec<(f32, f32)> = part.coords().map(|c| (c.x as f32, c.y as f32)).collect();
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    points,
+                    WHITE.mix(0.45).stroke_width(style::pt(1) as u32 / 2),
+                )))
+                .map_err(|e| fail(&e))?;
         }
     }
-    let finite: Vec<f64> = grid.iter().map(|g| g.2).filter(|l| l.is_finite()).collect();
-    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let levels = 14.0;
-
-    let mut out = String::new();
-    let root = SVGBackend::with_string(&mut out, (720, 520)).into_drawing_area();
-    let draw = |e: &dyn std::fmt::Display| e.to_string();
-    root.fill(&WHITE).map_err(|e| draw(&e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(40)
-        .build_cartesian_2d(x.0..x.1, y.0..y.1)
-        .map_err(|e| draw(&e))?;
-    chart.configure_mesh().disable_mesh().x_desc("θ[0]").y_desc("θ[1]").draw().map_err(|e| draw(&e))?;
-    chart
-        .draw_series(grid.iter().map(|&(i, j, l)| {
-            // Quantised levels read as filled contours.
-            let t = if hi > lo && l.is_finite() { ((l - lo) / (hi - lo) * levels).floor() / levels } else { 1.0 };
-            let c = ViridisRGB::get_color(t as f32);
-            Rectangle::new([(cell(i, nx, x), cell(j, ny, y)), (cell(i + 1, nx, x), cell(j + 1, ny, y))], c.filled())
-        }))
-        .map_err(|e| draw(&e))?;
-    for (k, (label, thetas)) in runs.iter().enumerate() {
-        let colour = Palette99::pick(k).to_rgba();
+    let at = |(i, j): (usize, usize)| {
+        let cell = |i: usize, (lo, hi): (f32, f32)| lo + (hi - lo) * (i as f32 + 0.5) / GRID as f32;
+        (cell(i, x), cell(j, y))
+    };
+    for m in minima(&values) {
+        plus(chart.plotting_area(), at(m))?;
+    }
+    for (k, (_, thetas)) in runs.iter().enumerate() {
+        let look = style::look(k);
         let points: Vec<(f32, f32)> = thetas.iter().filter(|t| t.len() == 2).map(|t| (t[0], t[1])).collect();
+        // A white casing keeps the line visible on dark and light bands alike.
         chart
-            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-            .map_err(|e| draw(&e))?
-            .label(label)
-            .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 16, py)], colour.stroke_width(2)));
-        chart.draw_series(points.iter().map(|p| Circle::new(*p, 2, colour.filled()))).map_err(|e| draw(&e))?;
+            .draw_series(std::iter::once(PathElement::new(points.clone(), WHITE.stroke_width(style::pt(5) as u32 / 2))))
+            .map_err(|e| fail(&e))?;
+        match look.dash_units() {
+            None => chart.draw_series(std::iter::once(PathElement::new(points.clone(), look.line()))).map(|_| ()),
+            Some((d, g)) => chart
+                .draw_series(std::iter::once(DashedPathElement::new(points.clone(), d, g, look.line())))
+                .map(|_| ()),
+        }
+        .map_err(|e| fail(&e))?;
+        if let Some(end) = points.last() {
+            look.draw_marker(chart.plotting_area(), *end)?;
+        }
     }
-    // The common start θ₀, as a black cross.
     if let Some(start) = runs.iter().find_map(|(_, t)| t.first()).filter(|t| t.len() == 2) {
-        chart
-            .draw_series(std::iter::once(Cross::new((start[0], start[1]), 6, BLACK.stroke_width(2))))
-            .map_err(|e| draw(&e))?;
+        start_mark(chart.plotting_area(), (start[0], start[1]))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| draw(&e))?;
-    root.present().map_err(|e| draw(&e))?;
+    colour_bar(&bar, &thresholds, &band_colour)?;
+    let font =
+        ("sans-serif", style::font(style::LEGEND)).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    let text = |t: &str, at: (i32, i32)| legend.draw(&Text::new(t.to_string(), at, font.clone())).map_err(|e| fail(&e));
+    let row = |r: usize| style::pt(6 + r as i32 * 9);
+    for (k, label) in labels.iter().enumerate() {
+        let look = style::look(k);
+        let (lx, ly) = (style::pt(6 + (k % cols) as i32 * col_w), row(k / cols));
+        legend.draw(&PathElement::new(vec![(lx, ly), (lx + style::pt(18), ly)], look.line())).map_err(|e| fail(&e))?;
+        look.draw_marker(&legend, (lx + style::pt(18), ly))?;
+        text(label, (lx + style::pt(24), ly))?;
+    }
+    let ly = row(rows);
+    start_mark(&legend, (style::pt(10), ly))?;
+    text("start θ₀; each run's marker is its end", (style::pt(16), ly))?;
+    plus(&legend, (style::pt(170), ly))?;
+    text("minima", (style::pt(176), ly))?;
+    root.present().map_err(|e| fail(&e))?;
     drop(chart);
-    drop(root);
-    Ok(out)
+    drop((main, bar, legend, top, root));
+    // Under everything plotters drew, right after the white background.
+    let after_background = out.find("/>\n").map_or(0, |i| i + 3);
+    out.insert_str(after_background, &under);
+    Ok(style::at_print_size(out))
+}
+
+/// A white `+` with a dark edge at `at`: a minimum.
+fn plus<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    at: CT::From,
+) -> Result<(), String>
+where
+    CT::From: Clone,
+{
+    let arm = |(a, b): ((i32, i32), (i32, i32)), s: ShapeStyle| {
+        EmptyElement::at(at.clone()) + PathElement::new(vec![a, b], s)
+    };
+    let r = style::pt(3);
+    for s in [BLACK.stroke_width(style::pt(3) as u32 / 2), WHITE.stroke_width(style::pt(1) as u32 / 2)] {
+        area.draw(&arm(((-r, 0), (r, 0)), s)).map_err(|e| e.to_string())?;
+        area.draw(&arm(((0, -r), (0, r)), s)).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The start: a white circle with a black edge.
+fn start_mark<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    at: CT::From,
+) -> Result<(), String>
+where
+    CT::From: Clone,
+{
+    let r = style::pt(3);
+    area.draw(&(EmptyElement::at(at.clone()) + Circle::new((0, 0), r, WHITE.filled()))).map_err(|e| e.to_string())?;
+    area.draw(&(EmptyElement::at(at) + Circle::new((0, 0), r, BLACK.stroke_width(style::pt(1) as u32))))
+        .map_err(|e| e.to_string())
+}
+
+/// The colour bar: one block per band, labelled at every third threshold.
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    thresholds: &[f64],
+    colour: &dyn Fn(usize) -> RGBColor,
+) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
+    let pt = style::pt;
+    let (top, bottom, left) = (pt(20), pt(HEIGHT - 24), pt(4));
+    let bands = thresholds.len() - 1;
+    let y = |k: usize| bottom - (bottom - top) * k as i32 / bands as i32;
+    for k in 0..bands {
+        area.draw(&Rectangle::new([(left, y(k + 1)), (left + pt(8), y(k))], colour(k).filled()))
+            .map_err(|e| fail(&e))?;
+    }
+    let edge = BLACK.stroke_width(pt(1) as u32 / 2);
+    area.draw(&Rectangle::new([(left, top), (left + pt(8), bottom)], edge)).map_err(|e| fail(&e))?;
+    let font =
+        ("sans-serif", style::font(style::TICK)).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    for k in (0..=bands).step_by(3) {
+        area.draw(&Text::new(format!("{:.2}", thresholds[k]), (left + pt(11), y(k)), font.clone()))
+            .map_err(|e| fail(&e))?;
+    }
+    let name =
+        ("sans-serif", style::font(style::TICK)).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom));
+    area.draw(&Text::new("honest loss".to_string(), (left - pt(2), top - pt(4)), name)).map_err(|e| fail(&e))
 }
 
 /// The box around every trajectory, padded so the landscape around it shows.

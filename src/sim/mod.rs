@@ -13,6 +13,11 @@ use crate::plan::RunPlan;
 /// Runs one configuration with one seed. A numerical blow-up ends the run
 /// early and is recorded as a divergence; other failures are errors.
 pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
+    run_observed(plan, &|| {})
+}
+
+/// `run`, calling `on_step` after each training step (for progress).
+pub fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, SimError> {
     let dynamics = Dynamics::build(plan)?;
     let mut attacks: Vec<_> = plan.attack.phases.iter().map(|p| attack::build(&p.attack)).collect();
     let steps = plan.train.steps;
@@ -45,6 +50,7 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
                     series.cosine.push(cosine);
                 }
                 last_finite = Some(std::mem::replace(&mut state, next));
+                on_step();
             }
             Err(e @ SimError::Diverged { .. }) => {
                 diverged = Some(e);

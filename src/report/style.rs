@@ -1,0 +1,149 @@
+//! What every figure shares: a size that fits one column of a two-column
+//! paper, fonts set for it, and curve styles that stay apart in print.
+//!
+//! Sizes are in points (1/72 in): svg2pdf maps an SVG's declared width and
+//! height to the PDF page in points, so a 240-point-wide figure is 3.33 in,
+//! one column of the ACM and IEEE two-column layouts, and its 7-point text
+//! prints at 7 points. plotters places everything on whole units, which at
+//! that size would put curves on a visible 1-point staircase; figures are
+//! therefore drawn at `SCALE` times their size (`canvas`, `pt`, `font`) and
+//! declared at their print size (`at_print_size`).
+
+use plotters::coord::CoordTranslate;
+use plotters::element::{Circle, Cross, EmptyElement, Rectangle, TriangleMarker};
+use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor, ShapeStyle};
+use plotters::style::{Color, RGBAColor};
+
+/// Drawing units per point.
+pub const SCALE: i32 = 4;
+
+/// One column's width, in points.
+pub const WIDTH: i32 = 240;
+/// A curve plot's height without its legend, in points.
+pub const HEIGHT: i32 = 170;
+
+/// Font sizes in points: title, axis names, tick labels, legend.
+pub const TITLE: f64 = 8.0;
+pub const AXIS: f64 = 7.0;
+pub const TICK: f64 = 6.0;
+pub const LEGEND: f64 = 6.0;
+
+/// A length of `points` points in drawing units.
+pub fn pt(points: i32) -> i32 {
+    points * SCALE
+}
+
+/// The drawing size of a figure `w` × `h` points.
+pub fn canvas(w: i32, h: i32) -> (u32, u32) {
+    (pt(w).max(1) as u32, pt(h).max(1) as u32)
+}
+
+/// The size to give plotters for text of `points` points: plotters writes
+/// `font-size` as the size it is given divided by 1.24.
+pub fn font(points: f64) -> f64 {
+    points * SCALE as f64 * 1.24
+}
+
+/// `svg` (drawn by plotters at `SCALE` times its size) declared at its
+/// print size: the root's `width` and `height` divided by `SCALE`, its
+/// `viewBox` kept, so every coordinate inside is a quarter point.
+pub fn at_print_size(svg: String) -> String {
+    let Some(end) = svg.find('>') else { return svg };
+    let (head, rest) = svg.split_at(end);
+    let mut head = head.to_string();
+    for attr in ["width=\"", "height=\""] {
+        let Some(i) = head.find(attr).map(|i| i + attr.len()) else { continue };
+        let Some(len) = head[i..].find('"') else { continue };
+        if let Ok(v) = head[i..i + len].parse::<f64>() {
+            head.replace_range(i..i + len, &format!("{}", v / SCALE as f64));
+        }
+    }
+    head + rest
+}
+
+/// Okabe and Ito's colour-blind-safe palette without its yellow, which is
+/// too light on white.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+];
+
+/// The light grid behind the data, half a point wide.
+pub fn grid() -> ShapeStyle {
+    RGBColor(0xE4, 0xE4, 0xE4).stroke_width((SCALE / 2) as u32)
+}
+
+/// How curve `k` is drawn: colour, marker shape and dash, so that no two of
+/// the first 35 curves look alike, and curves that coincide still show
+/// their markers (they are staggered along the curve, see `marker_steps`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Look {
+    pub colour: RGBColor,
+    pub marker: usize,
+    /// `None` for a solid line, else (dash, gap) lengths.
+    pub dash: Option<(u32, u32)>,
+}
+
+/// The look of curve `k`.
+pub fn look(k: usize) -> Look {
+    const DASHES: [Option<(u32, u32)>; 3] = [None, Some((4, 2)), Some((1, 2))];
+    Look { colour: PALETTE[k % PALETTE.len()], marker: k % 5, dash: DASHES[(k / PALETTE.len()) % DASHES.len()] }
+}
+
+impl Look {
+    /// The line's style.
+    pub fn line(self) -> ShapeStyle {
+        self.colour.stroke_width(pt(1) as u32)
+    }
+
+    /// The dash and gap in drawing units, if dashed.
+    pub fn dash_units(self) -> Option<(i32, i32)> {
+        self.dash.map(|(d, g)| (pt(d as i32), pt(g as i32)))
+    }
+
+    /// Draws marker number `self.marker` at `at` on `area`: a circle,
+    /// triangle, square, cross or hollow circle.
+    pub fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
+        self,
+        area: &DrawingArea<DB, CT>,
+        at: CT::From,
+    ) -> Result<(), String>
+    where
+        CT::From: Clone,
+    {
+        let filled = self.colour.filled();
+        let open = self.colour.stroke_width(pt(1) as u32);
+        let base = EmptyElement::at(at);
+        let r = pt(2);
+        match self.marker {
+            0 => area.draw(&(base + Circle::new((0, 0), r, filled))),
+            1 => area.draw(&(base + TriangleMarker::new((0, 0), pt(3), filled))),
+            2 => area.draw(&(base + Rectangle::new([(-r, -r), (r, r)], filled))),
+            3 => area.draw(&(base + Cross::new((0, 0), r, open))),
+            _ => area.draw(&(base + Circle::new((0, 0), r, open))),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// The indices among `len` points where curve `k` of `curves` puts its
+/// markers: about 6 per curve, shifted by k/curves of the spacing so that
+/// coinciding curves' markers fall side by side.
+pub fn marker_steps(len: usize, k: usize, curves: usize) -> Vec<usize> {
+    if len == 0 {
+        return vec![];
+    }
+    let every = (len / 6).max(1);
+    let shift = every * k / curves.max(1);
+    (0..len).filter(|i| i % every == shift % every).collect()
+}
+
+/// A translucent version of `colour` for confidence bands.
+pub fn band(colour: RGBColor) -> RGBAColor {
+    colour.mix(0.18)
+}
