@@ -15,7 +15,11 @@
 # 5. the VS Code extension's TextMate grammar tests (vscode-tmgrammar-test),
 #    compare-highlights.js (on every .byz file of the repository and of the
 #    tests, each tree-sitter capture has the matching TextMate scope) and the
-#    extension's unit tests (node --test).
+#    extension's unit tests (node --test);
+# 6. with nvim and a byz binary, the Neovim setup (editors/nvim) in a real
+#    headless Neovim: :ByzBuildParser, highlighting, diagnostics, completion,
+#    hover, definition and formatting, and that with no parser and no byz a
+#    .byz file still opens and says why.
 #
 # Needs node 20 with npm, a C compiler and the Rust toolchain. It installs
 # what else it needs: the npm packages from editors/vscode/package-lock.json
@@ -173,6 +177,46 @@ if [ -x "$byz_bin" ]; then
   count "$ok" "$bad" "check-against-pest"
 else
   step "check-against-pest.js skipped: no byz binary (set BYZ or cargo build --release)"
+fi
+
+# ---- 3c. Neovim: the setup in editors/nvim, in a real headless Neovim -------------
+# Needs `nvim` (Debian 12's is 0.7.2, the oldest the setup supports) and a byz
+# binary; BYZ_REQUIRE_NVIM=1 (set by .ci/run) makes a missing one a failure.
+# Each run's last line is `nvim: N passed, M failed`.
+nvim_run() { # nvim_run LOG PLUGIN_DIR [ENV...]: run test/run.lua with PLUGIN_DIR on the runtimepath
+  local out=$1 dir=$2
+  shift 2
+  env "$@" timeout 120 nvim --headless --clean --cmd "set rtp^=$dir" \
+    -c "luafile $editors/nvim/test/run.lua" >"$out" 2>&1
+  local rc=$?
+  cat "$out"
+  echo
+  local line ok bad
+  line=$(grep -E '^nvim: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+  ok=$(sed -nE 's/^nvim: ([0-9]+) passed.*/\1/p' <<<"$line")
+  bad=$(sed -nE 's/^nvim: [0-9]+ passed, ([0-9]+) failed.*/\1/p' <<<"$line")
+  ok=${ok:-0} bad=${bad:-0}
+  if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+  count "$ok" "$bad" "Neovim $(basename "$out" .txt)"
+}
+if command -v nvim >/dev/null && [ -x "$byz_bin" ]; then
+  step "Neovim $(nvim --version | head -1): build the parser with :ByzBuildParser"
+  rm -f "$editors/nvim/parser/byz.so"
+  nvim --headless --clean --cmd "set rtp^=$editors/nvim" -c ByzBuildParser -c "qall!" >"$log/nvim-build.txt" 2>&1
+  cat "$log/nvim-build.txt"
+  echo
+  if [ -f "$editors/nvim/parser/byz.so" ]; then count 1 0 "ByzBuildParser"; else count 0 1 "ByzBuildParser"; fi
+  step "Neovim: highlighting and the language server (byz lsp) on .byz files"
+  nvim_run "$log/nvim.txt" "$editors/nvim" PATH="$(dirname "$byz_bin"):$PATH"
+  step "Neovim: with no parser and no byz on PATH, a .byz file opens and says why"
+  plain="$log/nvim-plain"
+  cp -rL "$editors/nvim" "$plain" && rm -rf "$plain/parser"
+  nvim_run "$log/nvim-plain.txt" "$plain" PATH=/usr/bin:/bin BYZ_NVIM_EXPECT_MISSING=1
+elif [ -n "${BYZ_REQUIRE_NVIM:-}" ]; then
+  step "Neovim tests: nvim or the byz binary is missing, and BYZ_REQUIRE_NVIM is set"
+  count 0 1 "Neovim"
+else
+  step "Neovim tests skipped: needs nvim (apt-get install neovim) and a byz binary (cargo build --release)"
 fi
 
 # ---- 4. VS Code extension -------------------------------------------------------
