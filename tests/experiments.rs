@@ -330,3 +330,29 @@ fn stored_runs_report_metrics_by_the_current_definitions() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Progress counts the steps each run takes; a run that diverges takes its
+/// remaining steps off the total, so the bar ends full.
+#[test]
+fn progress_ends_full_when_a_run_diverges() {
+    let text = "scenario blowup {
+  task landscape {
+    init [3]
+    honest a = exp(sqnorm(theta))
+    honest b = exp(sqnorm(theta))
+  }
+  workers { byzantine 1 }
+  aggregate cm
+  attack none
+  train { steps 50; lr 10 }
+}";
+    let src = byz::check::SourceFile::new("blowup.byz", text);
+    let plans = byz::check::check_source(&src, None).expect("checks");
+    let run = &plans[0].runs[0];
+    let progress = byz::experiment::Progress::new(1, 50, true);
+    let outcomes = byz::experiment::run_all(&[run], None, &progress, None);
+    let result = outcomes[0].result.as_ref().expect("a divergence is a result");
+    assert!(result.diverged.is_some(), "the run should diverge");
+    let (taken, total) = progress.steps();
+    assert!(taken < 50 && taken == total, "took {taken} of a total of {total}");
+}

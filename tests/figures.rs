@@ -66,17 +66,17 @@ fn figure_structures_and_their_png_and_pdf() {
     insta::assert_snapshot!("trajectory", snapshot(&dir, "trajectory-seed1"));
     for name in ["curves/cm-loss", "curves/gm-loss", "heatmap", "trajectory-seed1", "trajectory-seed2"] {
         let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
-        let width: f32 = attribute(&svg[..svg.find('>').unwrap()], "width").parse().unwrap();
+        let (width, _) = byz::report::style::declared_size(&svg).unwrap();
         let png = resvg::tiny_skia::Pixmap::load_png(dir.join(format!("{name}.png"))).unwrap();
-        // About 1000 pixels wide, at most four pixels per point.
-        let scale = (1000.0 / width).clamp(1.0, 4.0);
-        assert_eq!(png.width(), (width * scale).ceil() as u32, "{name}.png");
+        // About 1000 pixels wide, at most four pixels per point: 960 for a column-wide figure.
+        let expected = if width == 240.0 { 960 } else { (width * (1000.0 / width).clamp(1.0, 4.0)).ceil() as u32 };
+        assert_eq!(png.width(), expected, "{name}.png");
         let pdf = std::fs::read(dir.join(format!("{name}.pdf"))).unwrap();
         assert!(pdf.starts_with(b"%PDF-"), "{name}.pdf");
         let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
         assert!(has(b"/FontFile2") && has(b"DejaVuSans"), "{name}.pdf embeds the font");
         // The page is the figure's print size, in points.
-        let media = format!("/MediaBox [0 0 {}", width as u32);
+        let media = format!("/MediaBox [0 0 {} ", width as u32);
         assert!(has(media.as_bytes()), "{name}.pdf is {width} points wide");
     }
 }

@@ -47,6 +47,9 @@ fn chromium(test: &str) -> Option<&'static str> {
 fn load(browser: &str, page: &Path, shot: &Path) -> (Vec<String>, Vec<u8>, u32) {
     let out = Command::new(browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"])
+        // Its own profile, so that two browsers (or a user's) never share one; images painted before the shot.
+        .arg(format!("--user-data-dir={}", shot.with_extension("profile").display()))
+        .arg("--run-all-compositor-stages-before-draw")
         .arg("--window-size=1200,2400")
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", page.canonicalize().unwrap().display()))

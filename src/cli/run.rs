@@ -102,13 +102,15 @@ pub fn run(o: &Options) -> ExitCode {
                 );
             }
             if selection.is_partial() {
-                eprintln!(
-                    "stored {} runs of `{}` under {}; `{}` builds its outputs once every run is there",
-                    done.len(),
-                    plan.name,
-                    out.join(&plan.name).join("runs").display(),
-                    command_line("collect", file, out)
-                );
+                if !o.quiet {
+                    eprintln!(
+                        "stored {} runs of `{}` under {}; `{}` builds its outputs once every run is there",
+                        done.len(),
+                        plan.name,
+                        out.join(&plan.name).join("runs").display(),
+                        command_line("collect", file, out)
+                    );
+                }
             } else if !write_outputs(plan, &done, o.format, out, o.quiet) {
                 failed = true;
             }

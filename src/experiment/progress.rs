@@ -58,13 +58,15 @@ impl Progress {
 
     /// A run has finished, or was found in the store (`stored`); `steps_left`
     /// are the steps of its plan it did not take (all of a stored run's, the
-    /// rest of a run that diverged or failed), so that the bar ends full.
+    /// rest of a run that diverged or failed). They leave the total rather
+    /// than count as done, so that they do not read as speed in the ETA; the
+    /// bar still ends full.
     pub fn finished(&self, what: &str, started: Instant, stored: bool, steps_left: u64) {
         if !stored {
             self.running.fetch_sub(1, Relaxed);
         }
         let k = self.done.fetch_add(1, Relaxed) + 1;
-        self.bar.inc(steps_left);
+        self.bar.dec_length(steps_left);
         self.show_runs();
         if self.quiet {
             return;
@@ -74,9 +76,9 @@ impl Progress {
         self.println(&format!("[{k}/{}] {what} ({how})", self.runs));
     }
 
-    /// The steps counted so far.
-    pub fn steps_done(&self) -> u64 {
-        self.bar.position()
+    /// The steps taken so far, and the steps in all (less those no run will take).
+    pub fn steps(&self) -> (u64, u64) {
+        (self.bar.position(), self.bar.length().unwrap_or(0))
     }
 
     /// Prints a line without tearing the bar.
@@ -108,14 +110,14 @@ mod tests {
         // Three runs of 10 steps: one from the store, one full, one that diverged at step 4.
         let p = Progress::new(3, 30, true);
         p.finished("stored", Instant::now(), true, 10);
-        assert_eq!(p.steps_done(), 10);
+        assert_eq!(p.steps(), (0, 20), "a stored run's steps leave the total: they took no time");
         p.started();
         p.started();
         (0..10).for_each(|_| p.step());
         (0..4).for_each(|_| p.step());
-        assert_eq!((p.steps_done(), p.running.load(Relaxed)), (24, 2));
+        assert_eq!((p.steps(), p.running.load(Relaxed)), ((14, 20), 2));
         p.finished("full", Instant::now(), false, 0);
         p.finished("diverged", Instant::now(), false, 6);
-        assert_eq!((p.steps_done(), p.done.load(Relaxed), p.running.load(Relaxed)), (30, 3, 0));
+        assert_eq!((p.steps(), p.done.load(Relaxed), p.running.load(Relaxed)), ((14, 14), 3, 0));
     }
 }

@@ -2,9 +2,7 @@
 //! confidence band, one curve per attack (or other swept value), in the
 //! shape of 001 Fig. 3.
 
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
 use super::style;
@@ -40,16 +38,17 @@ fn series(metric: Metric, r: &RunResult) -> (Vec<usize>, Vec<f64>) {
 }
 
 /// (step, mean, lower, upper) at each recorded step, the band clipped to
-/// `range`; a step counts the seeds that reached it.
+/// `range`. The curve ends where its first seed ends (a run that diverged):
+/// past it the mean would be over fewer seeds and jump without saying so.
 fn band(metric: Metric, runs: &[&RunResult], (lo, hi): (f64, f64)) -> Vec<(f64, f64, f64, f64)> {
     let all: Vec<(Vec<usize>, Vec<f64>)> = runs.iter().map(|r| series(metric, r)).collect();
-    let longest = all.iter().max_by_key(|(s, _)| s.len()).map(|(s, _)| s.clone()).unwrap_or_default();
-    longest
+    let shortest = all.iter().min_by_key(|(s, _)| s.len()).map(|(s, _)| s.clone()).unwrap_or_default();
+    shortest
         .iter()
         .enumerate()
-        .filter_map(|(i, step)| {
+        .map_while(|(i, step)| {
             let xs: Vec<f64> = all.iter().filter_map(|(_, v)| v.get(i).copied()).filter(|x| x.is_finite()).collect();
-            if xs.is_empty() {
+            if xs.len() < all.len() {
                 return None;
             }
             let c = mean_ci(&xs);
@@ -76,9 +75,9 @@ fn axis_name(metric: Metric) -> &'static str {
 
 /// How the legend below the plot is laid out: (columns, rows, column width).
 pub fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
-    // DejaVu Sans averages about 0.55 em per character; 26 points for the sample line and a gap.
-    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    let entry = (widest * style::LEGEND * 0.55).ceil() as i32 + 26;
+    // 26 points for the sample line and a gap.
+    let widest = labels.iter().map(|l| style::text_width(l, style::LEGEND)).max().unwrap_or(0);
+    let entry = widest + 26;
     let cols = ((style::WIDTH - 8) / entry.max(1)).clamp(1, labels.len().max(1) as i32) as usize;
     (cols, labels.len().div_ceil(cols), (style::WIDTH - 8) / cols as i32)
 }
@@ -101,7 +100,9 @@ fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> 
     if !y0.is_finite() || !y1.is_finite() {
         (y0, y1) = (0.0, 1.0);
     }
-    let pad = ((y1 - y0) * 0.05).max(1e-6);
+    // 5% of the span; of the values' size when the curves are flat (accuracy stuck at 100).
+    let pad =
+        if y1 - y0 > 1e-9 * y0.abs().max(y1.abs()).max(1.0) { (y1 - y0) * 0.05 } else { 0.05 * y1.abs().max(1.0) };
     let (y0, y1) = ((y0 - pad).max(bounds.0), (y1 + pad).min(bounds.1));
 
     let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
@@ -156,20 +157,8 @@ fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> 
         }
     }
     for (k, label) in labels.iter().enumerate() {
-        let look = style::look(k);
-        let (x, y) = (style::pt(6 + (k % cols) as i32 * col_w), style::pt(6 + (k / cols) as i32 * 9));
-        let sample = vec![(x, y), (x + style::pt(18), y)];
-        match look.dash_units() {
-            None => bottom.draw(&PathElement::new(sample, look.line())),
-            Some((dash, gap)) => bottom.draw(&DashedPathElement::new(sample, dash, gap, look.line())),
-        }
-        .map_err(|e| draw(&e))?;
-        look.draw_marker(&bottom, (x + style::pt(9), y))?;
-        let font = ("sans-serif", style::font(style::LEGEND))
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Left, VPos::Center));
-        bottom.draw(&Text::new(label.to_string(), (x + style::pt(22), y), font)).map_err(|e| draw(&e))?;
+        let at = (style::pt(6 + (k % cols) as i32 * col_w), style::pt(6 + (k / cols) as i32 * 9));
+        style::legend_entry(&bottom, style::look(k), at, label)?;
     }
     root.present().map_err(|e| draw(&e))?;
     drop(chart);

@@ -18,11 +18,6 @@ const BAR: i32 = 54;
 /// Below the cells: the column values and the column field's name.
 const BOTTOM: i32 = 26;
 
-/// The width in points of `text` at `size` points (DejaVu Sans averages 0.55 em).
-fn text_width(text: &str, size: f64) -> i32 {
-    (text.chars().count() as f64 * size * 0.55).ceil() as i32
-}
-
 /// Whether `table` has the shape of a heat map: one row field and one column field.
 pub fn applies(table: &Table) -> bool {
     table.plan.rows.len() == 1 && table.plan.columns.len() == 1
@@ -46,27 +41,26 @@ pub fn svg(table: &Table) -> Result<String, String> {
     // Each column as wide as its name needs; at least 60 points of cells in
     // each direction, so that a 2 × 2 map is not a stamp.
     let col_w: Vec<i32> =
-        column_names.iter().map(|n| CELL.0.max(text_width(n, style::TICK) + 6).max(60 / cols.max(1))).collect();
+        column_names.iter().map(|n| CELL.0.max(style::text_width(n, style::TICK) + 6).max(60 / cols.max(1))).collect();
     let col_x: Vec<i32> = col_w.iter().scan(0, |x, w| Some(std::mem::replace(x, *x + w))).collect();
     let grid_w: i32 = col_w.iter().sum();
     let cell_h = CELL.1.max(60 / rows.max(1));
     // The row field's name (turned), then the row values, right-aligned against the cells.
-    let left = 14 + row_names.iter().map(|n| text_width(n, style::TICK)).max().unwrap_or(0) + 6;
+    let left = 14 + row_names.iter().map(|n| style::text_width(n, style::TICK)).max().unwrap_or(0) + 6;
     // The caption, one line per clause, so that it fits the width.
     let caption: Vec<String> = table.caption().split("; ").map(String::from).collect();
     let top = 6 + caption.len() as i32 * 9;
     let bar_h = rows * cell_h;
-    let title_w = caption.iter().map(|l| text_width(l, style::TITLE - 1.0)).max().unwrap_or(0) + 8;
+    let title_w = caption.iter().map(|l| style::text_width(l, style::TITLE - 1.0)).max().unwrap_or(0) + 8;
     let (w, h) = ((left + grid_w + BAR).max(title_w), top + bar_h + BOTTOM);
     let means: Vec<Vec<Option<f64>>> = table
         .rows
         .iter()
         .map(|r| r.cells.iter().map(|c| c.as_ref().map(|c| c.value.mean).filter(|m| m.is_finite())).collect())
         .collect();
-    let all: Vec<f64> = means.iter().flatten().flatten().copied().collect();
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (lo.min(0.0), lo.max(0.0) + 1.0) };
+    // No finite cell (every run failed) gives a scale of 0 to 1 over grey cells.
+    let (lo, hi) = style::value_range(means.iter().flatten().flatten().copied());
+    let (lo, hi) = if table.plan.value.is_share() { (lo.max(0.0), hi.min(1.0)) } else { (lo, hi) };
     let colour = |x: f64| ViridisRGB.get_color_normalized(x, lo, hi);
 
     let p = style::pt;
@@ -133,4 +127,33 @@ pub fn svg(table: &Table) -> Result<String, String> {
     root.present().map_err(|e| fail(&e))?;
     drop(root);
     Ok(style::at_print_size(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Metric, Stat, Statistic, TablePlan};
+    use crate::report::summary::MeanCi;
+    use crate::report::table::{Cell, Row};
+
+    fn table(cells: Vec<Option<f64>>) -> Table {
+        let value = Statistic::new(Stat::Max, Metric::Accuracy);
+        let plan = TablePlan { rows: vec!["f".into()], columns: vec!["alpha".into()], worst: None, best: None, value };
+        let cell = |m: f64| Cell { value: MeanCi { mean: m, half_width: 0.0, n: 1 }, worst: None, best: None };
+        Table {
+            plan,
+            columns: (0..cells.len()).map(|j| vec![format!("{j}")]).collect(),
+            rows: vec![Row { keys: vec!["1".into()], cells: cells.into_iter().map(|c| c.map(cell)).collect() }],
+        }
+    }
+
+    #[test]
+    fn no_finite_cell_and_a_single_value_draw_without_a_panic() {
+        // Every run failed: grey cells, a 0-to-1 scale.
+        let failed = svg(&table(vec![None, Some(f64::NAN)])).unwrap();
+        assert!(failed.contains("fill=\"#C8C8C8\""), "grey cells");
+        // One value: a scale around it (clipped to 100%), not from 0 to twice it.
+        let single = svg(&table(vec![Some(0.95)])).unwrap();
+        assert!(single.contains(">\n85.5\n</text>") && single.contains(">\n100.0\n</text>"), "{single}");
+    }
 }

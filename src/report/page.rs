@@ -5,6 +5,7 @@
 //! minijinja template (page.html) filled from plain rows, so HTML escaping
 //! is the template engine's, not ours.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -22,7 +23,8 @@ struct Page {
     file: String,
     version: &'static str,
     diverged: usize,
-    failed: usize,
+    /// Runs of the plan with no result here (failed, or not run yet).
+    missing: usize,
     table: Option<TableView>,
     figures: Vec<Figure>,
     run_header: Vec<String>,
@@ -38,6 +40,8 @@ struct TableView {
     header: Vec<String>,
     keys: usize,
     rows: Vec<TableRow>,
+    /// Whether some row has a worst cell in bold (rows of two or more cells).
+    has_worst: bool,
 }
 
 #[derive(Serialize)]
@@ -59,12 +63,7 @@ struct Figure {
 
 /// Whether the SVG `body` declares a width more than 1.6 times its height.
 fn is_wide(body: &str) -> bool {
-    let root = &body[..body.find('>').unwrap_or(0)];
-    let number = |name: &str| -> Option<f64> {
-        let at = root.find(&format!(" {name}=\""))? + name.len() + 3;
-        root[at..].split('"').next()?.parse().ok()
-    };
-    matches!((number("width"), number("height")), (Some(w), Some(h)) if w > 1.6 * h)
+    super::style::declared_size(body).is_some_and(|(w, h)| w > 1.6 * h)
 }
 
 #[derive(Serialize)]
@@ -73,8 +72,12 @@ struct RunView {
     status: String,
     diverged: Option<String>,
     settings: Vec<(String, String)>,
+    /// The resolved run as JSON; empty when the plan has no such run.
     plan: String,
 }
+
+/// A run's swept values and seed, which name it within its scenario.
+type RunKey<'a> = (&'a Vec<(String, String)>, u64);
 
 /// The page of `plan`'s `runs` as HTML; `written` are the files already
 /// written for this scenario (figures are read back from them).
@@ -101,6 +104,7 @@ pub fn html(
     let fields: Vec<String> =
         plan.runs.first().map(|r| r.label.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     let accuracy = runs.iter().any(|r| r.metrics.max_accuracy.is_some());
+    let plans: HashMap<RunKey, &RunPlan> = plan.runs.iter().map(|p| ((&p.label, p.seed), p)).collect();
     let mut run_header = fields.clone();
     run_header.extend(["seed", "final loss", "mean loss"].map(String::from));
     if accuracy {
@@ -113,15 +117,17 @@ pub fn html(
         file: Path::new(&plan.file).file_name().map_or(plan.file.clone(), |n| n.to_string_lossy().into_owned()),
         version: env!("CARGO_PKG_VERSION"),
         diverged: runs.iter().filter(|r| r.diverged.is_some()).count(),
-        failed: plan.runs.len().saturating_sub(runs.len()),
+        missing: plan.runs.len().saturating_sub(runs.len()),
         table: table.map(table_view),
         figures,
         run_keys: fields.len(),
         run_header,
-        runs: runs.iter().map(|r| run_view(r, plan, accuracy)).collect(),
+        runs: runs.iter().map(|r| run_view(r, plans.get(&(&r.label, r.seed)).copied(), accuracy)).collect(),
         files: written.iter().map(|p| relative(p)).collect(),
     };
     let mut env = minijinja::Environment::new();
+    // A misspelt field in the template is an error, not an empty string.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_template("page.html", TEMPLATE).map_err(|e| format!("the results page's template: {e}"))?;
     let template = env.get_template("page.html").map_err(|e| e.to_string())?;
     template.render(minijinja::value::Serde(&page)).map_err(|e| format!("cannot fill the results page: {e}"))
@@ -129,20 +135,22 @@ pub fn html(
 
 fn table_view(t: &Table) -> TableView {
     let keys = t.plan.rows.len();
+    let rows: Vec<TableRow> = t
+        .rows
+        .iter()
+        .zip(t.body())
+        .map(|(row, cells)| TableRow { cells, worst: t.worst(row).map(|i| i + keys) })
+        .collect();
     TableView {
         caption: t.caption(),
         header: t.header(),
         keys,
-        rows: t
-            .rows
-            .iter()
-            .zip(t.body())
-            .map(|(row, cells)| TableRow { cells, worst: t.worst(row).map(|i| i + keys) })
-            .collect(),
+        has_worst: rows.iter().any(|r| r.worst.is_some()),
+        rows,
     }
 }
 
-fn run_view(r: &RunResult, plan: &ScenarioPlan, accuracy: bool) -> RunView {
+fn run_view(r: &RunResult, run: Option<&RunPlan>, accuracy: bool) -> RunView {
     let number = |x: f64| if x.is_finite() { format!("{x:.4}") } else { "–".into() };
     let share = |x: Option<f64>| x.filter(|x| x.is_finite()).map_or("–".into(), |x| format!("{:.2}", 100.0 * x));
     let mut cells: Vec<String> = r.label.iter().map(|(_, v)| v.clone()).collect();
@@ -150,7 +158,6 @@ fn run_view(r: &RunResult, plan: &ScenarioPlan, accuracy: bool) -> RunView {
     if accuracy {
         cells.extend([share(r.metrics.final_accuracy), share(r.metrics.max_accuracy)]);
     }
-    let run = plan.runs.iter().find(|p| p.label == r.label && p.seed == r.seed);
     RunView {
         cells,
         status: r.status.clone(),
@@ -186,4 +193,62 @@ fn settings(run: &RunPlan) -> Vec<(String, String)> {
     }
     s.push(("d".into(), run.task.dim().to_string()));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{self, SourceFile};
+
+    const SCENARIO: &str = "scenario s {
+  task landscape {
+    init [1]
+    honest a = sqnorm(theta)
+    honest b = sqnorm(theta - [1])
+  }
+  workers { byzantine 1 }
+  aggregate cm
+  train { steps 3; lr 0.1 }
+  sweep { attack in [sf, alie(z: 1)] }
+  table { rows attack; value final loss }
+}";
+
+    fn page(edit: impl Fn(&mut ScenarioPlan, &mut Vec<RunResult>)) -> String {
+        let src = SourceFile::new("s.byz", SCENARIO);
+        let mut plan = check::check_source(&src, None).expect("checks").remove(0);
+        let mut runs: Vec<RunResult> = plan.runs.iter().map(|r| crate::sim::run(r).expect("runs")).collect();
+        edit(&mut plan, &mut runs);
+        let table = plan.table.as_ref().map(|t| super::super::table::build(t, &runs));
+        html(Path::new("out/s"), &plan, &runs, table.as_ref(), &[]).expect("renders")
+    }
+
+    #[test]
+    fn values_are_escaped_and_each_run_is_shown_with_its_settings() {
+        let html = page(|plan, runs| {
+            // A value with HTML's special characters, in the plan and in its result alike.
+            plan.runs[0].label[0].1 = "<i>&\"".into();
+            runs[0].label[0].1 = "<i>&\"".into();
+        });
+        assert!(html.contains("<td class=\"key\">&lt;i&gt;&amp;&quot;</td>") && !html.contains("<i>&"), "{html}");
+        assert_eq!(html.matches("<details>").count(), 2);
+        assert_eq!(html.matches("<td class=\"key\">2 honest + 1 Byzantine</td>").count(), 2);
+        assert!(!html.contains("without a result"));
+    }
+
+    #[test]
+    fn missing_runs_are_counted_and_a_run_without_a_plan_has_no_settings() {
+        let html = page(|plan, runs| {
+            runs.remove(1);
+            plan.runs[0].seed = 99;
+        });
+        assert!(html.contains("1 without a result (failed or not run; not shown)"), "{html}");
+        assert_eq!(html.matches("<details>").count(), 1);
+        assert!(!html.contains("<pre>"), "no resolved plan to show");
+    }
+
+    #[test]
+    fn a_table_with_one_cell_per_row_has_no_worst_cell() {
+        let html = page(|_, _| {});
+        assert!(!html.contains("class=\"worst\"") && !html.contains("In bold"), "{html}");
+    }
 }

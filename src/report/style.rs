@@ -44,6 +44,70 @@ pub fn font(points: f64) -> f64 {
     points * SCALE as f64 * 1.24
 }
 
+/// The width in points of `text` set at `size` points: DejaVu Sans averages
+/// about 0.55 em per character (an estimate for layout, not a measurement).
+pub fn text_width(text: &str, size: f64) -> i32 {
+    (text.chars().count() as f64 * size * 0.55).ceil() as i32
+}
+
+/// The (width, height) an SVG's root element declares, if it does.
+pub fn declared_size(svg: &str) -> Option<(f64, f64)> {
+    let root = &svg[..svg.find('>')?];
+    let number = |name: &str| -> Option<f64> {
+        let at = root.find(&format!(" {name}=\""))? + name.len() + 3;
+        root[at..].split('"').next()?.parse().ok()
+    };
+    Some((number("width")?, number("height")?))
+}
+
+/// The range a colour scale spans for `values`: their least and greatest
+/// finite value, widened by 10% around a single value (or all equal ones) so
+/// that the scale is never empty, and (0, 1) when none is finite.
+pub fn value_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi > lo {
+        (lo, hi)
+    } else {
+        let d = 0.1 * lo.abs().max(1e-9);
+        (lo - d, lo + d)
+    }
+}
+
+/// Decimals that tell apart labels `step` apart: 2 for steps of 0.1 or more, one more for
+/// each tenfold finer step (0.001 apart: 4).
+pub fn decimals(step: f64) -> usize {
+    if step.is_finite() && step > 0.0 { (-step.log10().floor()).clamp(0.0, 8.0) as usize + 1 } else { 2 }.max(2)
+}
+
+/// One legend entry at `(x, y)` (drawing units, the sample line's left end): the
+/// curve's line (dashed if it is), its marker, and `label`.
+pub fn legend_entry<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    look: Look,
+    (x, y): (i32, i32),
+    label: &str,
+) -> Result<(), String> {
+    use plotters::element::{DashedPathElement, PathElement, Text};
+    use plotters::style::IntoFont;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
+    let sample = vec![(x, y), (x + pt(18), y)];
+    match look.dash_units() {
+        None => area.draw(&PathElement::new(sample, look.line())),
+        Some((dash, gap)) => area.draw(&DashedPathElement::new(sample, dash, gap, look.line())),
+    }
+    .map_err(|e| fail(&e))?;
+    look.draw_marker(area, (x + pt(9), y))?;
+    let font =
+        ("sans-serif", font(LEGEND)).into_font().color(&plotters::style::BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    area.draw(&Text::new(label.to_string(), (x + pt(22), y), font)).map_err(|e| fail(&e))
+}
+
 /// `svg` (drawn by plotters at `SCALE` times its size) declared at its
 /// print size: the root's `width` and `height` divided by `SCALE`, its
 /// `viewBox` kept, so every coordinate inside is a quarter point.
@@ -79,7 +143,7 @@ pub fn grid() -> ShapeStyle {
 }
 
 /// How curve `k` is drawn: colour, marker shape and dash, so that no two of
-/// the first 35 curves look alike, and curves that coincide still show
+/// the first 105 curves look alike, and curves that coincide still show
 /// their markers (they are staggered along the curve, see `marker_steps`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Look {

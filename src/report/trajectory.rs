@@ -39,10 +39,14 @@ pub fn plot(
     super::render::write_figure(path, &svg(title, runs, loss)?)
 }
 
+/// The centre of grid cell `i` of the `GRID` cells over `lo..hi`.
+fn centre(i: usize, (lo, hi): (f32, f32)) -> f32 {
+    lo + (hi - lo) * (i as f32 + 0.5) / GRID as f32
+}
+
 /// The loss on the grid over `x` × `y`, row by row from the bottom (at cell centres).
 fn sample(x: (f32, f32), y: (f32, f32), loss: &dyn Fn(f32, f32) -> f64) -> Vec<f64> {
-    let at = |i: usize, (lo, hi): (f32, f32)| lo + (hi - lo) * (i as f32 + 0.5) / GRID as f32;
-    (0..GRID).flat_map(|j| (0..GRID).map(move |i| (i, j))).map(|(i, j)| loss(at(i, x), at(j, y))).collect()
+    (0..GRID).flat_map(|j| (0..GRID).map(move |i| (i, j))).map(|(i, j)| loss(centre(i, x), centre(j, y))).collect()
 }
 
 /// Grid points lower than their eight neighbours, deepest first (at most 4): the landscape's minima.
@@ -64,20 +68,21 @@ fn minima(values: &[f64]) -> Vec<(usize, usize)> {
 fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) -> f64) -> Result<String, String> {
     let (x, y) = bounds(runs);
     let values = sample(x, y, loss);
-    let finite = values.iter().copied().filter(|l| l.is_finite());
-    let lo = finite.clone().fold(f64::INFINITY, f64::min);
-    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) };
+    let (lo, hi) = style::value_range(values.iter().copied());
     let thresholds: Vec<f64> = (0..=BANDS).map(|k| lo + (hi - lo) * k as f64 / BANDS as f64).collect();
-    // Marching squares needs finite values; a non-finite loss reads as the highest.
+    // Marching squares needs finite values; a non-finite loss reads as the highest. A band
+    // holds the points ≥ its lower and < its upper threshold, so the top one is cut just
+    // above `hi` to take in the points at `hi` too.
     let grid_values: Vec<f64> = values.iter().map(|v| if v.is_finite() { *v } else { hi }).collect();
+    let mut cuts = thresholds.clone();
+    cuts[BANDS] = hi + (hi - lo) * 1e-6;
     let builder = ContourBuilder::new(GRID, GRID, true)
         .x_origin(x.0)
         .y_origin(y.0)
         .x_step((x.1 - x.0) / GRID as f32)
         .y_step((y.1 - y.0) / GRID as f32);
     let fail = |e: &dyn std::fmt::Display| e.to_string();
-    let bands = builder.isobands(&grid_values, &thresholds).map_err(|e| fail(&e))?;
+    let bands = builder.isobands(&grid_values, &cuts).map_err(|e| fail(&e))?;
     let lines = builder.lines(&grid_values, &thresholds[1..BANDS]).map_err(|e| fail(&e))?;
     let band_colour = |k: usize| ViridisRGB.get_color_normalized(k as f64 + 0.5, 0.0, BANDS as f64);
 
@@ -113,7 +118,7 @@ fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) ->
         .map_err(|e| fail(&e))?;
     // The filled bands, as paths in the figure's coordinates (see the module's doc).
     let to_px = |x: f64, y: f64| chart.backend_coord(&(x as f32, y as f32));
-    for band in &bands {
+    for band in bands.iter().filter(|b| !b.geometry().0.is_empty()) {
         let k = thresholds.iter().position(|t| *t >= band.min_v()).unwrap_or(0).min(BANDS - 1);
         let RGBColor(r, g, b) = band_colour(k);
         let mut d = String::new();
@@ -139,12 +144,8 @@ fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) ->
                 .map_err(|e| fail(&e))?;
         }
     }
-    let at = |(i, j): (usize, usize)| {
-        let cell = |i: usize, (lo, hi): (f32, f32)| lo + (hi - lo) * (i as f32 + 0.5) / GRID as f32;
-        (cell(i, x), cell(j, y))
-    };
-    for m in minima(&values) {
-        plus(chart.plotting_area(), at(m))?;
+    for (i, j) in minima(&values) {
+        plus(chart.plotting_area(), (centre(i, x), centre(j, y)))?;
     }
     for (k, (_, thetas)) in runs.iter().enumerate() {
         let look = style::look(k);
@@ -173,11 +174,8 @@ fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) ->
     let text = |t: &str, at: (i32, i32)| legend.draw(&Text::new(t.to_string(), at, font.clone())).map_err(|e| fail(&e));
     let row = |r: usize| style::pt(6 + r as i32 * 9);
     for (k, label) in labels.iter().enumerate() {
-        let look = style::look(k);
-        let (lx, ly) = (style::pt(6 + (k % cols) as i32 * col_w), row(k / cols));
-        legend.draw(&PathElement::new(vec![(lx, ly), (lx + style::pt(18), ly)], look.line())).map_err(|e| fail(&e))?;
-        look.draw_marker(&legend, (lx + style::pt(18), ly))?;
-        text(label, (lx + style::pt(24), ly))?;
+        let at = (style::pt(6 + (k % cols) as i32 * col_w), row(k / cols));
+        style::legend_entry(&legend, style::look(k), at, label)?;
     }
     let ly = row(rows);
     start_mark(&legend, (style::pt(10), ly))?;
@@ -245,8 +243,9 @@ fn colour_bar<DB: DrawingBackend>(
     area.draw(&Rectangle::new([(left, top), (left + pt(8), bottom)], edge)).map_err(|e| fail(&e))?;
     let font =
         ("sans-serif", style::font(style::TICK)).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    let places = style::decimals(thresholds[3.min(bands)] - thresholds[0]);
     for k in (0..=bands).step_by(3) {
-        area.draw(&Text::new(format!("{:.2}", thresholds[k]), (left + pt(11), y(k)), font.clone()))
+        area.draw(&Text::new(format!("{:.places$}", thresholds[k]), (left + pt(11), y(k)), font.clone()))
             .map_err(|e| fail(&e))?;
     }
     let name =
@@ -272,4 +271,29 @@ fn bounds(runs: &[(String, Vec<Vec<f32>>)]) -> ((f32, f32), (f32, f32)) {
         (lo - p, hi + p)
     };
     (pad(x0, x1), pad(y0, y1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs() -> Vec<(String, Vec<Vec<f32>>)> {
+        vec![("attack = sf".into(), vec![vec![-1.0, 0.0], vec![0.0, 0.5], vec![1.0, 0.0]])]
+    }
+
+    #[test]
+    fn a_region_where_the_loss_is_not_finite_is_coloured_as_the_highest() {
+        let svg = svg("t", &runs(), &|x, _| if x > 0.0 { f64::NAN } else { f64::from(x * x) }).unwrap();
+        // Yellow, viridis' top, fills the half where the loss is NaN.
+        let RGBColor(r, g, b) = ViridisRGB.get_color_normalized(BANDS as f64 - 0.5, 0.0, BANDS as f64);
+        let top = format!("fill=\"#{r:02X}{g:02X}{b:02X}\" fill-rule=\"evenodd\"");
+        assert!(svg.contains(&top), "no band of the top colour");
+    }
+
+    #[test]
+    fn a_flat_landscape_draws_one_band_and_labels_its_value() {
+        let svg = svg("t", &runs(), &|_, _| 0.25).unwrap();
+        assert_eq!(svg.matches("fill-rule=\"evenodd\"").count(), 1, "one band");
+        assert!(svg.contains(">\n0.25\n</text>") || svg.contains(">\n0.250\n</text>"), "{svg}");
+    }
 }
