@@ -28,6 +28,27 @@ pub struct Diag {
 }
 
 impl Diag {
+    /// The diagnostic for tools (`byz check --format json`): severity, message,
+    /// file, line and column of its start (from 1; columns in characters),
+    /// label, help, and a warning's kind.
+    pub fn to_json(&self) -> serde_json::Value {
+        let text: &str = self.src.inner();
+        let start = self.span.offset().min(text.len());
+        let start = (0..=start).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let before = &text[..start];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        serde_json::json!({
+            "severity": if self.is_warning() { "warning" } else { "error" },
+            "message": self.message,
+            "file": self.src.name(),
+            "line": before.matches('\n').count() + 1,
+            "column": before[line_start..].chars().count() + 1,
+            "label": self.label,
+            "help": self.help,
+            "kind": self.code,
+        })
+    }
+
     /// An error at `span` of `src`, without a label or help yet.
     pub fn new(src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
         Diag {

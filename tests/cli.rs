@@ -319,3 +319,28 @@ fn quiet_runs_print_only_their_results() {
     );
     assert_eq!(common::text(&quiet.stdout), common::text(&loud.stdout), "the same results, from the store");
 }
+
+/// `byz check --format json`: one line per file, its scenarios and each diagnostic with its place.
+#[test]
+fn check_reports_json_for_tools() {
+    let dir = common::temp_dir("check-json");
+    std::fs::write(
+        dir.join("bad.byz"),
+        "use std.papers.jump\n\nscenario s extends two_wells {\n  aggregate krumm\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("good.byz"), common::WELLS_SWEEP).unwrap();
+    let out = common::byz_in(&dir, &["check", "--format", "json", "bad.byz", "good.byz"]);
+    assert_eq!(out.status.code(), Some(2));
+    let lines: Vec<serde_json::Value> =
+        common::text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(lines.len(), 2);
+    let d = &lines[0]["diagnostics"][0];
+    assert_eq!((lines[0]["ok"].as_bool(), d["severity"].as_str()), (Some(false), Some("error")));
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["file"].as_str()), (Some(4), Some(13), Some("bad.byz")));
+    assert!(d["message"].as_str().unwrap().contains("krumm"), "{d}");
+    assert_eq!(lines[1]["scenarios"], serde_json::json!(["wells"]));
+    assert_eq!((lines[1]["ok"].as_bool(), lines[1]["runs"].as_u64()), (Some(true), Some(8)));
+    assert_eq!(lines[1]["diagnostics"][0]["kind"].as_str(), Some("degenerate"), "ALIE's z = 0 warning");
+    assert!(common::text(&out.stderr).is_empty(), "no miette report in JSON mode");
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{report_errors, report_warnings, usage_error};
+use super::{Format, report_errors, report_warnings, usage_error};
 use crate::check::{self, Need};
 
 /// The arguments of `byz check`.
@@ -20,6 +20,9 @@ pub struct Options {
     deny_warnings: bool,
     #[command(flatten)]
     memory: super::MemoryLimit,
+    /// `json`: one line per file with its scenarios and every diagnostic and its place, for tools.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 /// `byz check`: checks each file (folders are searched); exit 2 on an error, or a warning with `--deny-warnings`.
@@ -40,7 +43,14 @@ pub fn check_files(o: &Options) -> ExitCode {
     for f in &files {
         // Data sets need to be here only to run (a cluster's file may name
         // data that is on the cluster): their absence is a note, not an error.
-        match check::check_file_within(f, Need::Plan, o.memory.memory()) {
+        let checked = check::check_file_within(f, Need::Plan, o.memory.memory());
+        if o.format == Format::Json {
+            let (line, passed) = json_report(f, &checked, o.deny_warnings);
+            println!("{line}");
+            ok &= passed;
+            continue;
+        }
+        match checked {
             Ok(c) => {
                 let runs: usize = c.plans.iter().map(|p| p.runs.len()).sum();
                 let warnings = match c.warnings.len() {
@@ -67,4 +77,26 @@ pub fn check_files(o: &Options) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+}
+
+/// One file's report as a JSON line: `file`, `ok`, `scenarios` (names), `runs`,
+/// `diagnostics` (each with its place, `Diag::to_json`); and whether it passed.
+fn json_report(file: &std::path::Path, checked: &Result<check::Checked, check::Errors>, deny: bool) -> (String, bool) {
+    let (ok, scenarios, runs, diagnostics): (bool, Vec<&str>, usize, Vec<serde_json::Value>) = match checked {
+        Ok(c) => (
+            !deny || c.warnings.is_empty(),
+            c.plans.iter().map(|p| p.name.as_str()).collect(),
+            c.plans.iter().map(|p| p.runs.len()).sum(),
+            c.warnings.iter().map(|d| d.to_json()).collect(),
+        ),
+        Err(e) => (false, vec![], 0, e.errors.iter().map(|d| d.to_json()).collect()),
+    };
+    let report = serde_json::json!({
+        "file": file.display().to_string(),
+        "ok": ok,
+        "scenarios": scenarios,
+        "runs": runs,
+        "diagnostics": diagnostics,
+    });
+    (report.to_string(), ok)
 }

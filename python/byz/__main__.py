@@ -1,0 +1,3 @@
+from byz import main
+
+main()
