@@ -4,7 +4,9 @@ these). Every value is compared with what the binary wrote to runs.jsonl."""
 
 import json
 import math
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,8 +59,11 @@ def same(a, b):
     return (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)) or a == b
 
 
-def test_the_binary_is_the_installed_one():
-    assert byz.binary().endswith("byz")
+def test_the_binary_is_the_one_installed_with_the_module():
+    assert Path(byz.binary()).is_relative_to(Path(sys.prefix).resolve()), (byz.binary(), sys.prefix)
+    assert byz.__version__ != "unknown"
+    out = subprocess.run([sys.executable, "-m", "byz", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"byz {byz.__version__}"
 
 
 def test_runs_are_one_row_per_run_with_fields_seed_and_metrics(ran):
@@ -75,6 +80,7 @@ def test_runs_are_one_row_per_run_with_fields_seed_and_metrics(ran):
         assert row["status"] == "ok"
         for key, value in line["metrics"].items():
             assert same(row[key], value), key
+    assert list(rows[0])[:6] == ["scenario", "run", "aggregate", "attack", "seed", "status"]
 
 
 def test_curves_hold_every_loss_of_every_run(ran):
@@ -103,7 +109,13 @@ def test_the_table_is_the_scenarios(ran):
 def test_load_reads_what_run_wrote(ran):
     _, results = ran
     again = byz.load(results.dirs["wells"])
-    assert records(again.runs) == records(results.runs) or str(again.runs) == str(results.runs)
+    if hasattr(results.runs, "to_dict"):
+        import pandas.testing
+
+        pandas.testing.assert_frame_equal(again.runs, results.runs)
+        pandas.testing.assert_frame_equal(again.curves, results.curves)
+    else:
+        assert records(again.runs) == records(results.runs)
     # An output folder holding several scenarios.
     assert byz.load(results.dirs["wells"].parent).scenarios == ["wells"]
     with pytest.raises(FileNotFoundError):
@@ -120,6 +132,49 @@ def test_every_scenario_of_a_file_runs_without_a_scenario_named(tmp_path):
         results.table()
     with pytest.raises(FileNotFoundError):
         results.table("other")
+
+
+def test_an_unknown_scenario_is_refused_before_running(ran, tmp_path):
+    path, _ = ran
+    with pytest.raises(ValueError, match="no scenario 'wellz'; it has: wells, other"):
+        byz.run(path, scenario="wellz", out=tmp_path / "out")
+
+
+def test_numeric_swept_fields_are_numbers_and_a_relative_out_survives_chdir(tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    Path("lr.byz").write_text(
+        "use std.papers.jump\n\nscenario lr extends two_wells {\n  aggregate cm\n  attack sf\n"
+        "  train { steps 5 }\n  sweep {\n    train.lr in [0.1, 0.3, 2]\n  }\n}\n"
+    )
+    results = byz.run("lr.byz", out="out", progress=False)
+    monkeypatch.chdir(tmp_path)
+    rows = records(results.runs)
+    assert [r["train.lr"] for r in rows] == [0.1, 0.3, 2.0]
+    assert {r["train.lr"] for r in records(results.curves)} == {0.1, 0.3, 2.0}
+
+
+def test_a_diverged_run_has_nan_metrics_and_empty_values(tmp_path):
+    path = tmp_path / "blowup.byz"
+    path.write_text(
+        "scenario blowup {\n  task landscape {\n    init [3]\n    honest a = exp(sqnorm(theta))\n"
+        "    honest b = exp(sqnorm(theta))\n  }\n  workers { byzantine 1 }\n  aggregate cm\n  attack none\n"
+        "  train { steps 50; lr 10 }\n}\n"
+    )
+    results = byz.run(path, out=tmp_path / "out", progress=False)
+    (row,) = records(results.runs)
+    assert row["status"] == "diverged" and row["diverged"]
+    values = [r["value"] for r in records(results.curves) if r["metric"] == "loss"]
+    assert 0 < len(values) < 51 and all(isinstance(v, float) for v in values)
+
+
+def test_run_issues_the_files_warnings(tmp_path):
+    path = tmp_path / "warned.byz"
+    path.write_text(
+        "use std.papers.jump\n\nscenario s extends two_wells {\n  aggregate cm\n  attack alie\n  train { steps 3 }\n}\n"
+    )
+    with pytest.warns(UserWarning, match="alie with z = 0"):
+        byz.run(path, out=tmp_path / "out", progress=False)
 
 
 def test_check_raises_with_every_diagnostic_and_its_place(tmp_path):
@@ -149,7 +204,7 @@ def test_without_pandas_tables_are_lists_of_dicts(ran, monkeypatch):
     runs, curves, table = results.runs, results.curves, results.table()
     assert isinstance(runs, list) and isinstance(curves, list) and isinstance(table, list)
     assert isinstance(runs[0], dict) and runs[0]["scenario"] == "wells"
-    if hasattr(with_pandas, "to_dict"):
-        assert len(with_pandas) == len(runs)
-        for a, b in zip(with_pandas.to_dict("records"), runs):
-            assert all(same(a[k], b[k]) or (a[k] is None and b[k] is None) for k in b), (a, b)
+    assert hasattr(with_pandas, "to_dict"), "the suite runs with pandas installed"
+    assert list(with_pandas.columns) == list(runs[0])
+    for a, b in zip(with_pandas.to_dict("records"), runs):
+        assert all(same(a[k], b[k]) or (a[k] is None and b[k] is None) for k in b), (a, b)

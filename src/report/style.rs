@@ -22,10 +22,13 @@ pub const WIDTH: i32 = 240;
 /// A curve plot's height without its legend, in points.
 pub const HEIGHT: i32 = 170;
 
-/// Font sizes in points: title, axis names, tick labels, legend.
+/// A figure's title, in points.
 pub const TITLE: f64 = 8.0;
+/// An axis's name, in points.
 pub const AXIS: f64 = 7.0;
+/// Tick labels and the numbers in cells, in points.
 pub const TICK: f64 = 6.0;
+/// Legend entries, in points.
 pub const LEGEND: f64 = 6.0;
 
 /// A length of `points` points in drawing units.
