@@ -73,15 +73,6 @@ fn axis_name(metric: Metric) -> &'static str {
     }
 }
 
-/// How the legend below the plot is laid out: (columns, rows, column width).
-pub fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
-    // 26 points for the sample line and a gap.
-    let widest = labels.iter().map(|l| style::text_width(l, style::LEGEND)).max().unwrap_or(0);
-    let entry = widest + 26;
-    let cols = ((style::WIDTH - 8) / entry.max(1)).clamp(1, labels.len().max(1) as i32) as usize;
-    (cols, labels.len().div_ceil(cols), (style::WIDTH - 8) / cols as i32)
-}
-
 /// The plot of `curves` of `metric` as SVG text: one column wide, a light
 /// grid, each curve's 95% band, its mean as a line with staggered markers,
 /// and a legend below that names the swept fields (`attack = alie`).
@@ -106,7 +97,7 @@ fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> 
     let (y0, y1) = ((y0 - pad).max(bounds.0), (y1 + pad).min(bounds.1));
 
     let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
-    let (cols, rows, col_w) = legend_layout(&labels);
+    let (cols, rows, col_w) = style::legend_layout(&labels);
     let legend_h = rows as i32 * 9 + 6;
     let mut out = String::new();
     let root =
@@ -147,11 +138,7 @@ fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> 
     for (k, band) in bands.iter().enumerate() {
         let look = style::look(k);
         let means = band.iter().map(|p| (p.0, p.1));
-        match look.dash_units() {
-            None => chart.draw_series(LineSeries::new(means, look.line())).map(|_| ()),
-            Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(means, dash, gap, look.line())).map(|_| ()),
-        }
-        .map_err(|e| draw(&e))?;
+        look.draw_line(chart.plotting_area(), means.collect())?;
         for i in style::marker_steps(band.len(), k, curves.len()) {
             look.draw_marker(chart.plotting_area(), (band[i].0, band[i].1))?;
         }

@@ -84,7 +84,19 @@ pub fn value_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 /// Decimals that tell apart labels `step` apart: 2 for steps of 0.1 or more, one more for
 /// each tenfold finer step (0.001 apart: 4).
 pub fn decimals(step: f64) -> usize {
-    if step.is_finite() && step > 0.0 { (-step.log10().floor()).clamp(0.0, 8.0) as usize + 1 } else { 2 }.max(2)
+    if !(step.is_finite() && step > 0.0) {
+        return 2;
+    }
+    ((-step.log10().floor()).clamp(0.0, 8.0) as usize + 1).max(2)
+}
+
+/// How a legend of `labels` below a column-wide plot is laid out: (columns,
+/// rows, column width in points), as many columns as the widest label allows.
+pub fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
+    // 26 points for the sample line and a gap.
+    let entry = labels.iter().map(|l| text_width(l, LEGEND)).max().unwrap_or(0) + 26;
+    let cols = ((WIDTH - 8) / entry.max(1)).clamp(1, labels.len().max(1) as i32) as usize;
+    (cols, labels.len().div_ceil(cols), (WIDTH - 8) / cols as i32)
 }
 
 /// One legend entry at `(x, y)` (drawing units, the sample line's left end): the
@@ -95,16 +107,11 @@ pub fn legend_entry<DB: DrawingBackend>(
     (x, y): (i32, i32),
     label: &str,
 ) -> Result<(), String> {
-    use plotters::element::{DashedPathElement, PathElement, Text};
+    use plotters::element::Text;
     use plotters::style::IntoFont;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
     let fail = |e: &dyn std::fmt::Display| e.to_string();
-    let sample = vec![(x, y), (x + pt(18), y)];
-    match look.dash_units() {
-        None => area.draw(&PathElement::new(sample, look.line())),
-        Some((dash, gap)) => area.draw(&DashedPathElement::new(sample, dash, gap, look.line())),
-    }
-    .map_err(|e| fail(&e))?;
+    look.draw_line(area, vec![(x, y), (x + pt(18), y)])?;
     look.draw_marker(area, (x + pt(9), y))?;
     let font =
         ("sans-serif", font(LEGEND)).into_font().color(&plotters::style::BLACK).pos(Pos::new(HPos::Left, VPos::Center));
@@ -171,6 +178,23 @@ impl Look {
     /// The dash and gap in drawing units, if dashed.
     pub fn dash_units(self) -> Option<(i32, i32)> {
         self.dash.map(|(d, g)| (pt(d as i32), pt(g as i32)))
+    }
+
+    /// Draws the line through `points` on `area`, solid or dashed as this look is.
+    pub fn draw_line<DB: DrawingBackend, CT: CoordTranslate>(
+        self,
+        area: &DrawingArea<DB, CT>,
+        points: Vec<CT::From>,
+    ) -> Result<(), String>
+    where
+        CT::From: Clone,
+    {
+        use plotters::element::{DashedPathElement, PathElement};
+        match self.dash_units() {
+            None => area.draw(&PathElement::new(points, self.line())),
+            Some((dash, gap)) => area.draw(&DashedPathElement::new(points, dash, gap, self.line())),
+        }
+        .map_err(|e| e.to_string())
     }
 
     /// Draws marker number `self.marker` at `at` on `area`: a circle,

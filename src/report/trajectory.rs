@@ -10,7 +10,6 @@
 //! holes, so the paths are put in under its drawing.
 
 use contour::ContourBuilder;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -87,7 +86,7 @@ fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) ->
     let band_colour = |k: usize| ViridisRGB.get_color_normalized(k as f64 + 0.5, 0.0, BANDS as f64);
 
     let labels: Vec<&str> = runs.iter().map(|(l, _)| l.as_str()).collect();
-    let (cols, rows, col_w) = super::curves::legend_layout(&labels);
+    let (cols, rows, col_w) = style::legend_layout(&labels);
     // One more row for the start, the end and the minima.
     let legend_h = (rows as i32 + 1) * 9 + 6;
     let mut under = String::new();
@@ -154,13 +153,7 @@ fn svg(title: &str, runs: &[(String, Vec<Vec<f32>>)], loss: &dyn Fn(f32, f32) ->
         chart
             .draw_series(std::iter::once(PathElement::new(points.clone(), WHITE.stroke_width(style::pt(5) as u32 / 2))))
             .map_err(|e| fail(&e))?;
-        match look.dash_units() {
-            None => chart.draw_series(std::iter::once(PathElement::new(points.clone(), look.line()))).map(|_| ()),
-            Some((d, g)) => chart
-                .draw_series(std::iter::once(DashedPathElement::new(points.clone(), d, g, look.line())))
-                .map(|_| ()),
-        }
-        .map_err(|e| fail(&e))?;
+        look.draw_line(chart.plotting_area(), points.clone())?;
         if let Some(end) = points.last() {
             look.draw_marker(chart.plotting_area(), *end)?;
         }
