@@ -86,11 +86,7 @@ mod tests {
 
     #[test]
     fn permutation_invariant() {
-        let v: Vec<Vec<f32>> =
-            (0..8).map(|i| (0..3).map(|j| ((i * 37 + j * 11) % 29) as f32 / 64.0 - 0.25).collect()).collect();
-        let mut w = v.clone();
-        w.reverse();
-        w.swap(0, 5);
+        let (v, w) = crate::aggregate::testing::reordered(8, (0, 5));
         assert_eq!(coordinate_median(&v), coordinate_median(&w));
         assert_eq!(coordinate_median(&v[1..]), coordinate_median(&w[..7]));
     }

@@ -165,11 +165,7 @@ mod tests {
 
     #[test]
     fn permutation_invariant() {
-        let v: Vec<Vec<f32>> =
-            (0..7).map(|i| (0..3).map(|j| ((i * 37 + j * 11) % 29) as f32 / 64.0 - 0.25).collect()).collect();
-        let mut w = v.clone();
-        w.reverse();
-        w.swap(2, 6);
+        let (v, w) = crate::aggregate::testing::reordered(7, (2, 6));
         let (a, b) = (geometric_median(&v, 200, 1e-6, 1e-10), geometric_median(&w, 200, 1e-6, 1e-10));
         assert!(close(&a, &b, 1e-5), "{a:?} vs {b:?}");
     }

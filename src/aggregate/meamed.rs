@@ -116,11 +116,7 @@ mod tests {
 
     #[test]
     fn permutation_invariant() {
-        let v: Vec<Vec<f32>> =
-            (0..7).map(|i| (0..3).map(|j| ((i * 37 + j * 11) % 29) as f32 / 64.0 - 0.25).collect()).collect();
-        let mut w = v.clone();
-        w.reverse();
-        w.swap(1, 4);
+        let (v, w) = crate::aggregate::testing::reordered(7, (1, 4));
         for f in 0..4 {
             assert_eq!(meamed(&v, f), meamed(&w, f));
         }

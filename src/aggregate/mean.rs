@@ -89,12 +89,7 @@ mod tests {
 
     #[test]
     fn permutation_invariant() {
-        // Multiples of 1/64: every f64 partial sum is exact, so equality is exact.
-        let v: Vec<Vec<f32>> =
-            (0..7).map(|i| (0..3).map(|j| ((i * 37 + j * 11) % 29) as f32 / 64.0 - 0.25).collect()).collect();
-        let mut w = v.clone();
-        w.reverse();
-        w.swap(0, 3);
+        let (v, w) = crate::aggregate::testing::reordered(7, (0, 3));
         assert_eq!(mean(&v), mean(&w));
     }
 }

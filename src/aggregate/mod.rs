@@ -247,3 +247,19 @@ pub fn rule_entry(name: &str) -> &'static RuleEntry {
 fn pre_entry(name: &str) -> &'static PreEntry {
     PRE_AGGREGATORS.iter().find(|e| e.spec.name == name).expect("the checker resolved this pre-aggregator")
 }
+
+/// Inputs for the rules' own tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// `n` vectors of three coordinates on a 1/64 grid, so that every f64 sum
+    /// of them is exact and a rule's answer cannot depend on the order of its
+    /// additions, and the same vectors reversed with `i` and `j` swapped.
+    pub(crate) fn reordered(n: usize, (i, j): (usize, usize)) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+        let v: Vec<Vec<f32>> =
+            (0..n).map(|i| (0..3).map(|j| ((i * 37 + j * 11) % 29) as f32 / 64.0 - 0.25).collect()).collect();
+        let mut w = v.clone();
+        w.reverse();
+        w.swap(i, j);
+        (v, w)
+    }
+}

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::run::{print_runs, write_outputs};
 use super::status::{describe, states};
-use super::{Format, Target, command_line, load, scenarios};
+use super::{Sweep, Target, command_line, load, scenarios};
 use crate::check::Need;
 use crate::experiment::store::{RunStatus, Store};
 
@@ -16,16 +16,13 @@ use crate::experiment::store::{RunStatus, Store};
 #[derive(Args)]
 pub struct Options {
     #[command(flatten)]
-    target: Target,
-    /// How to print each run.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    sweep: Sweep,
 }
 
 /// Exit 1 when a scenario lacks runs: they are listed, and that scenario's
 /// outputs are not written.
 pub fn collect(o: &Options) -> ExitCode {
-    let Target { file, scenario: only, out } = &o.target;
+    let Target { file, scenario: only, out } = &o.sweep.target;
     let plans = match load(file, Need::Plan, Need::Plan.memory(), super::Warn::Silent) {
         Ok(p) => p,
         Err(code) => return code,
@@ -63,8 +60,8 @@ pub fn collect(o: &Options) -> ExitCode {
         }
         let store = Store::new(out, &plan.name, false);
         let runs: Vec<_> = plan.runs.iter().filter_map(|r| store.load(r)).collect();
-        print_runs(&runs, o.format);
-        ok &= write_outputs(plan, &runs, o.format, out, false);
+        print_runs(&runs, o.sweep.format);
+        ok &= write_outputs(plan, &runs, o.sweep.format, out, false);
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -104,6 +104,16 @@ pub struct Target {
     pub out: PathBuf,
 }
 
+/// The sweep a command works on (file, scenario, results folder), and how it prints each run.
+#[derive(Args, Clone)]
+pub struct Sweep {
+    #[command(flatten)]
+    pub target: Target,
+    /// How to print each run.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
 /// `--mem 16G`: how much memory a run may use, instead of this machine's.
 #[derive(Args, Clone, Copy)]
 pub struct MemoryLimit {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{Format, Target, command_line, load, parse_shard, scenarios, usage_error, writable};
+use super::{Format, Sweep, Target, command_line, load, parse_shard, scenarios, usage_error, writable};
 use crate::check::Need;
 use crate::experiment::{self, Progress, Selection, Shard, Store, select};
 use crate::plan::{RunPlan, ScenarioPlan, TaskPlan};
@@ -17,10 +17,7 @@ use crate::sim::RunResult;
 #[derive(Args)]
 pub struct Options {
     #[command(flatten)]
-    target: Target,
-    /// How to print each run.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    sweep: Sweep,
     /// Print each honest worker's class histogram (data tasks) to standard error first.
     #[arg(long)]
     show_split: bool,
@@ -46,7 +43,7 @@ pub struct Options {
 
 /// `byz run`: checks the file, runs the selected runs (reusing the results store), prints them and writes the outputs.
 pub fn run(o: &Options) -> ExitCode {
-    let Target { file, scenario: only, out } = &o.target;
+    let Target { file, scenario: only, out } = &o.sweep.target;
     let plans = match load(file, Need::Run, o.memory.memory(), super::Warn::from_flag(o.deny_warnings)) {
         Ok(p) => p,
         Err(code) => return code,
@@ -93,7 +90,7 @@ pub fn run(o: &Options) -> ExitCode {
             }
         }
         progress.suspend(|| {
-            print_runs(&done, o.format);
+            print_runs(&done, o.sweep.format);
             if stored > 0 && !o.quiet {
                 eprintln!(
                     "{stored} of {} runs of `{}` came from the results store (`--fresh` runs them again)",
@@ -111,7 +108,7 @@ pub fn run(o: &Options) -> ExitCode {
                         command_line("collect", file, out)
                     );
                 }
-            } else if !write_outputs(plan, &done, o.format, out, o.quiet) {
+            } else if !write_outputs(plan, &done, o.sweep.format, out, o.quiet) {
                 failed = true;
             }
         });

@@ -204,3 +204,28 @@ pub fn build(c: &ComponentPlan) -> Solver {
     let entry = SOLVERS.iter().find(|e| e.spec.name == c.name).expect("the checker resolved this solver");
     Solver((entry.build)(c))
 }
+
+/// Functions the solvers' own tests minimise, with known minima.
+#[cfg(test)]
+pub(crate) mod test_functions {
+    /// Whether every coordinate of `x` is within `tol` of `target`'s.
+    pub(crate) fn near(x: &[f64], target: &[f64], tol: f64) -> bool {
+        x.iter().zip(target).all(|(a, b)| (a - b).abs() < tol)
+    }
+
+    /// Rosenbrock's valley: minimum 0 at (1, 1), reached along a curved floor.
+    pub(crate) fn rosenbrock(x: &[f64]) -> f64 {
+        100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2)
+    }
+
+    /// A tilted bowl with its minimum at (3, −2).
+    pub(crate) fn quadratic(x: &[f64]) -> f64 {
+        let (u, v) = (x[0] - 3.0, x[1] + 2.0);
+        u * u + 2.0 * v * v + u * v
+    }
+
+    /// A parabola with ripples: several local minima in one variable.
+    pub(crate) fn bumpy(x: f64) -> f64 {
+        x * x / 10.0 + (3.0 * x).sin()
+    }
+}

@@ -216,26 +216,10 @@ fn bracket(g: &mut dyn FnMut(f64) -> f64, a: f64, b: f64) -> Result<[Point; 3], 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attack::solver::test_functions::{bumpy, near, quadratic, rosenbrock};
 
     fn solve(mut f: impl FnMut(&[f64]) -> f64, x0: &[f64]) -> Minimum {
         minimize(&mut f, x0, &SolverOptions::default())
-    }
-
-    fn near(x: &[f64], target: &[f64], tol: f64) -> bool {
-        x.iter().zip(target).all(|(a, b)| (a - b).abs() < tol)
-    }
-
-    fn rosenbrock(x: &[f64]) -> f64 {
-        100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2)
-    }
-
-    fn quadratic(x: &[f64]) -> f64 {
-        let (u, v) = (x[0] - 3.0, x[1] + 2.0);
-        u * u + 2.0 * v * v + u * v
-    }
-
-    fn bumpy(x: f64) -> f64 {
-        x * x / 10.0 + (3.0 * x).sin()
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not()
         let target = Some(Target { grads: grads.clone(), offset: 5 });
         let argmax = Default::default();
         let conv = Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out, relu, pool, argmax, grads: target };
-        let y = x.as_tensor().apply_op3(kernel.as_tensor(), bias.as_tensor(), conv).unwrap();
+        let y = x.as_tensor().apply_op3(kernel.as_tensor(), bias.as_tensor(), conv.clone()).unwrap();
         let weights = Tensor::from_vec(random(y.elem_count(), 4), y.dims(), &DEV).unwrap();
         let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
         let rows = grads.take().unwrap();
@@ -41,18 +41,7 @@ fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not()
         // Without ∂images (a first layer), the same kernel and bias gradients.
         let untracked = ParamGrads::new(h, 5 + out * c * 9 + out);
         let target = Some(Target { grads: untracked.clone(), offset: 5 });
-        let conv = Conv3x3 {
-            workers: h,
-            batch: b,
-            h: hh,
-            w: ww,
-            c,
-            out,
-            relu,
-            pool,
-            argmax: Default::default(),
-            grads: target,
-        };
+        let conv = Conv3x3 { argmax: Default::default(), grads: target, ..conv };
         let x_plain = x.as_tensor().detach();
         let y2 = x_plain.apply_op3(kernel.as_tensor(), bias.as_tensor(), conv).unwrap();
         (&y2 * &weights).unwrap().sum_all().unwrap().backward().unwrap();
