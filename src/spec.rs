@@ -23,6 +23,16 @@ pub enum Kind {
     Warning,
     /// `iid`, `dirichlet(alpha)`, ...: how the training data is divided among the honest workers.
     Split,
+    /// `landscape`, `mean_estimation`: what a `task` section names.
+    Task,
+    /// `mnist`, `fashion`, `cifar10`: what a `data` section names.
+    DataSet,
+    /// `C(k)`, `R`, `M`, ...: the layers of a model's compact notation.
+    Layer,
+    /// `loss`, `accuracy`, `inner_product`, `trajectory`: what `report` records or draws.
+    ReportItem,
+    /// `honest`, `lr`, ...: the settings of `workers`, `train` and the tasks' blocks.
+    Setting,
 }
 
 impl Kind {
@@ -44,7 +54,27 @@ impl Kind {
             Kind::Metric => "metric",
             Kind::Warning => "warning",
             Kind::Split => "data split",
+            Kind::Task => "task",
+            Kind::DataSet => "data set",
+            Kind::Layer => "layer",
+            Kind::ReportItem => "report item",
+            Kind::Setting => "setting",
         }
+    }
+
+    /// Whether a name of this kind takes arguments (`krum(discard: 2)`,
+    /// `C(32)`), which `byz explain` lists; the other kinds are words.
+    pub fn takes_arguments(self) -> bool {
+        matches!(
+            self,
+            Kind::Rule
+                | Kind::PreAggregator
+                | Kind::Attack
+                | Kind::Solver
+                | Kind::Objective
+                | Kind::Split
+                | Kind::Layer
+        )
     }
 }
 

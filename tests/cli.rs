@@ -62,6 +62,33 @@ fn explain_prints_the_registry_entry() {
     // The words of `table` and `expect` are in the registry too, with their window.
     let text = String::from_utf8_lossy(&byz(&["explain", "max"]).stdout).into_owned();
     assert!(text.contains("max (statistic)") && text.contains("from step 0"), "{text}");
+    // Tasks, data sets, layers, settings and report items are registry entries too.
+    for (name, heading) in [
+        ("landscape", "landscape (task)"),
+        ("mnist", "mnist (data set)"),
+        ("C", "C (layer)"),
+        ("train.lr", "lr (setting)"),
+        ("trajectory", "trajectory (report item)"),
+    ] {
+        let text = common::text(&byz(&["explain", name]).stdout);
+        assert!(text.starts_with(heading), "{name}: {text}");
+    }
+    let all = common::text(&byz(&["explain", "all"]).stdout);
+    assert!(all.contains("settings: workers { honest, byzantine, declared, heterogeneity }; train { steps,"), "{all}");
+}
+
+/// Every error has a stable code, and `byz explain` says what it means.
+#[test]
+fn explain_prints_an_error_code() {
+    let out = byz(&["explain", "E0009"]);
+    assert!(out.status.success());
+    let text = common::text(&out.stdout);
+    assert!(text.starts_with("E0009: the rule's requirement on n and f is not met\n"), "{text}");
+    assert!(text.contains("4f + 3") && text.lines().all(|l| l.chars().count() <= 90), "{text}");
+    assert_eq!(common::text(&byz(&["explain", "e9"]).stdout), text, "short and lower-case forms");
+    assert_eq!(byz(&["explain", "E0999"]).status.code(), Some(2));
+    let all = common::text(&byz(&["explain", "all"]).stdout);
+    assert!(all.contains("E0001  the text does not follow the grammar"), "{all}");
 }
 
 #[test]
@@ -339,8 +366,10 @@ fn check_reports_json_for_tools() {
     assert_eq!((lines[0]["ok"].as_bool(), d["severity"].as_str()), (Some(false), Some("error")));
     assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["file"].as_str()), (Some(4), Some(13), Some("bad.byz")));
     assert!(d["message"].as_str().unwrap().contains("krumm"), "{d}");
+    assert_eq!((d["code"].as_str(), d["kind"].as_str()), (Some("E0005"), None), "an unknown name's code");
     assert_eq!(lines[1]["scenarios"], serde_json::json!(["wells"]));
     assert_eq!((lines[1]["ok"].as_bool(), lines[1]["runs"].as_u64()), (Some(true), Some(8)));
-    assert_eq!(lines[1]["diagnostics"][0]["kind"].as_str(), Some("degenerate"), "ALIE's z = 0 warning");
+    let w = &lines[1]["diagnostics"][0];
+    assert_eq!((w["kind"].as_str(), w["code"].as_str()), (Some("degenerate"), Some("degenerate")), "ALIE's z = 0");
     assert!(common::text(&out.stderr).is_empty(), "no miette report in JSON mode");
 }

@@ -81,7 +81,7 @@ fn allow_accepts_the_kinds_it_names() {
     // The stdlib base keeps its `allow degenerate`; the file's own two are gone.
     let src = byz::check::SourceFile::new("accepted.byz", without);
     let checked = byz::check::check_text(&src, path.parent(), byz::check::Need::Run).expect("checks");
-    let mut kinds: Vec<&str> = checked.warnings.iter().filter_map(|w| w.code).collect();
+    let mut kinds: Vec<&str> = checked.warnings.iter().filter_map(|w| w.warning_kind()).collect();
     kinds.sort();
     assert_eq!(kinds, ["single_seed", "unused_lr_phase"]);
 }

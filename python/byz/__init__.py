@@ -87,10 +87,14 @@ class Diagnostic:
     column: int
     label: str = ""
     help: Optional[str] = None
+    #: The stable code: ``E0005`` for an error (``byz explain E0005`` says what it means), a warning's kind.
+    code: Optional[str] = None
+    #: A warning's kind (``degenerate``), which ``allow`` names to accept it.
     kind: Optional[str] = None
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        severity = f"{self.severity}[{self.code}]" if self.code else self.severity
+        text = f"{self.file}:{self.line}:{self.column}: {severity}: {self.message}"
         if self.label:
             text += f" ({self.label})"
         if self.help:

@@ -183,9 +183,9 @@ def test_check_raises_with_every_diagnostic_and_its_place(tmp_path):
     with pytest.raises(byz.CheckError) as raised:
         byz.check(path)
     (d,) = raised.value.diagnostics
-    assert (d.severity, d.line, d.column, d.file) == ("error", 4, 13, str(path))
+    assert (d.severity, d.code, d.line, d.column, d.file) == ("error", "E0005", 4, 13, str(path))
     assert "krumm" in d.message and "krum" in (d.help or "") + d.message
-    assert f"{path}:4:13: error:" in str(raised.value)
+    assert f"{path}:4:13: error[E0005]:" in str(raised.value)
     with pytest.raises(byz.CheckError):
         byz.run(path, out=tmp_path / "out")
 
@@ -194,7 +194,7 @@ def test_check_returns_warnings(tmp_path):
     path = tmp_path / "warned.byz"
     path.write_text("use std.papers.jump\n\nscenario s extends two_wells {\n  aggregate cm\n  attack alie\n}\n")
     (w,) = byz.check(path)
-    assert (w.severity, w.kind, w.line) == ("warning", "degenerate", 5)
+    assert (w.severity, w.kind, w.code, w.line) == ("warning", "degenerate", "degenerate", 5)
 
 
 def test_without_pandas_tables_are_lists_of_dicts(ran, monkeypatch):

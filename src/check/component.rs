@@ -1,7 +1,7 @@
 //! Components against the registry: the name, each argument's name, type
 //! and range, defaults, and whether the component can work for n and f.
 
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::plan::{ArgValue, Args, ComponentPlan};
 use crate::registry::{self, Default, Kind, ParamType, Setting, Spec};
 use crate::syntax::ast::{Component, Value, ValueKind};
@@ -26,8 +26,13 @@ pub fn resolve(
             Some(name) => match spec.param(&name.name) {
                 Some(p) => p,
                 None => {
-                    let d = Diag::new(src, name.span, format!("`{}` has no parameter `{}`", spec.name, name.name))
-                        .label("unknown parameter");
+                    let d = Diag::new(
+                        Code::Unknown,
+                        src,
+                        name.span,
+                        format!("`{}` has no parameter `{}`", spec.name, name.name),
+                    )
+                    .label("unknown parameter");
                     errors.push(match did_you_mean(&name.name, spec.params.iter().map(|p| p.name)) {
                         Some(p) => d.help(format!("did you mean `{p}`?")),
                         None => d.help(param_list(spec)),
@@ -40,6 +45,7 @@ pub fn resolve(
                 None => {
                     errors.push(
                         Diag::new(
+                            Code::WrongValue,
                             src,
                             arg.span,
                             format!(
@@ -58,7 +64,7 @@ pub fn resolve(
         };
         if args.contains_key(param.name) {
             errors.push(
-                Diag::new(src, arg.span, format!("`{}` is given twice", param.name))
+                Diag::new(Code::Twice, src, arg.span, format!("`{}` is given twice", param.name))
                     .label("second value")
                     .help("give each parameter once"),
             );
@@ -79,7 +85,7 @@ pub fn resolve(
                 args.insert(p.name.to_string(), v);
             }
             None => errors.push(
-                Diag::new(src, c.name.span, format!("`{}` needs `{}`", spec.name, p.name))
+                Diag::new(Code::Missing, src, c.name.span, format!("`{}` needs `{}`", spec.name, p.name))
                     .label(format!("no `{}` given", p.name))
                     .help(format!("give `{}`: {}", p.name, p.doc)),
             ),
@@ -99,7 +105,7 @@ pub fn resolve(
         } else {
             unmet.help
         };
-        errors.push(Diag::new(src, c.name.span, unmet.message).label(unmet.label).help(help));
+        errors.push(Diag::new(Code::Requirement, src, c.name.span, unmet.message).label(unmet.label).help(help));
         return None;
     }
     if let Some(degenerate) = spec.degenerate
@@ -139,7 +145,9 @@ fn value(
     errors: &mut Vec<Diag>,
 ) -> Option<ArgValue> {
     let bad = |what: String, help: String| {
-        Diag::new(src, v.span, format!("`{name}` must be {what}")).label(format!("`{name}` must be {what}")).help(help)
+        Diag::new(Code::WrongValue, src, v.span, format!("`{name}` must be {what}"))
+            .label(format!("`{name}` must be {what}"))
+            .help(help)
     };
     match (ty, &v.kind) {
         (ParamType::Int { min }, ValueKind::Number(x, _)) => {
@@ -227,7 +235,7 @@ fn unknown(c: &Component, kind: Kind, src: &SourceFile) -> Diag {
     let name = &c.name.name;
     let elsewhere = registry::kinds_of(name);
     if let Some(other) = elsewhere.first() {
-        let d = Diag::new(src, c.name.span, format!("`{name}` is {}, not {}", other.a(), kind.a()));
+        let d = Diag::new(Code::WrongValue, src, c.name.span, format!("`{name}` is {}, not {}", other.a(), kind.a()));
         return d.label(format!("{} is expected here", kind.a())).help(match (kind, other) {
             (Kind::Rule, Kind::PreAggregator) => format!("a pipeline ends with a rule: write `{name} |> cm`"),
             (Kind::PreAggregator, Kind::Rule) => {
@@ -236,7 +244,7 @@ fn unknown(c: &Component, kind: Kind, src: &SourceFile) -> Diag {
             _ => format!("use `{name}` where {} is expected", other.a()),
         });
     }
-    let d = Diag::new(src, c.name.span, format!("unknown {} `{name}`", kind.noun()));
+    let d = Diag::new(Code::Unknown, src, c.name.span, format!("unknown {} `{name}`", kind.noun()));
     let specs = registry::specs(kind);
     match did_you_mean(name, specs.iter().flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))) {
         Some(s) => d.label(format!("not a known {}", kind.noun())).help(format!("did you mean `{s}`?")),

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use super::merged::{Placed, Sections};
 use super::{component, model};
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::plan::{DataKind, Heterogeneity, TaskPlan};
-use crate::registry::{self, Kind};
+use crate::registry::{self, Kind, tasks};
 use crate::syntax::ast::{Component, ModelDecl, ModelRef, Setting, ValueKind};
 
 /// The classification task of a `data` section: data set, model, split, and the `train` settings it reads.
@@ -26,7 +26,7 @@ pub fn classification(
     let model = match &s.model {
         None => {
             errors.push(
-                Diag::new(&data.src, data.keyword, "a data task needs a model")
+                Diag::new(Code::Missing, &data.src, data.keyword, "a data task needs a model")
                     .label("no `model`")
                     .help("add e.g. `model (1,28,28)-L(10)`, or `use std.models` and `model cnn_mnist`"),
             );
@@ -36,7 +36,7 @@ pub fn classification(
         Some(Placed { node: ModelRef::Named(name), src, .. }) => match models.get(&name.name) {
             Some((decl, decl_src)) => model::resolve(&decl.spec, shape, classes, decl_src, errors),
             None => {
-                let d = Diag::new(src, name.span, format!("there is no model called `{}`", name.name))
+                let d = Diag::new(Code::Unknown, src, name.span, format!("there is no model called `{}`", name.name))
                     .label("unknown model");
                 errors.push(match did_you_mean(&name.name, models.keys().map(String::as_str)) {
                     Some(m) => d.help(format!("did you mean `{m}`?")),
@@ -67,10 +67,10 @@ fn setting<'a>(list: &'a [Placed<Setting>], key: &str) -> Option<(&'a Setting, &
 /// `mnist("data/mnist")`, with the files checked now rather than half-way through a sweep.
 fn data_source(data: &Placed<Component>, errors: &mut Vec<Diag>) -> Option<(DataKind, String)> {
     let c = &data.node;
-    let Some(&(_, kind)) = DataKind::ALL.iter().find(|(n, _)| *n == c.name.name) else {
-        let d =
-            Diag::new(&data.src, c.name.span, format!("unknown data set `{}`", c.name.name)).label("not a data set");
-        errors.push(match did_you_mean(&c.name.name, DataKind::ALL.iter().map(|(n, _)| *n)) {
+    let Some(&(_, kind)) = tasks::DATA_SETS.iter().find(|(s, _)| s.name == c.name.name) else {
+        let d = Diag::new(Code::Unknown, &data.src, c.name.span, format!("unknown data set `{}`", c.name.name))
+            .label("not a data set");
+        errors.push(match did_you_mean(&c.name.name, tasks::DATA_SETS.iter().map(|(s, _)| s.name)) {
             Some(n) => d.help(format!("did you mean `{n}`?")),
             None => d.help("the data sets are `mnist(\"data/mnist\")`, `fashion(\"data/fashion\")` and `cifar10(\"data/cifar10\")`"),
         });
@@ -82,7 +82,7 @@ fn data_source(data: &Placed<Component>, errors: &mut Vec<Diag>) -> Option<(Data
             ValueKind::Str(s) => s.clone(),
             _ => {
                 errors.push(
-                    Diag::new(&data.src, arg.span, "the data directory must be a string")
+                    Diag::new(Code::WrongValue, &data.src, arg.span, "the data directory must be a string")
                         .label("not a string")
                         .help(format!("write `{}(\"data/{}\")`", c.name.name, c.name.name)),
                 );
@@ -91,7 +91,7 @@ fn data_source(data: &Placed<Component>, errors: &mut Vec<Diag>) -> Option<(Data
         },
         _ => {
             errors.push(
-                Diag::new(&data.src, c.span, "a data set takes one argument, its directory")
+                Diag::new(Code::WrongValue, &data.src, c.span, "a data set takes one argument, its directory")
                     .label("too many arguments")
                     .help(format!("write `{}(\"data/{}\")`", c.name.name, c.name.name)),
             );
@@ -100,12 +100,11 @@ fn data_source(data: &Placed<Component>, errors: &mut Vec<Diag>) -> Option<(Data
     };
     let missing = crate::task::data::missing_files(kind, Path::new(&dir));
     if !missing.is_empty() {
-        let mut d = Diag::new(&data.src, c.span, format!("`{dir}` lacks {}", missing.join(", ")))
+        let d = Diag::new(Code::DataMissing, &data.src, c.span, format!("`{dir}` lacks {}", missing.join(", ")))
             .label("data not found (paths are relative to where byz runs)")
             .help(kind.how_to_get());
         // The plan does not depend on the files: it is still built, for
-        // commands that do not read them (`Need::Plan`).
-        d.missing_data = true;
+        // commands that do not read them (`Need::Plan`; `Code::DataMissing`).
         errors.push(d);
     }
     Some((kind, dir))
@@ -116,9 +115,14 @@ fn whole(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<usize>
         ValueKind::Number(x, _) if x.fract() == 0.0 && (1.0..1e6).contains(&x) => Some(x as usize),
         _ => {
             errors.push(
-                Diag::new(src, s.value.span, format!("`{}` must be a whole number of at least 1", s.key.name))
-                    .label("not a count")
-                    .help(format!("write e.g. `{} 32`", s.key.name)),
+                Diag::new(
+                    Code::WrongValue,
+                    src,
+                    s.value.span,
+                    format!("`{}` must be a whole number of at least 1", s.key.name),
+                )
+                .label("not a count")
+                .help(format!("write e.g. `{} 32`", s.key.name)),
             );
             None
         }
@@ -130,9 +134,14 @@ fn non_negative(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option
         ValueKind::Number(x, _) if x >= 0.0 && x.is_finite() => Some(x),
         _ => {
             errors.push(
-                Diag::new(src, s.value.span, format!("`{}` must be a number of at least 0", s.key.name))
-                    .label("not allowed")
-                    .help(format!("write e.g. `{} 1e-4`", s.key.name)),
+                Diag::new(
+                    Code::WrongValue,
+                    src,
+                    s.value.span,
+                    format!("`{}` must be a number of at least 0", s.key.name),
+                )
+                .label("not allowed")
+                .help(format!("write e.g. `{} 1e-4`", s.key.name)),
             );
             None
         }
@@ -142,7 +151,7 @@ fn non_negative(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option
 /// A split of the registry (`task::split::SPLITS`), such as `dirichlet(alpha: 0.1)`.
 fn split(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<Heterogeneity> {
     let ValueKind::Component(c) = &s.value.kind else {
-        errors.push(Diag::new(src, s.value.span, "`heterogeneity` must be a kind of split").label("not a split").help(
+        errors.push(Diag::new(Code::WrongValue, src, s.value.span, "`heterogeneity` must be a kind of split").label("not a split").help(
             "write `iid`, `dirichlet(alpha: 0.1)`, `extreme` or `longtail(beta: 0.5)` (`byz explain dirichlet`)",
         ));
         return None;

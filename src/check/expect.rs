@@ -1,7 +1,7 @@
 //! `expect { final accuracy < 0.7 }`: statistics and metrics the runs record.
 
 use super::merged::Sections;
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::plan::{Expect, Metric, RunPlan, Stat, Statistic};
 use crate::registry::words::{METRICS, STATISTICS};
 
@@ -40,21 +40,23 @@ pub fn statistic(
         let words: Vec<&str> = STATISTICS.iter().map(|(spec, _)| spec.name).collect();
         let help = find(&stat.name, &words).unwrap_or_else(|| names(&words));
         errors.push(
-            Diag::new(src, stat.span, format!("unknown statistic `{}`", stat.name)).label("not a statistic").help(help),
+            Diag::new(Code::Unknown, src, stat.span, format!("unknown statistic `{}`", stat.name))
+                .label("not a statistic")
+                .help(help),
         );
     }
     if m.is_none() {
         let words: Vec<&str> = METRICS.iter().map(|(spec, _)| spec.name).collect();
         let help = find(&metric.name, &words).unwrap_or_else(|| names(&words));
         errors.push(
-            Diag::new(src, metric.span, format!("`{}` is not a recorded metric", metric.name))
+            Diag::new(Code::Unknown, src, metric.span, format!("`{}` is not a recorded metric", metric.name))
                 .label("not a recorded metric")
                 .help(help),
         );
     }
     if m == Some(Metric::Accuracy) && runs.iter().any(|r| !r.report.accuracy) {
         errors.push(
-            Diag::new(src, metric.span, "accuracy is not recorded in this scenario")
+            Diag::new(Code::Expectation, src, metric.span, "accuracy is not recorded in this scenario")
                 .label("needs `report { accuracy }`")
                 .help("add `report every 50 { accuracy }` (data tasks only)"),
         );
@@ -62,9 +64,14 @@ pub fn statistic(
     }
     if m.is_some_and(Metric::needs_inner_product) && runs.iter().any(|r| !r.report.inner_product) {
         errors.push(
-            Diag::new(src, metric.span, format!("`{}` is not recorded in this scenario", metric.name))
-                .label("needs `report { inner_product }`")
-                .help("add `inner_product` to the `report` section (`report { loss, inner_product }`)"),
+            Diag::new(
+                Code::Expectation,
+                src,
+                metric.span,
+                format!("`{}` is not recorded in this scenario", metric.name),
+            )
+            .label("needs `report { inner_product }`")
+            .help("add `inner_product` to the `report` section (`report { loss, inner_product }`)"),
         );
         return None;
     }
@@ -73,7 +80,7 @@ pub fn statistic(
         None => Statistic::FIRST_STEP,
         Some((_, span)) if s == Stat::Final => {
             errors.push(
-                Diag::new(src, span, "`final` is the last recorded value: it has no window")
+                Diag::new(Code::Expectation, src, span, "`final` is the last recorded value: it has no window")
                     .label("not used by `final`")
                     .help("drop `from step ...`, or use `max`, `min` or `mean`"),
             );
@@ -84,6 +91,7 @@ pub fn statistic(
             if k > steps as u64 {
                 errors.push(
                     Diag::new(
+                        Code::Expectation,
                         src,
                         span,
                         format!("the runs stop at step {steps}: nothing is recorded from step {k} on"),

@@ -1,7 +1,7 @@
 //! Landscape expressions: names, function arity and shapes. A loss must be
 //! a number; `theta` is a vector of the model's dimension.
 
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::plan::{Expr, Func};
 use crate::syntax::ast::{self, BinOp, ExprKind};
 
@@ -24,8 +24,8 @@ impl Shape {
 
 /// Checks one expression; `dim` is the length of `theta`.
 pub fn check(e: &ast::Expr, dim: usize, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<(Expr, Shape)> {
-    let fail = |errors: &mut Vec<Diag>, msg: String, label: &str, help: String| {
-        errors.push(Diag::new(src, e.span, msg).label(label).help(help));
+    let fail = |errors: &mut Vec<Diag>, code: Code, msg: String, label: &str, help: String| {
+        errors.push(Diag::new(code, src, e.span, msg).label(label).help(help));
         None
     };
     match &e.kind {
@@ -36,7 +36,7 @@ pub fn check(e: &ast::Expr, dim: usize, src: &SourceFile, errors: &mut Vec<Diag>
                 Some(_) => "did you mean `theta`?".into(),
                 None => "a loss is an expression of `theta`, the model".into(),
             };
-            fail(errors, format!("unknown name `{name}`"), "not defined", help)
+            fail(errors, Code::Unknown, format!("unknown name `{name}`"), "not defined", help)
         }
         ExprKind::Vector(items) => {
             let checked: Vec<_> = items.iter().map(|i| check(i, dim, src, errors)).collect();
@@ -45,7 +45,7 @@ pub fn check(e: &ast::Expr, dim: usize, src: &SourceFile, errors: &mut Vec<Diag>
                 let (x, shape) = c?;
                 if shape != Shape::Scalar {
                     errors.push(
-                        Diag::new(src, item.span, "a vector's entries must be numbers")
+                        Diag::new(Code::Shape, src, item.span, "a vector's entries must be numbers")
                             .label(shape.describe())
                             .help("write the entries one by one, e.g. `theta[0]`"),
                     );
@@ -68,13 +68,18 @@ pub fn check(e: &ast::Expr, dim: usize, src: &SourceFile, errors: &mut Vec<Diag>
                 Shape::Vector(d) if *i < d => Some((Expr::Index(Box::new(x), *i), Shape::Scalar)),
                 Shape::Vector(d) => fail(
                     errors,
+                    Code::Shape,
                     format!("index {i} is out of range for a vector of {d}"),
                     "out of range",
                     format!("indices start at 0: use 0 to {}", d.saturating_sub(1)),
                 ),
-                Shape::Scalar => {
-                    fail(errors, "only a vector can be indexed".into(), "a number", "remove the `[..]`".into())
-                }
+                Shape::Scalar => fail(
+                    errors,
+                    Code::Shape,
+                    "only a vector can be indexed".into(),
+                    "a number",
+                    "remove the `[..]`".into(),
+                ),
             }
         }
     }
@@ -94,7 +99,7 @@ fn binary(
     let ((xa, sa), (xb, sb)) = (left?, right?);
     if op == BinOp::Pow && !matches!(xb, Expr::Number(_)) {
         errors.push(
-            Diag::new(src, b.span, "an exponent must be a number")
+            Diag::new(Code::WrongValue, src, b.span, "an exponent must be a number")
                 .label("not a plain number")
                 .help("write e.g. `(theta[0] - 1)^2`"),
         );
@@ -105,7 +110,7 @@ fn binary(
         (Shape::Vector(x), Shape::Vector(y)) if x == y => sa,
         _ => {
             errors.push(
-                Diag::new(src, e.span, format!("cannot combine {} with {}", sa.describe(), sb.describe()))
+                Diag::new(Code::Shape, src, e.span, format!("cannot combine {} with {}", sa.describe(), sb.describe()))
                     .label("lengths differ")
                     .help(format!("`theta` has {dim} entries; give vectors of the same length")),
             );
@@ -124,7 +129,8 @@ fn call(
     errors: &mut Vec<Diag>,
 ) -> Option<(Expr, Shape)> {
     let Some(&(_, func, arity)) = Func::ALL.iter().find(|(n, _, _)| *n == name.name) else {
-        let d = Diag::new(src, name.span, format!("unknown function `{}`", name.name)).label("not a function");
+        let d = Diag::new(Code::Unknown, src, name.span, format!("unknown function `{}`", name.name))
+            .label("not a function");
         errors.push(match did_you_mean(&name.name, Func::ALL.iter().map(|(n, _, _)| *n)) {
             Some(f) => d.help(format!("did you mean `{f}`?")),
             None => d.help(format!(
@@ -136,9 +142,14 @@ fn call(
     };
     if args.len() != arity {
         errors.push(
-            Diag::new(src, e.span, format!("`{}` takes {arity} argument(s), not {}", name.name, args.len()))
-                .label("wrong number of arguments")
-                .help(format!("write `{}({})`", name.name, if arity == 2 { "a, b" } else { "x" })),
+            Diag::new(
+                Code::WrongValue,
+                src,
+                e.span,
+                format!("`{}` takes {arity} argument(s), not {}", name.name, args.len()),
+            )
+            .label("wrong number of arguments")
+            .help(format!("write `{}({})`", name.name, if arity == 2 { "a, b" } else { "x" })),
         );
         return None;
     }
@@ -147,6 +158,7 @@ fn call(
     if func == Func::Dot && shapes[0] != shapes[1] {
         errors.push(
             Diag::new(
+                Code::Shape,
                 src,
                 e.span,
                 format!(

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::syntax::ast::{Decl, File, Item, ModelDecl, Span, UseTarget};
 
 /// The standard library's modules, as `use std.NAME` names them.
@@ -46,7 +46,7 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diag>> {
     read_text(path).map(|text| SourceFile::new(path.display().to_string(), text)).map_err(|e| {
         let empty = SourceFile::new(path.display().to_string(), "");
         Box::new(
-            Diag::new(&empty, Span::default(), format!("cannot read `{}`: {e}", path.display()))
+            Diag::new(Code::Unreadable, &empty, Span::default(), format!("cannot read `{}`: {e}", path.display()))
                 .label("this file")
                 .help("check the path; scenario files end in `.byz`"),
         )
@@ -101,9 +101,14 @@ fn add_file(
                 if let Some((prev, prev_src)) = scope.models.get(&m.name.name) {
                     if prev_src.name != src.name || prev.span != m.span {
                         errors.push(
-                            Diag::new(src, m.name.span, format!("model `{}` is declared twice", m.name.name))
-                                .label("second declaration")
-                                .help(format!("rename one of them; the other is in {}", prev_src.name)),
+                            Diag::new(
+                                Code::Twice,
+                                src,
+                                m.name.span,
+                                format!("model `{}` is declared twice", m.name.name),
+                            )
+                            .label("second declaration")
+                            .help(format!("rename one of them; the other is in {}", prev_src.name)),
                         );
                     }
                     continue;
@@ -114,7 +119,7 @@ fn add_file(
                 if let Some((prev, prev_src)) = scope.decls.get(&d.name.name) {
                     if prev_src.name != src.name || prev.span != d.span {
                         errors.push(
-                            Diag::new(src, d.name.span, format!("`{}` is declared twice", d.name.name))
+                            Diag::new(Code::Twice, src, d.name.span, format!("`{}` is declared twice", d.name.name))
                                 .label("second declaration")
                                 .help(format!("rename one of them; the other is in {}", prev_src.name)),
                         );
@@ -140,7 +145,8 @@ fn open(
             if let Some((_, text)) = STDLIB.iter().find(|(m, _)| *m == name) {
                 return Some((SourceFile::new(format!("<{name}>"), *text), None));
             }
-            let mut d = Diag::new(src, span, format!("there is no module `{name}`")).label("unknown module");
+            let mut d =
+                Diag::new(Code::Unknown, src, span, format!("there is no module `{name}`")).label("unknown module");
             d = match did_you_mean(&name, STDLIB.iter().map(|(m, _)| *m)) {
                 Some(m) => d.help(format!("did you mean `use {m}`?")),
                 None => d.help(format!(
@@ -159,7 +165,7 @@ fn open(
                 }
                 Err(e) => {
                     errors.push(
-                        Diag::new(src, span, format!("cannot read `{}`: {e}", path.display()))
+                        Diag::new(Code::Unreadable, src, span, format!("cannot read `{}`: {e}", path.display()))
                             .label("imported here")
                             .help("paths in `use` are relative to the file that uses them"),
                     );

@@ -2,7 +2,7 @@
 //! at check time, with its estimate (`plan::memory`), rather than killed by
 //! the kernel half-way through a sweep.
 
-use crate::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Code, Diag, SourceFile};
 use crate::plan::memory::{self, Estimate};
 use crate::plan::{ScenarioPlan, label_text};
 use crate::syntax::ast::{DeclKind, File, Item};
@@ -63,6 +63,7 @@ pub fn check(src: &SourceFile, file: &File, plans: &[ScenarioPlan], limit: Memor
             if need.data > 0 { format!(" and {} of data", memory::bytes_text(need.data)) } else { String::new() };
         errors.push(
             Diag::new(
+                Code::Memory,
                 src,
                 decl.name.span,
                 format!("a run of `{}` needs about {}{data}; {named}", plan.name, memory::bytes_text(need.per_run)),

@@ -1,7 +1,7 @@
 //! The sections in force for a scenario: its own, merged over its `extends`
 //! chain. Every section's checker reads these, and `resolve` builds them.
 
-use crate::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Code, Diag, SourceFile};
 use crate::syntax::ast::{Decl, Section, SectionKind, Setting, Span};
 
 /// A piece of syntax with the file it was written in.
@@ -41,9 +41,14 @@ pub fn merge(chain: &[(Decl, SourceFile)], errors: &mut Vec<Diag>) -> Sections {
             let kw = section.kind.keyword();
             if seen.contains(&kw) {
                 errors.push(
-                    Diag::new(src, section.keyword, format!("`{kw}` is given twice in `{}`", decl.name.name))
-                        .label("second `{kw}`".replace("{kw}", kw))
-                        .help("merge the two into one section"),
+                    Diag::new(
+                        Code::Twice,
+                        src,
+                        section.keyword,
+                        format!("`{kw}` is given twice in `{}`", decl.name.name),
+                    )
+                    .label("second `{kw}`".replace("{kw}", kw))
+                    .help("merge the two into one section"),
                 );
                 continue;
             }

@@ -22,7 +22,6 @@ use std::path::Path;
 pub use crate::diagnostic::{Diag, Errors, SourceFile, Warnings};
 pub use loader::{STDLIB, Scope, byz_files, read_source};
 pub use memory::Memory;
-pub use sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
 pub use table::TABLE_ITEMS;
 
 use crate::plan::ScenarioPlan;
@@ -91,7 +90,7 @@ pub fn check_text_within(src: &SourceFile, dir: Option<&Path>, need: Need, limit
     let plans = resolve::scenarios(src, &file, &scope, &mut found);
     memory::check(src, &file, &plans, limit, &mut found);
     let (missing_data, found): (Vec<Diag>, Vec<Diag>) =
-        dedup(found).into_iter().partition(|e| need == Need::Plan && e.missing_data);
+        dedup(found).into_iter().partition(|e| need == Need::Plan && e.is_missing_data());
     if found.iter().any(|d| !d.is_warning()) {
         Err(Errors { errors: found })
     } else {

@@ -1,18 +1,15 @@
 //! Models in the compact notation: layer names, arguments and shapes, with a
 //! diagnostic on the layer that breaks.
 
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::plan::{Layer, ModelPlan, Shape};
+use crate::registry::{self, tasks};
 use crate::syntax::ast::{LayerSpec, ModelSpec};
 
-const LAYERS: [(&str, &str); 6] = [
-    ("C", "C(k): 3 × 3 convolution to k channels"),
-    ("R", "R: ReLU"),
-    ("M", "M: 2 × 2 max-pooling"),
-    ("D", "D(p): dropout with probability p"),
-    ("L", "L(k): fully connected to k outputs"),
-    ("B", "B: batch normalisation"),
-];
+/// A layer as a message describes it: `C(k): 3 × 3 convolution to k channels`.
+fn described(spec: &registry::Spec) -> String {
+    format!("{}: {}", tasks::layer_usage(spec), spec.summary)
+}
 
 /// Resolves a model for images of `input` (C, H, W) and `classes` outputs.
 pub fn resolve(
@@ -31,6 +28,7 @@ pub fn resolve(
     if declared != input {
         errors.push(
             Diag::new(
+                Code::Shape,
                 src,
                 spec.shape_span,
                 format!("the model takes ({}) but the data's images are ({})", join(&declared), join(&input)),
@@ -47,9 +45,14 @@ pub fn resolve(
             Ok(next) => shape = next,
             Err(why) => {
                 errors.push(
-                    Diag::new(src, l.span, format!("`{}` cannot follow: it {why}", l.name.clone() + &arg_text(l)))
-                        .label(format!("input here is {shape}"))
-                        .help("flatten with `L(k)` only after the convolutions and poolings"),
+                    Diag::new(
+                        Code::Shape,
+                        src,
+                        l.span,
+                        format!("`{}` cannot follow: it {why}", l.name.clone() + &arg_text(l)),
+                    )
+                    .label(format!("input here is {shape}"))
+                    .help("flatten with `L(k)` only after the convolutions and poolings"),
                 );
                 return None;
             }
@@ -62,7 +65,7 @@ pub fn resolve(
     if shape != Shape::Flat(classes) {
         let last = spec.layers.last().map_or(spec.span, |l| l.span);
         errors.push(
-            Diag::new(src, last, format!("the model outputs {shape}, but the data has {classes} classes"))
+            Diag::new(Code::Shape, src, last, format!("the model outputs {shape}, but the data has {classes} classes"))
                 .label("the last layer")
                 .help(format!("end the model with `L({classes})`")),
         );
@@ -74,9 +77,14 @@ pub fn resolve(
 fn layer(l: &LayerSpec, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<Layer> {
     let needs = |errors: &mut Vec<Diag>, what: &str| {
         errors.push(
-            Diag::new(src, l.span, format!("`{}` needs {what}", l.name))
+            Diag::new(Code::WrongValue, src, l.span, format!("`{}` needs {what}", l.name))
                 .label("missing or wrong argument")
-                .help(LAYERS.iter().find(|(n, _)| *n == l.name).map_or(String::new(), |(_, d)| format!("write {d}"))),
+                .help(
+                    tasks::LAYERS
+                        .iter()
+                        .find(|s| s.name == l.name)
+                        .map_or(String::new(), |s| format!("write {}", described(s))),
+                ),
         );
         None
     };
@@ -96,16 +104,16 @@ fn layer(l: &LayerSpec, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<Laye
         ("B", None) => Some(Layer::BatchNorm),
         ("R" | "M" | "B", Some(_)) => {
             errors.push(
-                Diag::new(src, l.span, format!("`{}` takes no argument", l.name))
+                Diag::new(Code::WrongValue, src, l.span, format!("`{}` takes no argument", l.name))
                     .label("remove the argument")
                     .help(format!("write `{}`", l.name)),
             );
             None
         }
         (other, _) => {
-            let d = Diag::new(src, l.span, format!("unknown layer `{other}`")).label("not a layer");
-            let list = LAYERS.iter().map(|(_, d)| *d).collect::<Vec<_>>().join("; ");
-            errors.push(match did_you_mean(&other.to_uppercase(), LAYERS.iter().map(|(n, _)| *n)) {
+            let d = Diag::new(Code::Unknown, src, l.span, format!("unknown layer `{other}`")).label("not a layer");
+            let list = tasks::LAYERS.iter().map(described).collect::<Vec<_>>().join("; ");
+            errors.push(match did_you_mean(&other.to_uppercase(), tasks::LAYERS.iter().map(|s| s.name)) {
                 Some(n) if n != other => d.help(format!("did you mean `{n}`? The layers are {list}")),
                 _ => d.help(format!("the layers are {list}")),
             });

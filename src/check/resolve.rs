@@ -4,7 +4,7 @@
 use super::loader::Scope;
 use super::merged::{Sections, merge};
 use super::{sections, sweep};
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::plan::{RunPlan, ScenarioPlan};
 use crate::syntax::ast::{Decl, DeclKind, File, Item};
 
@@ -59,8 +59,13 @@ fn allow(merged: &Sections, errors: &mut Vec<Diag>, first: usize) {
             match kinds.iter().find(|k| **k == name.name) {
                 Some(k) => allowed.push(k),
                 None => {
-                    let d = Diag::new(&placed.src, name.span, format!("`{}` is not a kind of warning", name.name))
-                        .label("not a warning");
+                    let d = Diag::new(
+                        Code::Unknown,
+                        &placed.src,
+                        name.span,
+                        format!("`{}` is not a kind of warning", name.name),
+                    )
+                    .label("not a warning");
                     unknown.push(match did_you_mean(&name.name, kinds.iter().copied()) {
                         Some(k) => d.help(format!("did you mean `{k}`?")),
                         None => d.help(format!("the kinds of warning are {}", quoted(&kinds))),
@@ -71,7 +76,7 @@ fn allow(merged: &Sections, errors: &mut Vec<Diag>, first: usize) {
     }
     let mut i = first;
     while i < errors.len() {
-        if errors[i].code.is_some_and(|c| allowed.contains(&c)) {
+        if errors[i].warning_kind().is_some_and(|k| allowed.contains(&k)) {
             errors.remove(i);
         } else {
             i += 1;
@@ -136,7 +141,7 @@ fn check_base(
     let runs = runs(decl, src, &merged, scope, &mut found);
     let _ = super::expect::resolve(&merged, &runs, &mut found);
     let _ = super::table::resolve(&merged, &runs, &mut found);
-    errors.extend(found.into_iter().filter(|d| !d.is_warning() && !d.missing_data && d.src.name() != STAND_IN));
+    errors.extend(found.into_iter().filter(|d| !d.is_warning() && !d.is_missing_data() && d.src.name() != STAND_IN));
 }
 
 /// `decl` and its bases, the most basic first.
@@ -152,9 +157,13 @@ fn collect_chain(
     chain.push(current.clone());
     while let Some(parent) = current.0.extends.clone() {
         let Some(found) = scope.decls.get(&parent.name) else {
-            let d =
-                Diag::new(&current.1, parent.span, format!("there is no scenario or base called `{}`", parent.name))
-                    .label("not found");
+            let d = Diag::new(
+                Code::Unknown,
+                &current.1,
+                parent.span,
+                format!("there is no scenario or base called `{}`", parent.name),
+            )
+            .label("not found");
             errors.push(match did_you_mean(&parent.name, scope.decls.keys().map(String::as_str)) {
                 Some(n) => d.help(format!("did you mean `{n}`?")),
                 None => d.help("declare it with `base NAME { ... }`, or `use` the file that does"),
@@ -164,6 +173,7 @@ fn collect_chain(
         if seen.contains(&parent.name) {
             errors.push(
                 Diag::new(
+                    Code::Cycle,
                     &current.1,
                     parent.span,
                     format!("`{}` extends itself through `{}`", decl.name.name, parent.name),
@@ -176,6 +186,7 @@ fn collect_chain(
         if seen.len() >= super::limits::MAX_EXTENDS {
             errors.push(
                 Diag::new(
+                    Code::Limit,
                     &current.1,
                     parent.span,
                     format!("`extends` chain longer than {}", super::limits::MAX_EXTENDS),
@@ -278,9 +289,14 @@ fn blame_sweep(merged: &Sections, points: &[sweep::Point], found: Vec<Vec<Diag>>
                 let name: Vec<&str> = axis.path.iter().map(|i| i.name.as_str()).collect();
                 let value = label.iter().find(|(k, _)| *k == name.join(".")).map(text).unwrap_or_default();
                 let help = d.help.clone().unwrap_or_default();
-                Diag::new(&sweep.src, axis.values[v].span(), format!("{}, with {value} from the sweep", d.message))
-                    .label(d.label.clone())
-                    .help(format!("{help}; or take this value out of the sweep"))
+                Diag::new(
+                    d.code,
+                    &sweep.src,
+                    axis.values[v].span(),
+                    format!("{}, with {value} from the sweep", d.message),
+                )
+                .label(d.label.clone())
+                .help(format!("{help}; or take this value out of the sweep"))
             }
             None => {
                 let point: Vec<String> = label.iter().map(text).collect();

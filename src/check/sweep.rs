@@ -7,8 +7,8 @@
 //! `attack.eps` (the single attack), `aggregate.trim` (the rule).
 
 use super::merged::{Placed, Sections};
-use super::sections::{TRAIN_SETTINGS, WORKERS_SETTINGS};
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
+use crate::registry::settings;
 use crate::syntax::ast::{Arg, Attack, Component, Ident, Setting, SweepAxis, SweepValue, Value, ValueKind};
 
 /// A sweep point: its label, its sections, and which value it took on each
@@ -42,8 +42,7 @@ enum Owner<'a> {
 /// Every field a sweep can vary, for "did you mean" help.
 fn known_fields() -> Vec<String> {
     let mut out = vec!["aggregate".to_string(), "attack".to_string()];
-    out.extend(WORKERS_SETTINGS.iter().map(|k| format!("workers.{k}")));
-    out.extend(TRAIN_SETTINGS.iter().map(|k| format!("train.{k}")));
+    out.extend(settings::sweep_fields().map(String::from));
     out.push("workers.heterogeneity.alpha".into());
     out
 }
@@ -52,8 +51,9 @@ fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
     match *parts {
         ["aggregate"] => Some(Field::Aggregate),
         ["attack"] => Some(Field::Attack),
-        ["workers", key] if WORKERS_SETTINGS.contains(&key) => Some(Field::Setting { block: "workers", key }),
-        ["train", key] if TRAIN_SETTINGS.contains(&key) => Some(Field::Setting { block: "train", key }),
+        [block @ ("workers" | "train"), key] if settings::names(block).contains(&key) => {
+            Some(Field::Setting { block, key })
+        }
         ["workers", "heterogeneity", arg] => {
             Some(Field::Arg { owner: Owner::Setting { block: "workers", key: "heterogeneity" }, arg })
         }
@@ -72,7 +72,7 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
         let name = parts.join(".");
         let Some(field) = field(&parts) else {
             let known = known_fields();
-            let d = Diag::new(&sweep.src, axis.path_span, format!("cannot sweep over `{name}`"))
+            let d = Diag::new(Code::Sweep, &sweep.src, axis.path_span, format!("cannot sweep over `{name}`"))
                 .label("not a field a sweep can vary");
             errors.push(match did_you_mean(&name, known.iter().map(String::as_str)) {
                 Some(f) => d.help(format!("did you mean `{f}`?")),
@@ -85,7 +85,7 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
         };
         if axis.values.is_empty() {
             errors.push(
-                Diag::new(&sweep.src, axis.span, format!("the sweep over `{name}` has no values"))
+                Diag::new(Code::Sweep, &sweep.src, axis.span, format!("the sweep over `{name}` has no values"))
                     .label("empty list")
                     .help("list at least one value, e.g. `[1, 3]`"),
             );
@@ -94,6 +94,7 @@ pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
         if points.len().saturating_mul(axis.values.len()) > super::limits::MAX_SWEEP_POINTS {
             errors.push(
                 Diag::new(
+                    Code::Limit,
                     &sweep.src,
                     axis.span,
                     format!(
@@ -182,13 +183,18 @@ fn apply(
         (Field::Arg { owner, arg }, SweepValue::Value(value)) => {
             let Some(component) = owned_component(&mut out, *owner) else {
                 errors.push(
-                    Diag::new(src, axis.path_span, format!("`{name}` sweeps an argument of something not set here"))
-                        .label("nothing to vary")
-                        .help(match owner {
-                            Owner::Setting { block, key } => format!("set `{key}` in `{block}` first"),
-                            Owner::Attack => "give the scenario a single `attack` (not a schedule)".into(),
-                            Owner::Rule => "give the scenario an `aggregate` pipeline".into(),
-                        }),
+                    Diag::new(
+                        Code::Sweep,
+                        src,
+                        axis.path_span,
+                        format!("`{name}` sweeps an argument of something not set here"),
+                    )
+                    .label("nothing to vary")
+                    .help(match owner {
+                        Owner::Setting { block, key } => format!("set `{key}` in `{block}` first"),
+                        Owner::Attack => "give the scenario a single `attack` (not a schedule)".into(),
+                        Owner::Rule => "give the scenario an `aggregate` pipeline".into(),
+                    }),
                 );
                 return None;
             };
@@ -228,7 +234,7 @@ fn apply(
                 _ => "a value such as a number",
             };
             errors.push(
-                Diag::new(src, v.span(), format!("`{name}` takes {want}"))
+                Diag::new(Code::WrongValue, src, v.span(), format!("`{name}` takes {want}"))
                     .label("wrong kind of value")
                     .help(format!("write {want} here")),
             );

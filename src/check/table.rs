@@ -5,7 +5,7 @@
 
 use super::expect::statistic;
 use super::merged::Sections;
-use crate::diagnostic::{Diag, did_you_mean};
+use crate::diagnostic::{Code, Diag, did_you_mean};
 use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 
 /// The words that open a line of a `table` block (the grammar's `table_entry`), for completion.
@@ -27,7 +27,7 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
     for (word, fields) in [("worst", &t.worst), ("best", &t.best)] {
         for extra in fields.iter().skip(1) {
             errors.push(
-                Diag::new(&placed.src, extra.span, format!("`{word}` takes one field"))
+                Diag::new(Code::Table, &placed.src, extra.span, format!("`{word}` takes one field"))
                     .label("a second field")
                     .help(format!("reduce over one swept field with `{word}`; show the others as rows or columns")),
             );
@@ -37,12 +37,12 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
         let name = f.name();
         if named.contains(&name) {
             errors.push(
-                Diag::new(&placed.src, f.span, format!("`{name}` is named twice in the table"))
+                Diag::new(Code::Twice, &placed.src, f.span, format!("`{name}` is named twice in the table"))
                     .label("already a row, column or reduced field")
                     .help("name each swept field once, in `rows`, `columns`, `worst` or `best`"),
             );
         } else if !axes.contains(&name) {
-            let d = Diag::new(&placed.src, f.span, format!("`{name}` is not swept in this scenario"))
+            let d = Diag::new(Code::Table, &placed.src, f.span, format!("`{name}` is not swept in this scenario"))
                 .label("not a sweep axis");
             errors.push(match did_you_mean(&name, axes.iter().map(String::as_str)) {
                 Some(a) => d.help(format!("did you mean `{a}`?")),
@@ -57,9 +57,14 @@ pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option
     }
     for axis in axes.iter().filter(|a| !named.contains(a)) {
         errors.push(
-            Diag::new(&placed.src, placed.keyword, format!("the table does not show the swept field `{axis}`"))
-                .label("a cell would mix its values")
-                .help(format!("add `{axis}` to `rows` or `columns`, or reduce over it with `worst {axis}`")),
+            Diag::new(
+                Code::Table,
+                &placed.src,
+                placed.keyword,
+                format!("the table does not show the swept field `{axis}`"),
+            )
+            .label("a cell would mix its values")
+            .help(format!("add `{axis}` to `rows` or `columns`, or reduce over it with `worst {axis}`")),
         );
     }
     let value = match &t.value {

@@ -136,12 +136,13 @@ impl Place {
                     ["aggregate"] | ["aggregate", .., "|>"] => pipeline_stage(),
                     ["attack"] => components(Kind::Attack),
                     ["allow"] => components(Kind::Warning),
+                    ["task"] => components(Kind::Task),
+                    ["data"] => components(Kind::DataSet),
                     _ => vec![],
                 }
             }
-            Some("workers") if words.is_empty() => check::WORKERS_SETTINGS.iter().map(|s| setting(s, "")).collect(),
+            Some(block @ ("workers" | "train")) if words.is_empty() => settings_of(block),
             Some("workers") if words == ["heterogeneity"] => components(Kind::Split),
-            Some("train") if words.is_empty() => check::TRAIN_SETTINGS.iter().map(|s| setting(s, "")).collect(),
             // `table { rows ...; worst attack; value max accuracy }` and `expect { final loss < 0.5 }`.
             Some("table") => match words {
                 [] => keywords(check::TABLE_ITEMS),
@@ -227,6 +228,18 @@ fn setting(name: &str, doc: &str) -> CompletionItem {
     }
 }
 
+/// The settings of `workers` or `train`, with their registry entries.
+fn settings_of(block: &str) -> Vec<CompletionItem> {
+    registry::settings::SETTINGS
+        .iter()
+        .filter(|e| e.block == block)
+        .map(|e| CompletionItem {
+            documentation: Some(markdown(registry::explain(&e.spec))),
+            ..setting(e.spec.name, e.spec.summary)
+        })
+        .collect()
+}
+
 fn keywords(words: &[&str]) -> Vec<CompletionItem> {
     words
         .iter()
@@ -280,6 +293,14 @@ mod tests {
             let got = labels(text);
             assert!(got.contains(&"single_seed".into()) && !got.contains(&"cm".into()), "{text}: {got:?}");
         }
+    }
+
+    #[test]
+    fn tasks_data_sets_and_settings_from_the_registry() {
+        assert_eq!(labels("scenario x {\n  task $"), ["landscape", "mean_estimation"]);
+        assert_eq!(labels("scenario x {\n  data $"), ["mnist", "fashion", "cifar10"]);
+        let got = labels("scenario x {\n  train { $");
+        assert!(got.contains(&"momentum".into()) && !got.contains(&"honest".into()), "{got:?}");
     }
 
     #[test]

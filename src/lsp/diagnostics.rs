@@ -1,6 +1,6 @@
 //! The checker's diagnostics, as `byz check` reports them, for an open document.
 
-use lsp_types::{Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, Uri};
+use lsp_types::{Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri};
 use std::path::Path;
 
 use super::position::range;
@@ -57,6 +57,7 @@ fn diagnostic(uri: &Uri, src: &SourceFile, imports: &[(String, Span)], d: &Diag)
     let (start, len) = (d.span.offset(), d.span.len());
     let at = range(&src.text, start, start + len);
     let mut diagnostic = plain(at, message);
+    diagnostic.code = Some(NumberOrString::String(d.code.id().into()));
     if d.is_warning() {
         diagnostic.severity = Some(DiagnosticSeverity::WARNING);
     }

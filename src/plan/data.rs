@@ -13,10 +13,6 @@ pub enum DataKind {
 }
 
 impl DataKind {
-    /// Each data set with the name a `data` section calls it by.
-    pub const ALL: [(&'static str, DataKind); 3] =
-        [("mnist", DataKind::Mnist), ("fashion", DataKind::Fashion), ("cifar10", DataKind::Cifar10)];
-
     /// The files a directory must hold.
     pub fn files(self) -> &'static [&'static str] {
         match self {

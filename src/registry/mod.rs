@@ -1,20 +1,29 @@
 //! Every name of the language, found by kind: the components (each module of
-//! `aggregate` and `attack` declares its own `Spec`), and the words of
-//! `table`, `expect` and `allow` (`words`). The checker validates against it,
-//! `byz explain` and the language server print it.
+//! `aggregate` and `attack` declares its own `Spec`, `task::split` the
+//! splits), the tasks, data sets and layers (`tasks`), the settings of the
+//! blocks (`settings`), and the words of `report`, `table`, `expect` and
+//! `allow` (`words`). The checker validates against it, `byz explain` and
+//! the language server print it.
 
+pub mod settings;
+pub mod tasks;
 pub mod words;
 
 pub use crate::spec::*;
 
 /// Every kind, in the order `byz explain all` lists them.
-pub const KINDS: [Kind; 9] = [
+pub const KINDS: [Kind; 14] = [
     Kind::Rule,
     Kind::PreAggregator,
     Kind::Attack,
     Kind::Solver,
     Kind::Objective,
+    Kind::Task,
+    Kind::DataSet,
     Kind::Split,
+    Kind::Layer,
+    Kind::Setting,
+    Kind::ReportItem,
     Kind::Statistic,
     Kind::Metric,
     Kind::Warning,
@@ -32,6 +41,20 @@ pub fn specs(kind: Kind) -> Vec<&'static Spec> {
         Kind::Statistic => words::STATISTICS.iter().map(|(spec, _)| spec).collect(),
         Kind::Metric => words::METRICS.iter().map(|(spec, _)| spec).collect(),
         Kind::Warning => words::WARNINGS.iter().collect(),
+        Kind::Task => tasks::TASKS.iter().collect(),
+        Kind::DataSet => tasks::DATA_SETS.iter().map(|(spec, _)| spec).collect(),
+        Kind::Layer => tasks::LAYERS.iter().collect(),
+        Kind::ReportItem => words::REPORT_ITEMS.iter().collect(),
+        Kind::Setting => settings::SETTINGS.iter().map(|e| &e.spec).collect(),
+    }
+}
+
+/// The names of `kind` in words for a message: "`a`, `b` and `c`".
+pub fn names_in_words(kind: Kind) -> String {
+    let names: Vec<String> = specs(kind).iter().map(|s| format!("`{}`", s.name)).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
     }
 }
 
@@ -68,8 +91,8 @@ pub fn explain(spec: &Spec) -> String {
     if !spec.aliases.is_empty() {
         out.push_str(&format!("\n  also called: {}\n", spec.aliases.join(", ")));
     }
-    if matches!(spec.kind, Kind::Statistic | Kind::Metric | Kind::Warning) {
-        // Words of `table` and `expect`, not components: nothing to pass.
+    if !spec.kind.takes_arguments() {
+        // Words, not components: nothing to pass.
     } else if spec.params.is_empty() {
         out.push_str("\n  parameters: none\n");
     } else {

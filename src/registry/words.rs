@@ -1,5 +1,6 @@
-//! The words of the language that are not components: the statistics and
-//! metrics of `table` and `expect`, and the warnings `allow` accepts.
+//! The words of the language that are not components: what `report`
+//! records, the statistics and metrics of `table` and `expect`, and the
+//! warnings `allow` accepts.
 
 use super::{Kind, Spec};
 use crate::plan::{Metric, Stat};
@@ -107,6 +108,37 @@ pub const METRICS: [(Spec, Metric); 4] = [
              either is zero); recorded with `report { inner_product }`.",
         ),
         Metric::Cosine,
+    ),
+];
+
+/// What a `report` section can ask for (`report every 50 { accuracy, trajectory }`).
+pub const REPORT_ITEMS: [Spec; 4] = [
+    word(
+        Kind::ReportItem,
+        "loss",
+        "record the honest training loss at every step",
+        "Always recorded; naming it keeps it in the curves when other items are asked for.",
+    ),
+    word(
+        Kind::ReportItem,
+        "accuracy",
+        "evaluate the held-out accuracy every `report every k` steps",
+        "On the data set's test split, every k steps (`report every k { accuracy }`) and at the
+         last step; data tasks only.",
+    ),
+    word(
+        Kind::ReportItem,
+        "trajectory",
+        "draw the model's path over the landscape",
+        "Keeps θ at every step and draws each run's path over the loss landscape's filled contours
+         (2-D tasks only).",
+    ),
+    word(
+        Kind::ReportItem,
+        "inner_product",
+        "record ⟨ḡ, F⟩ and cos(ḡ, F) at every step",
+        "The inner product and the cosine of the honest mean vector ḡ and the aggregate F: a
+         negative value means the server moved against the honest workers.",
     ),
 ];
 

@@ -9,7 +9,7 @@ use pest::iterators::Pair;
 
 use super::ast::Span;
 use super::parse::Rule;
-use crate::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Code, Diag, SourceFile};
 
 /// Brackets (`(`, `[`, `{`) open at once.
 pub const MAX_NESTING: usize = 64;
@@ -41,9 +41,14 @@ pub fn nesting(src: &SourceFile) -> Result<(), Box<Diag>> {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(Box::new(
-                        Diag::new(src, Span::new(i, i + 1), format!("nested too deeply (limit {MAX_NESTING})"))
-                            .label(format!("bracket {depth} levels deep"))
-                            .help("write the expression or value with fewer nested brackets"),
+                        Diag::new(
+                            Code::Limit,
+                            src,
+                            Span::new(i, i + 1),
+                            format!("nested too deeply (limit {MAX_NESTING})"),
+                        )
+                        .label(format!("bracket {depth} levels deep"))
+                        .help("write the expression or value with fewer nested brackets"),
                     ));
                 }
             }
@@ -74,6 +79,7 @@ pub fn operators(src: &SourceFile, file: &Pair<Rule>) -> Result<(), Box<Diag>> {
             let s = expr.as_span();
             return Err(Box::new(
                 Diag::new(
+                    Code::Limit,
                     src,
                     Span::new(s.start(), s.start()),
                     format!("expression too long: {ops} operators (limit {MAX_OPERATORS})"),

@@ -6,7 +6,7 @@ use pest::iterators::{Pair, Pairs};
 use super::ast::*;
 use super::expected::describe_expected;
 use super::expr::expr;
-use crate::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Code, Diag, SourceFile};
 
 /// The pest parser generated from `grammar/byz.pest`.
 #[derive(pest_derive::Parser)]
@@ -42,7 +42,7 @@ fn syntax_error(src: &SourceFile, e: pest::error::Error<Rule>) -> Box<Diag> {
     let before = src.text[..pos.min(src.text.len())].trim_end();
     let (expected, help) = super::expected::in_context(expected, &found, before);
     Box::new(
-        Diag::new(src, Span::new(pos, pos + len), format!("expected {expected}, found {found}"))
+        Diag::new(Code::Syntax, src, Span::new(pos, pos + len), format!("expected {expected}, found {found}"))
             .label(format!("expected {expected} here"))
             .help(help),
     )

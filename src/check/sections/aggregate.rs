@@ -2,7 +2,7 @@
 
 use crate::check::component;
 use crate::check::merged::Placed;
-use crate::diagnostic::Diag;
+use crate::diagnostic::{Code, Diag};
 use crate::plan::Pipeline;
 use crate::registry::{Kind, Setting as NF};
 use crate::syntax::ast::{self};
@@ -13,9 +13,14 @@ pub(super) fn needs_root_data(p: &Placed<ast::Pipeline>, resolved: &Pipeline, er
     let Some(rule) = p.node.stages.last() else { return };
     if crate::registry::needs_root_data(&resolved.rule.name) {
         errors.push(
-            Diag::new(&p.src, rule.name.span, format!("`{}` needs a task with data", resolved.rule.name))
-                .label("the server draws its clean root set from the task's data")
-                .help("use it with a data set (`data mnist(\"data/mnist\")`) or `mean_estimation`, or choose another rule"),
+            Diag::new(
+                Code::WrongTask,
+                &p.src,
+                rule.name.span,
+                format!("`{}` needs a task with data", resolved.rule.name),
+            )
+            .label("the server draws its clean root set from the task's data")
+            .help("use it with a data set (`data mnist(\"data/mnist\")`) or `mean_estimation`, or choose another rule"),
         );
     }
 }

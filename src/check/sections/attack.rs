@@ -2,7 +2,7 @@
 
 use crate::check::component;
 use crate::check::merged::Placed;
-use crate::diagnostic::Diag;
+use crate::diagnostic::{Code, Diag};
 use crate::plan::{Phase, Schedule};
 use crate::registry::{Kind, Setting as NF};
 use crate::syntax::ast::{self, ValueKind};
@@ -30,7 +30,7 @@ pub(super) fn needs_labels(a: &Placed<ast::Attack>, errors: &mut Vec<Diag>) {
     }
     for span in spans {
         errors.push(
-            Diag::new(&a.src, span, "this attack needs a classification task")
+            Diag::new(Code::WrongTask, &a.src, span, "this attack needs a classification task")
                 .label("no labels or logits here")
                 .help("train on a data set (`data mnist(\"data/mnist\")`), or choose another attack such as `sf`"),
         );
@@ -48,8 +48,9 @@ pub(super) fn schedule(a: &Placed<ast::Attack>, nf: &NF, steps: usize, errors: &
             let mut expected = 0u64;
             for (i, p) in ps.iter().enumerate() {
                 let end = p.range.end_exclusive();
-                let fail =
-                    |msg: String, label: &str, help: String| Diag::new(src, p.range_span, msg).label(label).help(help);
+                let fail = |msg: String, label: &str, help: String| {
+                    Diag::new(Code::Schedule, src, p.range_span, msg).label(label).help(help)
+                };
                 if end.is_some_and(|e| e <= p.range.start) {
                     errors.push(fail(
                         format!("the range `{}` holds no step", p.range),
@@ -90,7 +91,7 @@ pub(super) fn schedule(a: &Placed<ast::Attack>, nf: &NF, steps: usize, errors: &
                 && (end as usize) < steps
             {
                 errors.push(
-                    Diag::new(src, last.range_span, format!("steps {end}..{steps} have no attack"))
+                    Diag::new(Code::Schedule, src, last.range_span, format!("steps {end}..{steps} have no attack"))
                         .label("the schedule ends here")
                         .help(format!("end with an open range such as `{end}.. none`")),
                 );
@@ -98,7 +99,7 @@ pub(super) fn schedule(a: &Placed<ast::Attack>, nf: &NF, steps: usize, errors: &
             }
             if ps.is_empty() {
                 errors.push(
-                    Diag::new(src, a.keyword, "the attack schedule is empty")
+                    Diag::new(Code::Schedule, src, a.keyword, "the attack schedule is empty")
                         .label("no phases")
                         .help("write e.g. `attack { 0..100 none; 100.. sf }` or `attack sf`"),
                 );

@@ -2,7 +2,7 @@
 //! a task's settings): typed access by key, unknown keys flagged once.
 
 use crate::check::limits;
-use crate::diagnostic::{Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::syntax::ast::{Setting, ValueKind};
 
 /// Typed access to a settings block, flagging unknown keys.
@@ -24,8 +24,9 @@ impl<'a> Block<'a> {
         for (s, src) in &settings {
             if !known.contains(&s.key.name.as_str()) {
                 misspelt = true;
-                let d = Diag::new(src, s.key.span, format!("`{section}` has no setting `{}`", s.key.name))
-                    .label("unknown setting");
+                let d =
+                    Diag::new(Code::Unknown, src, s.key.span, format!("`{section}` has no setting `{}`", s.key.name))
+                        .label("unknown setting");
                 errors.push(match did_you_mean(&s.key.name, known.iter().copied()) {
                     Some(k) => d.help(format!("did you mean `{k}`?")),
                     None => d.help(format!(
@@ -54,7 +55,7 @@ impl<'a> Block<'a> {
             ValueKind::Number(x, _) if ok(x) => Some(Some(x)),
             _ => {
                 errors.push(
-                    Diag::new(src, s.value.span, format!("`{key}` must be {want}"))
+                    Diag::new(Code::WrongValue, src, s.value.span, format!("`{key}` must be {want}"))
                         .label(format!("must be {want}"))
                         .help(format!("write `{key}` followed by {want}")),
                 );
@@ -86,7 +87,7 @@ impl<'a> Block<'a> {
             ValueKind::Vector(v) if !v.is_empty() && v.iter().all(|x| x.is_finite()) => Some(Some((v.clone(), s, src))),
             _ => {
                 errors.push(
-                    Diag::new(src, s.value.span, format!("`{key}` must be a vector of numbers"))
+                    Diag::new(Code::WrongValue, src, s.value.span, format!("`{key}` must be a vector of numbers"))
                         .label("not a vector")
                         .help(format!("write e.g. `{key} [1, 0]`")),
                 );

@@ -10,7 +10,7 @@ mod train;
 mod workers;
 
 use crate::check::merged::Sections;
-use crate::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Code, Diag, SourceFile};
 use crate::plan::{Phase, Pipeline, Report, Schedule, TaskPlan, Train, Workers};
 use crate::registry::Setting as NF;
 use crate::syntax::ast::{self, Decl};
@@ -20,9 +20,7 @@ use block::Block;
 use report::report;
 use seeds::seeds;
 use task::task;
-pub use train::TRAIN_SETTINGS;
 use train::train;
-pub use workers::WORKERS_SETTINGS;
 use workers::workers;
 
 /// One sweep point, resolved.
@@ -45,7 +43,7 @@ pub fn resolve(
     errors: &mut Vec<Diag>,
 ) -> Option<Point> {
     let missing = |what: &str, example: &str| {
-        Diag::new(src, decl.name.span, format!("scenario `{}` has no `{what}` section", decl.name.name))
+        Diag::new(Code::Missing, src, decl.name.span, format!("scenario `{}` has no `{what}` section", decl.name.name))
             .label(format!("needs `{what}`"))
             .help(format!("add e.g. `{example}`, or extend a base that has it"))
     };
@@ -55,7 +53,7 @@ pub fn resolve(
         (None, Some(d)) => super::data::classification(d, s, models, errors),
         (Some(t), Some(_)) => {
             errors.push(
-                Diag::new(&t.src, t.keyword, "a scenario has a `task` or a `data` set, not both")
+                Diag::new(Code::WrongTask, &t.src, t.keyword, "a scenario has a `task` or a `data` set, not both")
                     .label("second kind of task")
                     .help("remove `task` to train on the data set, or `data` to use the task"),
             );
@@ -71,7 +69,7 @@ pub fn resolve(
     };
     if let (Some(m), None) = (&s.model, &s.data) {
         errors.push(
-            Diag::new(&m.src, m.keyword, "a model needs a data set")
+            Diag::new(Code::WrongTask, &m.src, m.keyword, "a model needs a data set")
                 .label("no `data`")
                 .help("add e.g. `data mnist(\"data/mnist\")`"),
         );

@@ -2,8 +2,9 @@
 
 use crate::check::limits;
 use crate::check::merged::Placed;
-use crate::diagnostic::{Diag, did_you_mean};
+use crate::diagnostic::{Code, Diag, did_you_mean};
 use crate::plan::{Report, TaskPlan};
+use crate::registry::{self, Kind};
 use crate::syntax::ast::{self};
 
 pub(super) fn report(
@@ -15,9 +16,14 @@ pub(super) fn report(
     let every = match r.node.every {
         Some((e, span)) if e == 0 || e > limits::MAX_STEPS => {
             errors.push(
-                Diag::new(&r.src, span, format!("`every` must be from 1 to {}", limits::thousands(limits::MAX_STEPS)))
-                    .label("not a step count")
-                    .help("write e.g. `report every 10 { accuracy }`: evaluate every 10 steps"),
+                Diag::new(
+                    Code::WrongValue,
+                    &r.src,
+                    span,
+                    format!("`every` must be from 1 to {}", limits::thousands(limits::MAX_STEPS)),
+                )
+                .label("not a step count")
+                .help("write e.g. `report every 10 { accuracy }`: evaluate every 10 steps"),
             );
             return None;
         }
@@ -25,7 +31,6 @@ pub(super) fn report(
         None => 1,
     };
     let mut out = Report { every, ..Report::default() };
-    const ITEMS: [&str; 4] = ["loss", "trajectory", "inner_product", "accuracy"];
     for item in &r.node.items {
         match item.name.as_str() {
             "loss" => {}
@@ -35,7 +40,7 @@ pub(super) fn report(
                     && !matches!(t, TaskPlan::Classification { .. })
                 {
                     errors.push(
-                        Diag::new(&r.src, item.span, "accuracy needs a data set")
+                        Diag::new(Code::WrongTask, &r.src, item.span, "accuracy needs a data set")
                             .label("this task has no labels")
                             .help("report `loss` here, or train on `data mnist(\"data/mnist\")`"),
                     );
@@ -48,6 +53,7 @@ pub(super) fn report(
                 {
                     errors.push(
                         Diag::new(
+                            Code::WrongTask,
                             &r.src,
                             item.span,
                             format!("a trajectory plot needs a 2-D model, this one has {} coordinates", t.dim()),
@@ -59,10 +65,11 @@ pub(super) fn report(
                 out.trajectory = true;
             }
             other => {
-                let d = Diag::new(&r.src, item.span, format!("cannot report `{other}`")).label("unknown report item");
-                errors.push(match did_you_mean(other, ITEMS) {
+                let d = Diag::new(Code::Unknown, &r.src, item.span, format!("cannot report `{other}`"))
+                    .label("unknown report item");
+                errors.push(match did_you_mean(other, registry::words::REPORT_ITEMS.iter().map(|s| s.name)) {
                     Some(k) => d.help(format!("did you mean `{k}`?")),
-                    None => d.help("the report items are `loss`, `accuracy`, `trajectory` and `inner_product`"),
+                    None => d.help(format!("the report items are {}", registry::names_in_words(Kind::ReportItem))),
                 });
             }
         }

@@ -1,13 +1,13 @@
 //! `seeds 1..=5`, `seeds [1, 4]`, `seeds 3`: the seeds of a scenario's runs.
 
 use crate::check::merged::Placed;
-use crate::diagnostic::Diag;
+use crate::diagnostic::{Code, Diag};
 use crate::syntax::ast::{Value, ValueKind};
 
 pub(super) fn seeds(v: Option<&Placed<Value>>, errors: &mut Vec<Diag>) -> Option<Vec<u64>> {
     let Some(v) = v else { return Some(vec![1]) };
     let bad = |msg: &str| {
-        Diag::new(&v.src, v.node.span, msg.to_string())
+        Diag::new(Code::WrongValue, &v.src, v.node.span, msg.to_string())
             .label("not a list of seeds")
             .help("write `seeds 1..=5`, `seeds [1, 7]` or `seeds 3`")
     };

@@ -5,8 +5,9 @@ use super::Block;
 use crate::check::expr::{self, Shape};
 use crate::check::limits;
 use crate::check::merged::Placed;
-use crate::diagnostic::{Diag, did_you_mean};
+use crate::diagnostic::{Code, Diag, did_you_mean};
 use crate::plan::TaskPlan;
+use crate::registry::{self, Kind, settings, tasks};
 use crate::syntax::ast::{self};
 
 pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<TaskPlan> {
@@ -14,11 +15,11 @@ pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<Task
     let settings = t.node.settings.iter().map(|s| (s, src));
     match t.node.kind.name.as_str() {
         "landscape" => {
-            let b = Block::new(settings, "task landscape", &["init"], errors);
+            let b = Block::new(settings, "task landscape", &settings::names("task landscape"), errors);
             let init = b.vector("init", errors)?;
             let Some((init, _, _)) = init else {
                 errors.push(
-                    Diag::new(src, t.node.kind.span, "a landscape needs a starting point")
+                    Diag::new(Code::Missing, src, t.node.kind.span, "a landscape needs a starting point")
                         .label("no `init`")
                         .help("add `init [1.75, -0.2]` (θ₁ of 001 §4)"),
                 );
@@ -26,7 +27,7 @@ pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<Task
             };
             if t.node.losses.is_empty() {
                 errors.push(
-                    Diag::new(src, t.node.kind.span, "a landscape needs at least one honest loss")
+                    Diag::new(Code::Missing, src, t.node.kind.span, "a landscape needs at least one honest loss")
                         .label("no `honest` loss")
                         .help("add `honest w1 = sqnorm(theta - [1, 0])`"),
                 );
@@ -38,6 +39,7 @@ pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<Task
                     if shape != Shape::Scalar {
                         errors.push(
                             Diag::new(
+                                Code::Shape,
                                 src,
                                 l.expr.span,
                                 format!("an honest loss must be a number, but this is {}", shape.describe()),
@@ -53,10 +55,10 @@ pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<Task
             (losses.len() == t.node.losses.len()).then_some(TaskPlan::Landscape { init, losses })
         }
         "mean_estimation" => {
-            let b = Block::new(settings, "task mean_estimation", &["dim", "mean", "std", "init"], errors);
+            let b = Block::new(settings, "task mean_estimation", &settings::names("task mean_estimation"), errors);
             if let Some(l) = t.node.losses.first() {
                 errors.push(
-                    Diag::new(src, l.span, "mean estimation has no `honest` losses")
+                    Diag::new(Code::WrongTask, src, l.span, "mean estimation has no `honest` losses")
                         .label("not allowed here")
                         .help("its loss is ½‖θ − x‖²; use `task landscape` for losses of your own"),
                 );
@@ -69,6 +71,7 @@ pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<Task
                 if v.len() != dim {
                     errors.push(
                         Diag::new(
+                            Code::Shape,
                             src,
                             s.value.span,
                             format!("`{}` has {} entries but `dim` is {dim}", s.key.name, v.len()),
@@ -87,10 +90,11 @@ pub(super) fn task(t: &Placed<ast::Task>, errors: &mut Vec<Diag>) -> Option<Task
             })
         }
         other => {
-            let d = Diag::new(src, t.node.kind.span, format!("unknown task `{other}`")).label("not a task");
-            errors.push(match did_you_mean(other, ["landscape", "mean_estimation"]) {
+            let d =
+                Diag::new(Code::Unknown, src, t.node.kind.span, format!("unknown task `{other}`")).label("not a task");
+            errors.push(match did_you_mean(other, tasks::TASKS.iter().map(|t| t.name)) {
                 Some(k) => d.help(format!("did you mean `{k}`?")),
-                None => d.help("the tasks are `landscape` and `mean_estimation`"),
+                None => d.help(format!("the tasks are {}", registry::names_in_words(Kind::Task))),
             });
             None
         }

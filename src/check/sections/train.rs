@@ -3,18 +3,16 @@
 use super::Block;
 use crate::check::limits;
 use crate::check::merged::Placed;
-use crate::diagnostic::Diag;
+use crate::diagnostic::{Code, Diag};
 use crate::plan::Train;
+use crate::registry::settings;
 use crate::syntax::ast::{Setting, ValueKind};
-
-/// The settings a `train { ... }` block knows.
-pub const TRAIN_SETTINGS: &[&str] = &["steps", "lr", "momentum", "clip", "batch", "l2"];
 
 pub(super) fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Train> {
     if ts.is_empty() {
         return None;
     }
-    let b = Block::new(ts.iter().map(|p| (&p.node, &p.src)), "train", TRAIN_SETTINGS, errors);
+    let b = Block::new(ts.iter().map(|p| (&p.node, &p.src)), "train", &settings::names("train"), errors);
     let steps = b.whole("steps", 1, limits::MAX_STEPS, errors);
     let lr = learning_rate(&b, errors);
     let momentum = b.number("momentum", |x| (0.0..1.0).contains(&x), "a number in [0, 1)", errors);
@@ -22,10 +20,16 @@ pub(super) fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Tr
     let (steps, lr) = (steps?, lr?);
     let (src, kw) = (&ts[0].src, ts[0].keyword);
     if steps.is_none() && !b.misspelt {
-        errors.push(Diag::new(src, kw, "training needs a number of steps").label("no `steps`").help("add `steps 100`"));
+        errors.push(
+            Diag::new(Code::Missing, src, kw, "training needs a number of steps")
+                .label("no `steps`")
+                .help("add `steps 100`"),
+        );
     }
     if lr.is_none() && !b.misspelt {
-        errors.push(Diag::new(src, kw, "training needs a learning rate").label("no `lr`").help("add `lr 0.1`"));
+        errors.push(
+            Diag::new(Code::Missing, src, kw, "training needs a learning rate").label("no `lr`").help("add `lr 0.1`"),
+        );
     }
     let (steps, lr) = (steps?, lr?);
     // A piece of the schedule that starts at or after the last step never runs.
@@ -63,9 +67,14 @@ pub(super) fn learning_rate(b: &Block, errors: &mut Vec<Diag>) -> Option<Option<
     let increasing = pieces.windows(2).all(|w| w[0].1 < w[1].1 || w[1].1.is_none());
     if pieces.iter().any(|(x, _)| !(*x > 0.0 && x.is_finite())) || !increasing {
         errors.push(
-            Diag::new(src, s.value.span, "`lr` must be a number above 0, or a schedule with increasing steps")
-                .label("not a learning rate")
-                .help("write e.g. `lr 0.1` or `lr 0.25 until 1000, then 0.025`"),
+            Diag::new(
+                Code::WrongValue,
+                src,
+                s.value.span,
+                "`lr` must be a number above 0, or a schedule with increasing steps",
+            )
+            .label("not a learning rate")
+            .help("write e.g. `lr 0.1` or `lr 0.25 until 1000, then 0.025`"),
         );
         return None;
     }

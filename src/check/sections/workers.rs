@@ -6,12 +6,10 @@
 use super::Block;
 use crate::check::limits;
 use crate::check::merged::Placed;
-use crate::diagnostic::{Diag, SourceFile};
+use crate::diagnostic::{Code, Diag, SourceFile};
 use crate::plan::{TaskPlan, Workers};
+use crate::registry::settings;
 use crate::syntax::ast::{Decl, Setting};
-
-/// The settings a `workers { ... }` block knows (also offered by the language server).
-pub const WORKERS_SETTINGS: &[&str] = &["honest", "byzantine", "declared", "heterogeneity"];
 
 pub(super) fn workers(
     ws: &[Placed<Setting>],
@@ -21,7 +19,7 @@ pub(super) fn workers(
     src: &SourceFile,
     errors: &mut Vec<Diag>,
 ) -> Option<Workers> {
-    let b = Block::new(ws.iter().map(|p| (&p.node, &p.src)), "workers", WORKERS_SETTINGS, errors);
+    let b = Block::new(ws.iter().map(|p| (&p.node, &p.src)), "workers", &settings::names("workers"), errors);
     let honest = b.whole("honest", 1, limits::MAX_WORKERS, errors)?;
     let byzantine = b.whole("byzantine", 0, limits::MAX_WORKERS, errors)?.unwrap_or(0);
     let honest = match (honest, task) {
@@ -29,6 +27,7 @@ pub(super) fn workers(
             let (s, src) = b.get("honest")?;
             errors.push(
                 Diag::new(
+                    Code::Shape,
                     src,
                     s.value.span,
                     format!("{h} honest workers, but the landscape defines {} honest losses", losses.len()),
@@ -43,7 +42,7 @@ pub(super) fn workers(
         (None, _) if task_failed || b.misspelt => return None,
         (None, _) => {
             errors.push(
-                Diag::new(src, decl.name.span, "how many honest workers?")
+                Diag::new(Code::Missing, src, decl.name.span, "how many honest workers?")
                     .label("no `honest` count")
                     .help("add `workers { honest 12 }`"),
             );
@@ -66,7 +65,7 @@ pub(super) fn workers(
             let (s, src) = b.get(key)?;
             let what = if key == "declared" { "declared Byzantine workers" } else { "Byzantine workers" };
             errors.push(
-                Diag::new(src, s.value.span, format!("{f} {what} out of {n} are not a minority"))
+                Diag::new(Code::Requirement, src, s.value.span, format!("{f} {what} out of {n} are not a minority"))
                     .label(format!("needs fewer than n/2 = {}", n as f64 / 2.0))
                     .help(help),
             );

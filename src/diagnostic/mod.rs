@@ -5,7 +5,10 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::sync::Arc;
 use thiserror::Error;
 
+pub mod code;
+
 pub use crate::source::{SourceFile, Span};
+pub use code::Code;
 
 /// One error (or warning) at one place of one file.
 #[derive(Debug, Error)]
@@ -16,21 +19,17 @@ pub struct Diag {
     pub span: miette::SourceSpan,
     pub label: String,
     pub help: Option<String>,
-    /// An error stops the file from running; a warning says that a setting
-    /// makes the experiment test less than it names (`--deny-warnings` makes
-    /// it an error).
-    pub severity: Severity,
-    /// A data set the file names is not at hand: an error for running here,
-    /// not for listing, collecting or estimating runs (`Need::Plan`).
-    pub missing_data: bool,
-    /// A warning's kind (`degenerate`), which `allow` names to accept it.
-    pub code: Option<&'static str>,
+    /// What kind of mistake this is (`E0005`, explained by `byz explain`), or
+    /// a warning's kind (`degenerate`). An error stops the file from running;
+    /// a warning says that a setting makes the experiment test less than it
+    /// names (`--deny-warnings` makes it an error).
+    pub code: Code,
 }
 
 impl Diag {
     /// The diagnostic for tools (`byz check --format json`): severity, message,
     /// file, line and column of its start (from 1; columns in characters),
-    /// label, help, and a warning's kind.
+    /// label, help, the code (`E0005`, or a warning's kind) and a warning's kind.
     pub fn to_json(&self) -> serde_json::Value {
         let text: &str = self.src.inner();
         let start = self.span.offset().min(text.len());
@@ -45,32 +44,45 @@ impl Diag {
             "column": before[line_start..].chars().count() + 1,
             "label": self.label,
             "help": self.help,
-            "kind": self.code,
+            "code": self.code.id(),
+            "kind": self.warning_kind(),
         })
     }
 
-    /// An error at `span` of `src`, without a label or help yet.
-    pub fn new(src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+    /// An error of kind `code` at `span` of `src`, without a label or help yet.
+    pub fn new(code: Code, src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
         Diag {
             message: message.into(),
             src: NamedSource::new(src.name.clone(), src.text.clone()),
             span: span.into(),
             label: String::new(),
             help: None,
-            severity: Severity::Error,
-            missing_data: false,
-            code: None,
+            code,
         }
     }
 
     /// A warning of a kind the registry declares (`degenerate`) at `span`.
     pub fn warning(src: &SourceFile, span: Span, kind: &'static str, message: impl Into<String>) -> Self {
-        Diag { severity: Severity::Warning, code: Some(kind), ..Diag::new(src, span, message) }
+        Diag::new(Code::Warning(kind), src, span, message)
     }
 
     /// Whether this is a warning rather than an error.
     pub fn is_warning(&self) -> bool {
-        self.severity == Severity::Warning
+        self.warning_kind().is_some()
+    }
+
+    /// A warning's kind (`degenerate`), which `allow` names to accept it.
+    pub fn warning_kind(&self) -> Option<&'static str> {
+        match self.code {
+            Code::Warning(kind) => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// A data set the file names is not at hand: an error for running here,
+    /// not for listing, collecting or estimating runs (`Need::Plan`).
+    pub fn is_missing_data(&self) -> bool {
+        self.code == Code::DataMissing
     }
 
     /// The same diagnostic with `label` written at its span.
@@ -89,11 +101,15 @@ impl Diag {
 /// Written out rather than derived: the severity is the diagnostic's own.
 impl Diagnostic for Diag {
     fn severity(&self) -> Option<Severity> {
-        Some(self.severity)
+        Some(if self.is_warning() { Severity::Warning } else { Severity::Error })
+    }
+
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.code.id()))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        match (&self.help, self.code) {
+        match (&self.help, self.warning_kind()) {
             // A warning also says how to accept it when the setting is meant.
             (Some(h), Some(kind)) => Some(Box::new(format!("{h}; if it is meant, say so with `allow {kind}`"))),
             (h, _) => h.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>),
@@ -229,8 +245,6 @@ impl Diag {
             span: self.span,
             label: self.label.clone(),
             help: self.help.clone(),
-            severity: self.severity,
-            missing_data: self.missing_data,
             code: self.code,
         }
         .shown()
