@@ -14,13 +14,42 @@ use crate::task::{self, Task, TaskError};
 /// A failure that ends a run: numbers that blew up, or a task that broke.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SimError {
-    #[error("diverged at step {step}: {what}")]
-    Diverged { step: usize, what: String },
-    #[error("{0}")]
-    Task(String),
+    /// The numbers blew up: recorded as a diverged run with its series so far.
+    #[error("diverged at step {step}: {cause}")]
+    Diverged { step: usize, cause: Divergence },
+    /// A task failure before the loop (or not yet placed at a step).
+    #[error(transparent)]
+    Task(#[from] TaskError),
     /// A task failure inside the loop, with the step it happened at.
-    #[error("step {step}: {what}")]
-    AtStep { step: usize, what: String },
+    #[error("step {step}: {cause}")]
+    AtStep {
+        step: usize,
+        #[source]
+        cause: TaskError,
+    },
+    /// A parameter the checker should have refused reached the simulator.
+    #[error("{0}")]
+    Parameter(String),
+    /// A run panicked: a bug in byz, caught so that the other runs go on.
+    #[error("byz panicked ({0}); this is a bug in byz, please report it")]
+    Panicked(String),
+    /// Preparing a run failed outside the simulation (the estimate's stand-in data).
+    #[error("cannot write {path}: {cause}")]
+    Io { path: std::path::PathBuf, cause: std::sync::Arc<std::io::Error> },
+}
+
+/// What blew up when a run diverged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Divergence {
+    #[error("the honest loss is {0}")]
+    HonestLoss(f64),
+    #[error("the model has a non-finite coordinate")]
+    Model,
+    #[error("the server's own vector on its root set is not finite")]
+    ServerVector,
+    /// The planning attack found no candidate whose future stayed finite.
+    #[error("every planned candidate blew up")]
+    EveryPlan,
 }
 
 impl SimError {
@@ -28,22 +57,16 @@ impl SimError {
     pub fn step(&self) -> Option<usize> {
         match self {
             SimError::Diverged { step, .. } | SimError::AtStep { step, .. } => Some(*step),
-            SimError::Task(_) => None,
+            _ => None,
         }
     }
 
     /// This error, placed at `step` unless it already has a step.
     pub(crate) fn at(self, step: usize) -> Self {
         match self {
-            SimError::Task(what) => SimError::AtStep { step, what },
+            SimError::Task(cause) => SimError::AtStep { step, cause },
             placed => placed,
         }
-    }
-}
-
-impl From<TaskError> for SimError {
-    fn from(e: TaskError) -> Self {
-        SimError::Task(e.0)
     }
 }
 
@@ -119,16 +142,13 @@ impl Dynamics {
             return Ok(vec![]);
         }
         let Some(g) = self.task.server_gradient(theta, step) else {
-            return Err(SimError::Task("this task holds no root data set for the server".into()));
+            return Err(TaskError::Lacks("this task holds no root data set for the server").into());
         };
         let mut g = g?;
         self.momentum_step(&mut g, previous);
         // A non-finite server vector would make every later aggregate zero: a stall, not a run.
         if g.iter().any(|x| !x.is_finite()) {
-            return Err(SimError::Diverged {
-                step,
-                what: "the server's own vector on its root set is not finite".into(),
-            });
+            return Err(SimError::Diverged { step, cause: Divergence::ServerVector });
         }
         Ok(g)
     }
@@ -188,7 +208,7 @@ impl Dynamics {
     pub fn logit_gap(&self, theta: &[f32], step: usize) -> Result<f64, SimError> {
         match self.task.logit_gap(theta, step) {
             Some(gap) => Ok(gap?),
-            None => Err(SimError::Task("STAB needs a model with logits".into())),
+            None => Err(TaskError::Lacks("STAB needs a model with logits").into()),
         }
     }
 
@@ -258,10 +278,7 @@ impl Dynamics {
         let lr = self.train.lr_at(state.step) as f32;
         let theta: Vec<f32> = state.theta.iter().zip(&agg).map(|(t, a)| t - lr * a).collect();
         if theta.iter().any(|x| !x.is_finite()) {
-            return Err(SimError::Diverged {
-                step: state.step + 1,
-                what: "the model has a non-finite coordinate".into(),
-            });
+            return Err(SimError::Diverged { step: state.step + 1, cause: Divergence::Model });
         }
         Ok((theta, agg))
     }
@@ -299,4 +316,23 @@ fn clip(g: &mut [f32], c: f64) {
 fn clip_scale(g: &[f32], c: f64) -> f32 {
     let norm = g.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     if norm > c { (c / norm) as f32 } else { 1.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    /// Results files and the store record these messages: they stay as they were
+    /// when the errors were strings, and a placed task error keeps its cause.
+    #[test]
+    fn errors_keep_their_messages_and_causes() {
+        let diverged = SimError::Diverged { step: 14, cause: Divergence::HonestLoss(f64::INFINITY) };
+        assert_eq!(diverged.to_string(), "diverged at step 14: the honest loss is inf");
+        assert_eq!(diverged.clone().at(20).step(), Some(14), "a divergence keeps its own step");
+        let placed = SimError::from(TaskError::NoGradient("theta")).at(3);
+        assert_eq!((placed.to_string(), placed.step()), ("step 3: no gradient for theta".to_string(), Some(3)));
+        assert!(matches!(placed.source().and_then(|s| s.downcast_ref::<TaskError>()), Some(TaskError::NoGradient(_))));
+        assert_eq!(SimError::Panicked("boom".into()).step(), None);
+    }
 }

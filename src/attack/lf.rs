@@ -19,7 +19,7 @@ struct LabelFlip {
 impl Attack for LabelFlip {
     fn vectors(&mut self, view: &View) -> Result<Vec<Vec<f32>>, SimError> {
         let Some(grads) = view.dynamics.flipped_gradients(view.state)? else {
-            return Err(SimError::Task("label flipping needs a task with labels".into()));
+            return Err(crate::task::TaskError::Lacks("label flipping needs a task with labels").into());
         };
         let g = crate::aggregate::mean::mean(&grads);
         let beta = view.dynamics.momentum();

@@ -19,7 +19,7 @@ struct Gaussian {
 impl Attack for Gaussian {
     fn vectors(&mut self, view: &View) -> Result<Vec<Vec<f32>>, SimError> {
         let d = view.state.theta.len();
-        let normal = Normal::new(0.0f32, self.sigma).map_err(|e| SimError::Task(format!("gaussian: {e}")))?;
+        let normal = Normal::new(0.0f32, self.sigma).map_err(|e| SimError::Parameter(format!("gaussian: {e}")))?;
         Ok((0..view.f)
             .map(|w| {
                 let mut rng = stream(view.dynamics.seed(), Purpose::Attack, view.state.step as u64, w as u64);

@@ -17,7 +17,7 @@
 
 use super::objective::{self, Objective};
 use super::{Attack, AttackEntry, View, build};
-use crate::dynamics::{Dynamics, SimError, State};
+use crate::dynamics::{Divergence, Dynamics, SimError, State};
 use crate::plan::ComponentPlan;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -91,10 +91,7 @@ impl Planner {
                     self.keep_best(&mut next, self.beams * self.choose.len());
                 }
                 if next.is_empty() {
-                    return Err(SimError::Diverged {
-                        step: start + done,
-                        what: "every planned candidate blew up".into(),
-                    });
+                    return Err(SimError::Diverged { step: start + done, cause: Divergence::EveryPlan });
                 }
                 frontier = next;
             }

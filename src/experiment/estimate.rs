@@ -161,7 +161,7 @@ impl SyntheticData {
         if data::missing_files(*kind, &fake).len() == kind.files().len() {
             // Enough images for every honest worker's batches.
             data::write_synthetic(*kind, &fake, 1000)
-                .map_err(|e| SimError::Task(format!("cannot write random images into {}: {e}", fake.display())))?;
+                .map_err(|e| SimError::Io { path: fake.clone(), cause: std::sync::Arc::new(e) })?;
         }
         let mut timed = run.clone();
         if let TaskPlan::Classification { dir, .. } = &mut timed.task {

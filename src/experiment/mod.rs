@@ -96,7 +96,7 @@ fn run_catching(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, SimErro
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        Err(SimError::Task(format!("byz panicked ({why}); this is a bug in byz, please report it")))
+        Err(SimError::Panicked(why))
     })
 }
 

@@ -3,7 +3,7 @@
 pub mod profile;
 mod result;
 
-pub use crate::dynamics::{Dynamics, SimError, State};
+pub use crate::dynamics::{Divergence, Dynamics, SimError, State};
 pub use result::{Metrics, RunResult, Series};
 
 use crate::aggregate::kernels;
@@ -36,7 +36,7 @@ pub fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, Sim
             (None, dynamics.training_loss(&state.theta, state.step).map_err(|e| e.at(state.step))?)
         };
         if !loss.is_finite() {
-            diverged = Some(SimError::Diverged { step: state.step, what: format!("the honest loss is {loss}") });
+            diverged = Some(SimError::Diverged { step: state.step, cause: Divergence::HonestLoss(loss) });
             state = last_finite.unwrap_or(state);
             break;
         }

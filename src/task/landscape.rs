@@ -52,7 +52,7 @@ impl Task for Landscape {
                 let var = Var::from_tensor(&self.theta(theta)?)?;
                 let loss = self.worker_loss(i, var.as_tensor())?.sum_all()?;
                 let grads = loss.backward()?;
-                let g = grads.get(var.as_tensor()).ok_or_else(|| TaskError("no gradient for theta".into()))?;
+                let g = grads.get(var.as_tensor()).ok_or_else(|| TaskError::NoGradient("theta"))?;
                 Ok(g.flatten_all()?.to_vec1::<f32>()?)
             })
             .collect()

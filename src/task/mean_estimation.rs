@@ -62,7 +62,7 @@ impl MeanEstimation {
         let x = Tensor::from_vec(x, d, &dev)?;
         let loss = (var.as_tensor() - x)?.sqr()?.sum_all()?.affine(0.5, 0.0)?;
         let grads = loss.backward()?;
-        let g = grads.get(var.as_tensor()).ok_or_else(|| TaskError("no gradient for theta".into()))?;
+        let g = grads.get(var.as_tensor()).ok_or_else(|| TaskError::NoGradient("theta"))?;
         Ok(g.to_vec1::<f32>()?)
     }
 }

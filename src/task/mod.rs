@@ -13,14 +13,30 @@ pub use mean_estimation::MeanEstimation;
 
 use crate::plan::{RootData, TaskPlan};
 
-/// A numerical failure inside a task's computation (reported as a failed run).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TaskError(pub String);
+/// Why a task could not compute what a run asked of it (reported as a failed run).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TaskError {
+    /// A tensor operation failed (shared: a run's error is cloned into its record).
+    #[error("candle: {0}")]
+    Candle(std::sync::Arc<candle_core::Error>),
+    /// The data set could not be read.
+    #[error("{0}; {help}", help = .0.help)]
+    Data(#[source] data::DataError),
+    /// Autograd gave no gradient for these parameters.
+    #[error("no gradient for {0}")]
+    NoGradient(&'static str),
+    /// Another thread panicked while holding the batch cache.
+    #[error("a batch cache lock was poisoned")]
+    Poisoned,
+    /// The run needs something this task does not have (labels, logits, a
+    /// root set); the checker refuses such files, so this is a safeguard.
+    #[error("{0}")]
+    Lacks(&'static str),
+}
 
 impl From<candle_core::Error> for TaskError {
     fn from(e: candle_core::Error) -> Self {
-        TaskError(format!("candle: {e}"))
+        TaskError::Candle(std::sync::Arc::new(e))
     }
 }
 

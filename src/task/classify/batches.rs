@@ -41,7 +41,7 @@ impl Classification {
 
     /// The h honest workers' batches for `step`, remembered for the last few steps.
     pub(super) fn batches(&self, step: usize) -> Result<(Tensor, Tensor), TaskError> {
-        let poisoned = || TaskError("a batch cache lock was poisoned".into());
+        let poisoned = || TaskError::Poisoned;
         if let Some((_, x, y)) = self.recent.lock().map_err(|_| poisoned())?.iter().find(|(s, ..)| *s == step) {
             return Ok((x.clone(), y.clone()));
         }

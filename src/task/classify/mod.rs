@@ -95,7 +95,7 @@ impl Classification {
         honest: usize,
         seed: u64,
     ) -> Result<Self, TaskError> {
-        let data = data::load(kind, Path::new(dir)).map_err(|e| TaskError(format!("{e}; {}", e.help)))?;
+        let data = data::load(kind, Path::new(dir)).map_err(TaskError::Data)?;
         let shards = split::split(&data.train.labels, data.classes, honest, heterogeneity, seed);
         let shapes = model.shapes();
         let mut offsets = vec![];
@@ -178,9 +178,9 @@ impl Classification {
         let p = self.params(theta, h, true)?;
         let loss = Self::cross_entropy(&self.forward(&p, x, Some(masks))?, y)?;
         let grads = loss.sum_all()?.backward()?;
-        let mut out = p.grads.as_ref().ok_or_else(|| TaskError("no gradient rows".into()))?.take()?;
+        let mut out = p.grads.as_ref().ok_or_else(|| TaskError::NoGradient("the workers' rows"))?.take()?;
         for (b, block) in p.blocks.iter().filter(|(b, _)| b.per_worker) {
-            let g = grads.get(block).ok_or_else(|| TaskError("no gradient for the parameters".into()))?;
+            let g = grads.get(block).ok_or_else(|| TaskError::NoGradient("the parameters"))?;
             out.iter_mut().zip(g.to_vec2::<f32>()?).for_each(|(o, g)| o[b.off..b.off + b.len].copy_from_slice(&g));
         }
         if self.l2 > 0.0 {
@@ -295,7 +295,7 @@ impl Task for Classification {
         let gradient = || {
             let (x, y) = self.root_batch(step)?;
             let (mut g, _) = self.gradients_on(theta, &x, &y, Masks { step, first: super::SERVER })?;
-            g.pop().ok_or_else(|| TaskError("no server gradient".into()))
+            g.pop().ok_or_else(|| TaskError::NoGradient("the server's root set"))
         };
         Some(gradient())
     }
