@@ -1,4 +1,5 @@
-//! `byz bench`: milliseconds per D-SGD step of each run of a scenario.
+//! `byz bench`: milliseconds per D-SGD step of each run of a scenario, and
+//! the peak resident memory the process reached while running it.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,11 +31,16 @@ pub fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
             // and are slower, so `steps` more steps are timed against a run
             // of WARM steps.
             const WARM: usize = 3;
+            peak::reset();
             let warm = time(1);
             match (warm.and_then(|_| time(WARM)), time(WARM + steps)) {
                 (Ok(one), Ok(all)) => {
                     let per = all.saturating_sub(one).as_secs_f64() * 1000.0 / steps.max(1) as f64;
-                    println!("{}  [{}, {}]  seed {}  {per:.3} ms/step", plan.name, run.aggregate, run.attack, run.seed);
+                    let memory = peak::resident().map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
+                    println!(
+                        "{}  [{}, {}]  seed {}  {per:.3} ms/step{memory}",
+                        plan.name, run.aggregate, run.attack, run.seed
+                    );
                 }
                 (Err(e), _) | (_, Err(e)) => {
                     eprintln!("error: {e}");
@@ -44,4 +50,24 @@ pub fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The process's peak resident memory, from Linux's `/proc` (elsewhere: none).
+mod peak {
+    /// Starts a new peak from the memory resident now (Linux ≥ 4.0: writing 5
+    /// to `clear_refs` resets `VmHWM`), so that each run's peak is its own and
+    /// not an earlier, larger run's. The data sets a process has loaded stay
+    /// resident and count in every later peak.
+    pub fn reset() {
+        // Best effort: without it the peak is the process's so far.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+
+    /// The peak resident set size in bytes since the last `reset`.
+    pub fn resident() -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
 }
