@@ -3,50 +3,51 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use super::load;
 use crate::check::Need;
 use crate::sim;
 
-/// Milliseconds per step: a run of `WARM + steps` steps minus a run of `WARM`
-/// steps, so that setup (data loading, the split, the first graph) is not counted.
+/// Milliseconds per step: the median time between consecutive steps of one
+/// run of `WARM + steps` steps, leaving out the first WARM steps (they take
+/// memory from the system and fill caches) and the setup before the first
+/// step (data loading, the split). A median, because this machine's speed
+/// wanders and a step's time has outliers.
 pub fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
     let plans = match load(file, Need::Run, Need::Run.memory(), super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    const WARM: usize = 3;
     for plan in plans.iter().filter(|p| only.is_none_or(|o| o == p.name)) {
         for run in &plan.runs {
-            let time = |n: usize| {
-                let mut r = run.clone();
-                r.train.steps = n;
-                r.report = Default::default();
-                let start = std::time::Instant::now();
-                // On a pool thread, as `byz run` runs: the step's parallel
-                // loops then start without a hand-over from outside the pool.
-                rayon::scope(|_| sim::run(&r)).map(|_| start.elapsed())
-            };
-            // A first run warms the caches (the data set is loaded once per
-            // process); the first steps of a run take memory from the system
-            // and are slower, so `steps` more steps are timed against a run
-            // of WARM steps.
-            const WARM: usize = 3;
+            let mut r = run.clone();
+            r.train.steps = WARM + steps.max(1);
+            r.report = Default::default();
             peak::reset();
-            let warm = time(1);
-            match (warm.and_then(|_| time(WARM)), time(WARM + steps)) {
-                (Ok(one), Ok(all)) => {
-                    let per = all.saturating_sub(one).as_secs_f64() * 1000.0 / steps.max(1) as f64;
-                    let memory = peak::resident().map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
-                    println!(
-                        "{}  [{}, {}]  seed {}  {per:.3} ms/step{memory}",
-                        plan.name, run.aggregate, run.attack, run.seed
-                    );
-                }
-                (Err(e), _) | (_, Err(e)) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(1);
-                }
+            let ends = Mutex::new(Vec::with_capacity(r.train.steps));
+            let record = || ends.lock().map(|mut e| e.push(Instant::now())).unwrap_or(());
+            // On a pool thread, as `byz run` runs: the step's parallel loops
+            // then start without a hand-over from outside the pool.
+            if let Err(e) = rayon::scope(|_| sim::run_observed(&r, &record)) {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
             }
+            let ends = ends.into_inner().unwrap_or_default();
+            let mut times: Vec<f64> =
+                ends.windows(2).skip(WARM - 1).map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0).collect();
+            times.sort_by(f64::total_cmp);
+            let Some(&median) = times.get(times.len() / 2) else {
+                eprintln!("error: {} diverged before {} steps; nothing to time", plan.name, WARM + 1);
+                return ExitCode::from(1);
+            };
+            let memory = peak::resident().map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
+            println!(
+                "{}  [{}, {}]  seed {}  {median:.3} ms/step{memory}",
+                plan.name, run.aggregate, run.attack, run.seed
+            );
         }
     }
     ExitCode::SUCCESS
