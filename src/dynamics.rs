@@ -169,7 +169,22 @@ impl Dynamics {
     fn send(&self, mut grads: Vec<Vec<f32>>, state: &State) -> Vec<Vec<f32>> {
         // Each worker's vector is its own, so workers run in parallel with the same numbers.
         let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
-        grads.par_iter_mut().zip(&state.momenta).with_min_len(small).for_each(|(g, m)| self.momentum_step(g, m));
+        let workers = grads.par_iter_mut().zip(&state.momenta).enumerate().with_min_len(small);
+        match self.train.noise {
+            None => workers.for_each(|(_, (g, m))| self.momentum_step(g, m)),
+            Some(sigma) => workers.for_each(|(w, (g, m))| {
+                // Clip, add N(0, σ² I), then momentum: the noise must not be clipped.
+                if let Some(c) = self.train.clip {
+                    clip(g, c);
+                }
+                let mut rng = stream(self.seed, Purpose::Noise, w as u64, state.step as u64);
+                // σ is finite and above 0 (the checker's), so the distribution exists.
+                if let Ok(normal) = rand_distr::Normal::new(0.0f32, sigma as f32) {
+                    g.iter_mut().for_each(|x| *x += rand_distr::Distribution::sample(&normal, &mut rng));
+                }
+                self.momentum_only(g, m);
+            }),
+        }
         grads
     }
 
@@ -182,6 +197,14 @@ impl Dynamics {
             (true, _) => g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * (*g * s)),
             (false, true) => g.iter_mut().for_each(|g| *g *= s),
             (false, false) => {}
+        }
+    }
+
+    /// g ← β m + (1 − β) g, for a gradient already clipped.
+    fn momentum_only(&self, g: &mut [f32], m: &[f32]) {
+        let beta = self.train.momentum as f32;
+        if beta != 0.0 {
+            g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * *g);
         }
     }
 

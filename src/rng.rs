@@ -22,6 +22,8 @@ pub enum Purpose {
     Dropout = 6,
     /// The server's own draws from its clean root data set (FLTrust).
     Root = 7,
+    /// The Gaussian noise honest workers add to their gradients (`train.noise`).
+    Noise = 8,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

@@ -125,6 +125,11 @@ pub struct Train {
     pub momentum: f64,
     /// Per-worker gradient norm clipping, applied before momentum.
     pub clip: Option<f64>,
+    /// σ of the Gaussian noise each honest worker adds to its clipped gradient
+    /// (`train.noise`); left out of the plan's JSON when unset, so that the
+    /// store keys of runs without it do not change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<f64>,
 }
 
 /// Pre-aggregators in order, then the rule.

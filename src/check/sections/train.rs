@@ -17,6 +17,7 @@ pub(super) fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Tr
     let lr = learning_rate(&b, errors);
     let momentum = b.number("momentum", |x| (0.0..1.0).contains(&x), "a number in [0, 1)", errors);
     let clip = b.number("clip", |x| x > 0.0 && x.is_finite(), "a number above 0", errors);
+    let noise = b.number("noise", |x| x >= 0.0 && x.is_finite(), "a number of at least 0", errors);
     let (steps, lr) = (steps?, lr?);
     let (src, kw) = (&ts[0].src, ts[0].keyword);
     if steps.is_none() && !b.misspelt {
@@ -51,7 +52,9 @@ pub(super) fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Tr
             );
         }
     }
-    Some(Train { steps, lr, momentum: momentum?.unwrap_or(0.0), clip: clip? })
+    // σ = 0 adds nothing: the same run as without `noise`, under the same store key.
+    let noise = noise?.filter(|&s| s > 0.0);
+    Some(Train { steps, lr, momentum: momentum?.unwrap_or(0.0), clip: clip?, noise })
 }
 
 /// `lr 0.1`, or `lr 0.25 until 1000, then 0.025` (001 Table 2's CIFAR-10 schedule).
