@@ -111,37 +111,31 @@ fn data_source(data: &Placed<Component>, errors: &mut Vec<Diag>) -> Option<(Data
 }
 
 fn whole(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<usize> {
-    match s.value.kind {
-        ValueKind::Number(x, _) if x.fract() == 0.0 && (1.0..1e6).contains(&x) => Some(x as usize),
-        _ => {
-            errors.push(
-                Diag::new(
-                    Code::WrongValue,
-                    src,
-                    s.value.span,
-                    format!("`{}` must be a whole number of at least 1", s.key.name),
-                )
-                .label("not a count")
-                .help(format!("write e.g. `{} 32`", s.key.name)),
-            );
-            None
-        }
-    }
+    let count = |x: f64| x.fract() == 0.0 && (1.0..1e6).contains(&x);
+    number(s, src, count, ("a whole number of at least 1", "not a count", "32"), errors).map(|x| x as usize)
 }
 
 fn non_negative(s: &Setting, src: &SourceFile, errors: &mut Vec<Diag>) -> Option<f64> {
+    let ok = |x: f64| x >= 0.0 && x.is_finite();
+    number(s, src, ok, ("a number of at least 0", "not allowed", "1e-4"), errors)
+}
+
+/// The setting's number if `ok` accepts it; else an error saying what it `must be`, with a `label` and an `example`.
+fn number(
+    s: &Setting,
+    src: &SourceFile,
+    ok: impl Fn(f64) -> bool,
+    (must_be, label, example): (&str, &str, &str),
+    errors: &mut Vec<Diag>,
+) -> Option<f64> {
     match s.value.kind {
-        ValueKind::Number(x, _) if x >= 0.0 && x.is_finite() => Some(x),
+        ValueKind::Number(x, _) if ok(x) => Some(x),
         _ => {
+            let key = &s.key.name;
             errors.push(
-                Diag::new(
-                    Code::WrongValue,
-                    src,
-                    s.value.span,
-                    format!("`{}` must be a number of at least 0", s.key.name),
-                )
-                .label("not allowed")
-                .help(format!("write e.g. `{} 1e-4`", s.key.name)),
+                Diag::new(Code::WrongValue, src, s.value.span, format!("`{key}` must be {must_be}"))
+                    .label(label)
+                    .help(format!("write e.g. `{key} {example}`")),
             );
             None
         }
