@@ -45,7 +45,7 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         id: "E0001",
         title: "the text does not follow the grammar",
         explanation: "The parser expected other words or symbols at this place: a section keyword, a value, a \
-            closing bracket. The message lists what would be accepted here.\n\n    scenario s {\n      workers { honest 12 byzantine 3 }   # missing `;`\n    }\n\nFix: `workers { honest 12; byzantine 3 }`. `byz fmt` shows the file in its standard layout once it parses.",
+            closing bracket. The message lists what would be accepted here.\n\n    train { steps 100; lr }   // `lr` without its value\n\nFix: `train { steps 100; lr 0.1 }`. `byz fmt` shows the file in its standard layout once it parses.",
     },
     CodeEntry {
         code: Code::Limit,
@@ -53,7 +53,7 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         title: "a limit of the language is exceeded",
         explanation: "byz bounds what a file may ask for, so that no input can exhaust the stack, the memory or \
             the time: brackets nested too deeply, an expression with too many operators, an `extends` chain too \
-            long, a sweep with too many points, too many steps. The message names the limit.\n\nFix: split the \
+            long, a sweep with too many points. The message names the limit.\n\nFix: split the \
             expression (`sum`, `sqnorm` and `dot` work on whole vectors), merge bases, or divide the sweep into \
             several scenarios.",
     },
@@ -79,7 +79,7 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         title: "a name the language does not know",
         explanation: "An aggregation rule, attack, parameter, setting, layer, data set, statistic, metric, module, \
             scenario or kind of warning with this name does not exist. The help suggests the closest name.\n\n    \
-            aggregate krun      # did you mean `krum`?\n\n`byz explain all` lists every component by kind, and \
+            aggregate krun      // did you mean `krum`?\n\n`byz explain all` lists every component by kind, and \
             `byz explain NAME` shows one with its parameters.",
     },
     CodeEntry {
@@ -88,7 +88,7 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         title: "a value of the wrong kind or out of range",
         explanation: "A setting or parameter got a value it cannot take: a string for a number, a fraction for a \
             count, a negative learning rate, a component of the wrong kind (a pre-aggregator where the pipeline \
-            needs a rule).\n\n    train { steps 100; lr -0.1 }     # `lr` must be above 0\n\nThe label says what \
+            needs a rule).\n\n    train { steps 100; lr -0.1 }     // `lr` must be above 0\n\nThe label says what \
             is expected; `byz explain NAME` lists a component's parameters with their types.",
     },
     CodeEntry {
@@ -112,10 +112,10 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         id: "E0009",
         title: "the rule's requirement on n and f is not met",
         explanation: "A rule is defined only for enough workers n given f Byzantine ones, as its paper states: \
-            Krum scores each vector by its n − f − 2 nearest others (n ≥ f + 3), Bulyan needs n ≥ 4f + 3, a \
+            Krum scores each vector by its n − f − 2 nearest others (n > 2f + 2), Bulyan needs n ≥ 4f + 3, a \
             trimmed mean trims fewer than half of the values (n > 2f), and f must be a minority. With fewer \
             workers the rule is undefined or its guarantee void.\n\n    workers { honest 3; byzantine 2 }\n    \
-            aggregate bulyan   # needs n ≥ 4f + 3 = 11\n\nFix: more honest workers, a smaller f (or `declared` \
+            aggregate bulyan   // needs n ≥ 4f + 3 = 11\n\nFix: more honest workers, a smaller f (or `declared` \
             f), or another rule. `byz explain RULE` shows its requirement.",
     },
     CodeEntry {
@@ -131,8 +131,8 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         id: "E0011",
         title: "a sweep cannot vary this field",
         explanation: "`sweep` varies fields of the scenario (`attack`, `aggregate`, `workers.byzantine`, \
-            `train.lr`, a component's argument such as `workers.heterogeneity.alpha`). The field must exist and be set, the \
-            list must not be empty, and each value must be of the field's kind.\n\n    sweep { attack in [sf, \
+            `train.lr`, a component's argument such as `workers.heterogeneity.alpha`). The field must exist and be set, and the \
+            list must not be empty.\n\n    sweep { attack in [sf, \
             alie]; workers.byzantine in [1, 3] }",
     },
     CodeEntry {
@@ -150,7 +150,7 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         title: "shapes or lengths do not match",
         explanation: "A model's layers must fit the data's images and end with one output per class; a loss's \
             vectors must have `theta`'s length and an honest loss must be a number; a landscape defines one \
-            loss per honest worker; `init` and `target` have `dim` entries.",
+            loss per honest worker; `mean` and `init` have `dim` entries.",
     },
     CodeEntry {
         code: Code::Schedule,

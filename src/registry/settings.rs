@@ -113,7 +113,8 @@ pub const SETTINGS: &[SettingEntry] = &[
         "Gaussian noise σ on each honest worker's clipped gradient",
         "A number of at least 0, default none: each honest worker adds N(0, σ² I) to its gradient\n\
          after clipping and before momentum, as differentially private SGD does (the privacy then\n\
-         follows from σ and `clip`). Its draws come from the run's seed, per worker and step.",
+         follows from σ and `clip`). Its draws come from the run's seed, per worker and step.\n\
+         Byzantine workers add none: label flipping sends its flipped gradients without noise.",
     ),
     setting(
         "train",
