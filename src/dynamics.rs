@@ -145,7 +145,7 @@ impl Dynamics {
             return Err(TaskError::Lacks("this task holds no root data set for the server").into());
         };
         let mut g = g?;
-        self.momentum_step(&mut g, previous);
+        self.momentum_step(&mut g, previous, self.train.clip);
         // A non-finite server vector would make every later aggregate zero: a stall, not a run.
         if g.iter().any(|x| !x.is_finite()) {
             return Err(SimError::Diverged { step, cause: Divergence::ServerVector });
@@ -171,7 +171,7 @@ impl Dynamics {
         let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
         let workers = grads.par_iter_mut().zip(&state.momenta).enumerate().with_min_len(small);
         match self.train.noise {
-            None => workers.for_each(|(_, (g, m))| self.momentum_step(g, m)),
+            None => workers.for_each(|(_, (g, m))| self.momentum_step(g, m, self.train.clip)),
             Some(sigma) => workers.for_each(|(w, (g, m))| {
                 // Clip, add N(0, σ² I), then momentum: the noise must not be clipped.
                 if let Some(c) = self.train.clip {
@@ -182,29 +182,22 @@ impl Dynamics {
                 if let Ok(normal) = rand_distr::Normal::new(0.0f32, sigma as f32) {
                     g.iter_mut().for_each(|x| *x += rand_distr::Distribution::sample(&normal, &mut rng));
                 }
-                self.momentum_only(g, m);
+                self.momentum_step(g, m, None);
             }),
         }
         grads
     }
 
     /// g ← β m + (1 − β) clip(g): clipping's scale and the momentum in one
-    /// pass (the same numbers as two).
-    fn momentum_step(&self, g: &mut [f32], m: &[f32]) {
+    /// pass (the same numbers as two); `clip` is `None` for a gradient already
+    /// clipped (before `train.noise` was added to it).
+    fn momentum_step(&self, g: &mut [f32], m: &[f32], clip: Option<f64>) {
         let beta = self.train.momentum as f32;
-        let s = self.train.clip.map_or(1.0, |c| clip_scale(g, c));
+        let s = clip.map_or(1.0, |c| clip_scale(g, c));
         match (beta != 0.0, s != 1.0) {
             (true, _) => g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * (*g * s)),
             (false, true) => g.iter_mut().for_each(|g| *g *= s),
             (false, false) => {}
-        }
-    }
-
-    /// g ← β m + (1 − β) g, for a gradient already clipped.
-    fn momentum_only(&self, g: &mut [f32], m: &[f32]) {
-        let beta = self.train.momentum as f32;
-        if beta != 0.0 {
-            g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * *g);
         }
     }
 
