@@ -10,6 +10,8 @@ use crate::plan::{ArgValue, Args};
 /// What a name of the language stands for: a kind of component, or a word of `table`, `expect` or `allow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Kind {
+    /// `seeds`, `workers`, `attack`, ...: the sections of a scenario.
+    Section,
     Rule,
     PreAggregator,
     Attack,
@@ -45,6 +47,7 @@ impl Kind {
     /// The kind's noun, for messages and `byz explain`: "aggregation rule".
     pub fn noun(self) -> &'static str {
         match self {
+            Kind::Section => "section",
             Kind::Rule => "aggregation rule",
             Kind::PreAggregator => "pre-aggregator",
             Kind::Attack => "attack",

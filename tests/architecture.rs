@@ -142,3 +142,41 @@ fn the_reader_finds_grouped_and_nested_paths() {
     let text = "use crate::{plan::{A, B}, task};\nlet x = crate::sim::run(p);";
     assert_eq!(crate_paths(text), ["plan", "task", "sim"]);
 }
+
+/// The grammars that cannot read the registry name its sections: the pest
+/// grammar has a rule and a keyword for each section with syntax of its own
+/// (a section of settings is its generic `block`), and the editors' grammars
+/// (tree-sitter, its highlights, TextMate) name every section, so a section
+/// added to the registry and not to them fails here.
+#[test]
+fn the_grammars_name_the_registry_sections() {
+    use byz::registry::sections::{SECTIONS, Shape};
+    let root = common::root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let pest = read("grammar/byz.pest");
+    let tree_sitter = read("editors/tree-sitter-byz/grammar.js");
+    let highlights = read("editors/tree-sitter-byz/queries/highlights.scm");
+    let textmate = read("editors/vscode/syntaxes/byz.tmLanguage.json");
+    for e in &SECTIONS {
+        let name = e.spec.name;
+        let own = pest.contains(&format!("\n{name} ")) && pest.contains(&format!("kw_{name} "));
+        assert_eq!(
+            own,
+            e.shape == Shape::Own,
+            "grammar/byz.pest: `{name}` has a rule only if it has syntax of its own"
+        );
+        assert!(tree_sitter.contains(&format!("'{name}'")), "tree-sitter grammar.js lacks `{name}`");
+        assert!(highlights.contains(&format!("\"{name}\"")), "highlights.scm lacks `{name}`");
+        assert!(regex_names(&textmate).contains(name), "the TextMate grammar has no pattern for `{name}`");
+    }
+}
+
+/// Every word of the TextMate grammar's alternations at a word boundary, `\b(seeds|data|...)`.
+fn regex_names(textmate: &str) -> BTreeSet<&str> {
+    textmate
+        .split("\\\\b(")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(')'))
+        .flat_map(|(group, _)| group.split('|'))
+        .collect()
+}

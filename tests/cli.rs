@@ -67,12 +67,19 @@ fn explain_prints_the_registry_entry() {
         ("landscape", "landscape (task)"),
         ("mnist", "mnist (data set)"),
         ("C", "C (layer)"),
-        ("train.lr", "lr (setting)"),
+        ("train.lr", "lr (setting of train)"),
         ("trajectory", "trajectory (report item)"),
+        ("workers", "workers (section)"),
     ] {
         let text = common::text(&byz(&["explain", name]).stdout);
         assert!(text.starts_with(heading), "{name}: {text}");
     }
+    // Both tasks' `init`, each with its block.
+    let init = common::text(&byz(&["explain", "init"]).stdout);
+    assert!(
+        init.contains("init (setting of task landscape)") && init.contains("init (setting of task mean_estimation)"),
+        "{init}"
+    );
     let all = common::text(&byz(&["explain", "all"]).stdout);
     assert!(all.contains("settings: workers { honest, byzantine, declared, heterogeneity }; train { steps,"), "{all}");
 }

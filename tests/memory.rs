@@ -40,7 +40,7 @@ fn the_estimate_bounds_the_peak_memory_of_a_run() {
         let file = common::root().join(format!("tests/inputs/memory/{name}.byz"));
         let plans = common::check_file(&file).expect("checks");
         let run = &plans[0].runs[0];
-        let estimate = memory::estimate(run).with_runs(1);
+        let estimate = byz::registry::memory_estimate(run).with_runs(1);
         let measured = peak_rss(&file, &out);
         let (e, m) = (memory::bytes_text(estimate), memory::bytes_text(measured));
         assert!(measured <= estimate, "{name}: measured {m}, estimated {e}");

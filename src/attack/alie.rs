@@ -4,7 +4,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{Attack, AttackEntry, View, honest_std, perturb};
+use super::{Attack, AttackEntry, AttackMemory, View, honest_std, perturb};
 use crate::dynamics::SimError;
 use crate::plan::ArgValue;
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec};
@@ -50,6 +50,7 @@ fn z_for(s: &Setting) -> ArgValue {
 
 /// The registry entry of A Little Is Enough (`alie`), z derived from n and f by default.
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "alie",
         kind: Kind::Attack,

@@ -30,7 +30,7 @@
 
 use rand::Rng;
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::aggregate::kernels::{norm, pairwise_sq_distances};
 use crate::aggregate::krum::scores_from_distances;
 use crate::dynamics::SimError;
@@ -172,6 +172,7 @@ pub fn trim_attack(range: &[(f32, f32)], s: &[f32], b: f32, rng: &mut impl Rng) 
 
 /// The registry entry of Fang et al.'s attacks (`fang`).
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "fang",
         kind: Kind::Attack,

@@ -1,7 +1,7 @@
 //! Fall of Empires / inner-product manipulation (Xie et al. 2020, 002 §6):
 //! a_t = −ε ḡ_t. With ε = 0.1 this is 001 Table 5's p = −ḡ, η = 1.1.
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -19,6 +19,7 @@ impl Attack for Foe {
 
 /// The registry entry of Fall of Empires (`foe`): a_t = −ε ḡ_t.
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "foe",
         kind: Kind::Attack,

@@ -10,7 +10,7 @@
 
 use super::objective::{self, Objective};
 use super::solver::{self, Solver};
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::aggregate::copies::MedianWithCopies;
 use crate::dynamics::{Dynamics, SimError, State};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
@@ -182,6 +182,7 @@ const INIT: Param = Param {
 
 /// The registry entry of JUMP (`jump`).
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Pipeline,
     spec: Spec {
         name: "jump",
         kind: Kind::Attack,
@@ -227,6 +228,7 @@ pub const ENTRY: AttackEntry = AttackEntry {
 /// the gap between the largest and the smallest logit, to break training's
 /// numerical stability rather than raise the loss.
 pub const STAB: AttackEntry = AttackEntry {
+    memory: AttackMemory::Pipeline,
     spec: Spec {
         name: "stab",
         kind: Kind::Attack,

@@ -7,7 +7,7 @@
 //! honest momenta. Only tasks with labels can be attacked this way (a check
 //! error otherwise).
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::spec::{Kind, Spec};
 
@@ -36,6 +36,7 @@ impl Attack for LabelFlip {
 
 /// The registry entry of label flipping (`lf`), which needs a data task.
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "lf",
         kind: Kind::Attack,

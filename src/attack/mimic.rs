@@ -9,7 +9,7 @@
 //! with the largest norm, so the choice is deterministic and leans towards
 //! the most influential worker.
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -79,6 +79,7 @@ impl Attack for Mimic {
 
 /// The registry entry of Mimic (`mimic`): every Byzantine worker copies one honest worker.
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "mimic",
         kind: Kind::Attack,

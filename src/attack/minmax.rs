@@ -5,7 +5,7 @@
 //! MinSum: Σ_i ‖a − g_i‖² ≤ max_i Σ_j ‖g_i − g_j‖². The perturbation p is
 //! −ḡ/‖ḡ‖ (`unit`), −std(g) (`std`) or −sign(ḡ) (`sign`).
 
-use super::{Attack, AttackEntry, View, honest_std, perturb};
+use super::{Attack, AttackEntry, AttackMemory, View, honest_std, perturb};
 use crate::dynamics::SimError;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -98,6 +98,7 @@ fn build(c: &crate::plan::ComponentPlan, bound: Bound) -> Box<dyn Attack> {
 
 /// The registry entry of MinMax (`minmax`).
 pub const MINMAX: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "minmax",
         kind: Kind::Attack,
@@ -115,6 +116,7 @@ pub const MINMAX: AttackEntry = AttackEntry {
 
 /// The registry entry of MinSum (`minsum`).
 pub const MINSUM: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "minsum",
         kind: Kind::Attack,

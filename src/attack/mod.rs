@@ -20,6 +20,7 @@ pub mod solver;
 
 use crate::dynamics::{Dynamics, SimError, State};
 use crate::plan::ComponentPlan;
+pub use crate::plan::memory::AttackMemory;
 use crate::spec::Spec;
 
 /// What the omniscient adversary sees when it chooses this step's vectors.
@@ -76,6 +77,8 @@ impl Clone for Box<dyn Attack> {
 pub struct AttackEntry {
     pub spec: Spec,
     pub build: fn(&ComponentPlan) -> Box<dyn Attack>,
+    /// What it keeps beyond the Byzantine vectors, for the memory estimate.
+    pub memory: AttackMemory,
 }
 
 /// Every attack, in the order `byz explain all` lists them; `build` looks names up here.

@@ -6,7 +6,7 @@
 
 use rand_distr::{Distribution, Normal};
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::rng::{Purpose, stream};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
@@ -40,6 +40,7 @@ impl Attack for Infinity {
 
 /// The registry entry of Gaussian noise (`gaussian`).
 pub const GAUSSIAN: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "gaussian",
         kind: Kind::Attack,
@@ -61,6 +62,7 @@ pub const GAUSSIAN: AttackEntry = AttackEntry {
 
 /// The registry entry of `inf`: +∞ in every coordinate.
 pub const INF: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "inf",
         kind: Kind::Attack,

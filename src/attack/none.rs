@@ -2,7 +2,7 @@
 //! eq. (6)), so the rule still sees n inputs as configured and the run is
 //! the attack-free baseline.
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::spec::{Kind, Spec};
 
@@ -17,6 +17,7 @@ impl Attack for NoAttack {
 
 /// The registry entry of `none`: the Byzantine workers send the honest average.
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "none",
         kind: Kind::Attack,

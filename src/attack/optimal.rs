@@ -18,7 +18,7 @@
 //! would end the run as a divergence (ByzFL's NaN comparison fails the same
 //! way, but it would prefer an infinite aggregate).
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
@@ -171,6 +171,7 @@ fn build(base: Base, c: &crate::plan::ComponentPlan) -> Box<dyn Attack> {
 
 /// The registry entry of optimised ALIE (`opt_alie`).
 pub const OPT_ALIE: AttackEntry = AttackEntry {
+    memory: AttackMemory::Pipeline,
     spec: Spec {
         name: "opt_alie",
         kind: Kind::Attack,
@@ -188,6 +189,7 @@ pub const OPT_ALIE: AttackEntry = AttackEntry {
 
 /// The registry entry of optimised IPM (`opt_ipm`).
 pub const OPT_IPM: AttackEntry = AttackEntry {
+    memory: AttackMemory::Pipeline,
     spec: Spec {
         name: "opt_ipm",
         kind: Kind::Attack,

@@ -16,7 +16,7 @@
 //! then happens.
 
 use super::objective::{self, Objective};
-use super::{Attack, AttackEntry, View, build};
+use super::{Attack, AttackEntry, AttackMemory, View, build};
 use crate::dynamics::{Divergence, Dynamics, SimError, State};
 use crate::plan::ComponentPlan;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
@@ -156,6 +156,7 @@ impl Attack for Planner {
 
 /// The registry entry of the omniscient planner (`plan`).
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Beams,
     spec: Spec {
         name: "plan",
         kind: Kind::Attack,

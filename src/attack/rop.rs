@@ -20,7 +20,7 @@
 //! Defaults as in the authors' library: π = 1, θ = 270°, λ = 0.9, and z the
 //! ALIE z of n and f (001 Table 5).
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::plan::ArgValue;
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec};
@@ -75,6 +75,7 @@ fn z_for(s: &Setting) -> ArgValue {
 
 /// The registry entry of relocated orthogonal perturbation (`rop`).
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "rop",
         kind: Kind::Attack,

@@ -1,7 +1,7 @@
 //! Sign flipping (Allen-Zhu et al. 2021): a_t = −ḡ_t, i.e. p = −ḡ, η = 2
 //! in 001 eq. (6) and Table 5.
 
-use super::{Attack, AttackEntry, View};
+use super::{Attack, AttackEntry, AttackMemory, View};
 use crate::dynamics::SimError;
 use crate::spec::{Kind, Spec};
 
@@ -17,6 +17,7 @@ impl Attack for SignFlip {
 
 /// The registry entry of sign flipping (`sf`): a_t = −ḡ_t.
 pub const ENTRY: AttackEntry = AttackEntry {
+    memory: AttackMemory::Nothing,
     spec: Spec {
         name: "sf",
         kind: Kind::Attack,

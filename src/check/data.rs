@@ -46,10 +46,10 @@ pub fn classification(
             }
         },
     };
-    let batch = setting(&s.train, "batch").map_or(Some(32), |(st, src)| whole(st, src, errors));
-    let l2 = setting(&s.train, "l2").map_or(Some(0.0), |(st, src)| non_negative(st, src, errors));
-    let heterogeneity =
-        setting(&s.workers, "heterogeneity").map_or(Some(Heterogeneity::Iid), |(st, src)| split(st, src, errors));
+    let batch = setting(s.block("train"), "batch").map_or(Some(32), |(st, src)| whole(st, src, errors));
+    let l2 = setting(s.block("train"), "l2").map_or(Some(0.0), |(st, src)| non_negative(st, src, errors));
+    let heterogeneity = setting(s.block("workers"), "heterogeneity")
+        .map_or(Some(Heterogeneity::Iid), |(st, src)| split(st, src, errors));
     Some(TaskPlan::Classification {
         data: kind,
         dir,

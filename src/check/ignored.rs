@@ -19,9 +19,9 @@ pub fn check(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) {
     // Batches, ℓ2 and the split of the data exist only for data tasks.
     if let Some((task, batches)) = without_data {
         for (block, key, why) in [
-            (&s.train, "batch", batches),
-            (&s.train, "l2", "has no model weights to regularise"),
-            (&s.workers, "heterogeneity", "has no data set to split among the workers"),
+            (s.block("train"), "batch", batches),
+            (s.block("train"), "l2", "has no model weights to regularise"),
+            (s.block("workers"), "heterogeneity", "has no data set to split among the workers"),
         ] {
             if let Some(p) = block.iter().rev().find(|p| p.node.key.name == key) {
                 errors.push(

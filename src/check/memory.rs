@@ -45,8 +45,11 @@ pub fn machine() -> Option<u64> {
 pub fn check(src: &SourceFile, file: &File, plans: &[ScenarioPlan], limit: Memory, errors: &mut Vec<Diag>) {
     let Some((budget, named)) = limit.budget() else { return };
     for plan in plans {
-        let Some((run, need)) =
-            plan.runs.iter().map(|r| (r, memory::estimate(r))).max_by_key(|(_, e): &(_, Estimate)| e.with_runs(1))
+        let Some((run, need)) = plan
+            .runs
+            .iter()
+            .map(|r| (r, crate::registry::memory_estimate(r)))
+            .max_by_key(|(_, e): &(_, Estimate)| e.with_runs(1))
         else {
             continue;
         };

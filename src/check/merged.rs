@@ -1,7 +1,10 @@
 //! The sections in force for a scenario: its own, merged over its `extends`
 //! chain. Every section's checker reads these, and `resolve` builds them.
 
-use crate::diagnostic::{Code, Diag, SourceFile};
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
+use crate::registry::sections::{self, Shape};
 use crate::syntax::ast::{Decl, Section, SectionKind, Setting, Span};
 
 /// A piece of syntax with the file it was written in.
@@ -20,8 +23,8 @@ pub struct Sections {
     pub data: Option<Placed<crate::syntax::ast::Component>>,
     pub model: Option<Placed<crate::syntax::ast::ModelRef>>,
     pub task: Option<Placed<crate::syntax::ast::Task>>,
-    pub workers: Vec<Placed<Setting>>,
-    pub train: Vec<Placed<Setting>>,
+    /// Each section of settings (`workers`, `train`) by its registry name.
+    pub blocks: BTreeMap<String, Vec<Placed<Setting>>>,
     pub aggregate: Option<Placed<crate::syntax::ast::Pipeline>>,
     pub attack: Option<Placed<crate::syntax::ast::Attack>>,
     pub report: Option<Placed<crate::syntax::ast::Report>>,
@@ -30,6 +33,18 @@ pub struct Sections {
     pub table: Option<Placed<crate::syntax::ast::Table>>,
     /// Every `allow` of the chain: the kinds of warning accepted.
     pub allow: Vec<Placed<Vec<crate::syntax::ast::Ident>>>,
+}
+
+impl Sections {
+    /// The settings in force of the section of settings `name` (none when it is not given).
+    pub fn block(&self, name: &str) -> &[Placed<Setting>] {
+        self.blocks.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The settings of the section of settings `name`, to change them.
+    pub fn block_mut(&mut self, name: &str) -> &mut Vec<Placed<Setting>> {
+        self.blocks.entry(name.to_string()).or_default()
+    }
 }
 
 /// The sections in force at the end of an `extends` chain (most basic first); a section given twice is an error.
@@ -53,13 +68,13 @@ pub fn merge(chain: &[(Decl, SourceFile)], errors: &mut Vec<Diag>) -> Sections {
                 continue;
             }
             seen.push(kw);
-            place(&mut out, section, src);
+            place(&mut out, section, src, errors);
         }
     }
     out
 }
 
-fn place(out: &mut Sections, section: &Section, src: &SourceFile) {
+fn place(out: &mut Sections, section: &Section, src: &SourceFile, errors: &mut Vec<Diag>) {
     let kw = section.keyword;
     match &section.kind {
         SectionKind::Seeds(v) => out.seeds = Some(Placed { node: v.clone(), src: src.clone(), keyword: kw }),
@@ -80,8 +95,10 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile) {
             }
             out.task = Some(Placed { node: t, src: src.clone(), keyword: kw });
         }
-        SectionKind::Workers(s) => merge_placed(&mut out.workers, s, src, section.keyword),
-        SectionKind::Train(s) => merge_placed(&mut out.train, s, src, section.keyword),
+        SectionKind::Block(name, s) => match sections::lookup(&name.name) {
+            Some(e) if e.shape == Shape::Settings => merge_placed(out.block_mut(e.spec.name), s, src, kw),
+            _ => errors.push(unknown_section(name, src)),
+        },
         SectionKind::Aggregate(p) => out.aggregate = Some(Placed { node: p.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Attack(a) => out.attack = Some(Placed { node: a.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Report(r) => out.report = Some(Placed { node: r.clone(), src: src.clone(), keyword: kw }),
@@ -91,6 +108,21 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile) {
         // A scenario accepts what its bases accept, and more.
         SectionKind::Allow(names) => out.allow.push(Placed { node: names.clone(), src: src.clone(), keyword: kw }),
     }
+}
+
+/// `wokers { honest 12 }`: a block whose name is no section of settings.
+fn unknown_section(name: &crate::syntax::ast::Ident, src: &SourceFile) -> Diag {
+    let blocks = sections::SECTIONS.iter().filter(|e| e.shape == Shape::Settings).map(|e| e.spec.name);
+    let help = match did_you_mean(&name.name, blocks.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => {
+            let names: Vec<String> = blocks.map(|b| format!("`{b}`")).collect();
+            format!("the sections of settings are {}; `byz explain all` lists every section", names.join(" and "))
+        }
+    };
+    Diag::new(Code::Unknown, src, name.span, format!("unknown section `{}`", name.name))
+        .label("not a section")
+        .help(help)
 }
 
 fn merge_settings(into: &mut Vec<Setting>, new: &[Setting]) {

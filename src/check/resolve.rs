@@ -123,7 +123,7 @@ fn check_base(
     if merged.task.is_none() && merged.report.is_none() {
         text.push_str("report { accuracy, loss }\n");
     }
-    if !landscape && !merged.workers.iter().any(|w| w.node.key.name == "honest") {
+    if !landscape && !merged.block("workers").iter().any(|w| w.node.key.name == "honest") {
         text.push_str("workers { honest 12 }\n");
     }
     text.push_str("train { steps 100; lr 0.1 }\n");

@@ -170,7 +170,7 @@ fn apply(
                 value: value.clone(),
                 span: value.span,
             };
-            let list = if *block == "workers" { &mut out.workers } else { &mut out.train };
+            let list = out.block_mut(block);
             list.retain(|s| s.node.key.name != *key);
             list.push(placed(setting, src, axis));
         }
@@ -210,7 +210,7 @@ fn apply(
             // The component now holds words from the sweep: diagnostics point there.
             match owner {
                 Owner::Setting { block, key } => {
-                    let list = if *block == "workers" { &mut out.workers } else { &mut out.train };
+                    let list = out.block_mut(block);
                     for s in list.iter_mut().filter(|s| s.node.key.name == *key) {
                         s.src = src.clone();
                     }
@@ -248,7 +248,7 @@ fn apply(
 fn owned_component<'s>(out: &'s mut Sections, owner: Owner) -> Option<&'s mut Component> {
     match owner {
         Owner::Setting { block, key } => {
-            let list = if block == "workers" { &mut out.workers } else { &mut out.train };
+            let list = out.block_mut(block);
             match &mut list.iter_mut().find(|s| s.node.key.name == key)?.node.value.kind {
                 ValueKind::Component(c) => Some(c),
                 _ => None,

@@ -71,14 +71,14 @@ pub fn plan(o: &Options) -> ExitCode {
                     "label": i.run.label.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
                     "seed": i.run.seed,
                     "steps": i.run.train.steps,
-                    "memory_bytes": memory::estimate(i.run).per_run,
+                    "memory_bytes": crate::registry::memory_estimate(i.run).per_run,
                 })
             ),
         }
     }
     let steps: usize = runs.iter().map(|i| i.run.train.steps).sum();
     eprintln!("{} runs in {} scenarios, {steps} training steps in all", runs.len(), selected.len());
-    if let Some(m) = runs.iter().map(|i| memory::estimate(i.run)).max_by_key(|m| m.with_runs(1)) {
+    if let Some(m) = runs.iter().map(|i| crate::registry::memory_estimate(i.run)).max_by_key(|m| m.with_runs(1)) {
         eprintln!(
             "memory: at most about {} per run, with {} of data shared by the runs of a process",
             memory::bytes_text(m.per_run),

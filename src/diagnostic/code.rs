@@ -53,9 +53,9 @@ pub const ERROR_CODES: &[CodeEntry] = &[
         title: "a limit of the language is exceeded",
         explanation: "byz bounds what a file may ask for, so that no input can exhaust the stack, the memory or \
             the time: brackets nested too deeply, an expression with too many operators, an `extends` chain too \
-            long, a sweep with too many points. The message names the limit.\n\nFix: split the \
-            expression (`sum`, `sqnorm` and `dot` work on whole vectors), merge bases, or divide the sweep into \
-            several scenarios.",
+            long, a sweep with too many points, more steps, workers or dimensions than byz simulates. The \
+            message names the limit.\n\nFix: split the expression (`sum`, `sqnorm` and `dot` work on whole \
+            vectors), merge bases, or divide the sweep into several scenarios.",
     },
     CodeEntry {
         code: Code::Unreadable,

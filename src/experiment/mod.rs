@@ -49,7 +49,7 @@ pub fn run_all(runs: &[&RunPlan], store: Option<&Store>, progress: &Progress, me
 }
 
 fn largest(runs: &[&RunPlan]) -> crate::plan::memory::Estimate {
-    let estimates = runs.iter().map(|r| crate::plan::memory::estimate(r));
+    let estimates = runs.iter().map(|r| crate::registry::memory_estimate(r));
     estimates.max_by_key(|e| e.with_runs(1)).unwrap_or(crate::plan::memory::Estimate { per_run: 0, data: 0 })
 }
 

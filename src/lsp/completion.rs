@@ -9,7 +9,7 @@ use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent
 use crate::check;
 use crate::registry::{self, Kind, ParamType, Spec};
 
-use crate::syntax::ast::SECTION_KEYWORDS as SECTIONS;
+use crate::registry::sections::{self, SECTIONS};
 const TOP_LEVEL: &[&str] = &["use", "scenario", "base", "model"];
 
 /// What may be written at `offset` of `text`.
@@ -130,9 +130,16 @@ impl Place {
         match head.first().copied() {
             Some("scenario" | "base") => {
                 // Several sections may share a line: the statement starts at the last section keyword.
-                let from = words.iter().rposition(|w| SECTIONS.contains(w)).unwrap_or(0);
+                let from = words.iter().rposition(|w| sections::lookup(w).is_some()).unwrap_or(0);
                 match &words[from..] {
-                    [] => keywords(SECTIONS),
+                    [] => SECTIONS
+                        .iter()
+                        .map(|e| CompletionItem {
+                            detail: Some(e.spec.summary.to_string()),
+                            documentation: Some(markdown(registry::explain(&e.spec))),
+                            ..keyword(e.spec.name)
+                        })
+                        .collect(),
                     ["aggregate"] | ["aggregate", .., "|>"] => pipeline_stage(),
                     ["attack"] => components(Kind::Attack),
                     ["allow"] => components(Kind::Warning),
@@ -241,10 +248,12 @@ fn settings_of(block: &str) -> Vec<CompletionItem> {
 }
 
 fn keywords(words: &[&str]) -> Vec<CompletionItem> {
-    words
-        .iter()
-        .map(|w| CompletionItem { label: w.to_string(), kind: Some(CompletionItemKind::KEYWORD), ..Default::default() })
-        .collect()
+    words.iter().map(|w| keyword(w)).collect()
+}
+
+/// A keyword, offered without documentation.
+fn keyword(word: &str) -> CompletionItem {
+    CompletionItem { label: word.to_string(), kind: Some(CompletionItemKind::KEYWORD), ..Default::default() }
 }
 
 /// `text` as a preformatted Markdown block, for the editor's documentation pop-ups.

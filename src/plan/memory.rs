@@ -32,8 +32,20 @@ impl Estimate {
 const BASELINE: u64 = 64 << 20;
 const F32: u64 = 4;
 
-/// The estimate for one run (`data` is its data set's size).
-pub fn estimate(run: &RunPlan) -> Estimate {
+/// Vectors of d numbers an attack keeps beyond the Byzantine vectors, which
+/// its registry entry declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttackMemory {
+    Nothing,
+    /// It runs the pipeline on candidate vectors (JUMP, STAB, optimal ALIE
+    /// and IPM): a copy of all n, and the pipeline's own.
+    Pipeline,
+    /// The lookahead planner: each beam's model and honest momenta.
+    Beams,
+}
+
+/// The estimate for one run; `memory` tells what an attack (by name) keeps.
+pub fn estimate(run: &RunPlan, memory: impl Fn(&str) -> AttackMemory) -> Estimate {
     let d = run.task.dim() as u64;
     let (h, f) = (run.workers.honest as u64, run.workers.byzantine as u64);
     let n = h + f;
@@ -41,7 +53,8 @@ pub fn estimate(run: &RunPlan) -> Estimate {
     // pre-aggregator and one for the rule (the coordinate-wise rules sort a
     // transposed copy), the model, its update and the honest mean.
     let mut vectors = 2 * h + f + n * (run.aggregate.pre.len() as u64 + 1) + 4;
-    vectors += run.attack.phases.iter().map(|p| attack_vectors(&p.attack, h, n)).max().unwrap_or(0);
+    vectors +=
+        run.attack.phases.iter().map(|p| attack_vectors(&p.attack, memory(&p.attack.name), h, n)).max().unwrap_or(0);
     // Half again for what the kernels allocate on the way (measured: 1.13×
     // the vectors alone for mean estimation with d = 2,000,000).
     let mut per_run = vectors.saturating_mul(d).saturating_mul(F32) / 2 * 3;
@@ -62,18 +75,16 @@ pub fn estimate(run: &RunPlan) -> Estimate {
     Estimate { per_run, data }
 }
 
-/// Vectors of d numbers an attack keeps beyond the Byzantine vectors: JUMP
-/// evaluates the pipeline on candidate vectors (a copy of all n), the
-/// planner keeps each beam's model and momenta.
-fn attack_vectors(attack: &super::ComponentPlan, h: u64, n: u64) -> u64 {
+/// Vectors of d numbers an attack keeps beyond the Byzantine vectors.
+fn attack_vectors(attack: &super::ComponentPlan, memory: AttackMemory, h: u64, n: u64) -> u64 {
     let int = |name: &str| match attack.args.get(name) {
         Some(super::ArgValue::Int(k)) => (*k).max(0) as u64,
         _ => 0,
     };
-    match attack.name.as_str() {
-        "jump" => 2 * n,
-        "plan" => int("beams").max(1).saturating_mul(h + 2).saturating_add(2 * n),
-        _ => 0,
+    match memory {
+        AttackMemory::Nothing => 0,
+        AttackMemory::Pipeline => 2 * n,
+        AttackMemory::Beams => int("beams").max(1).saturating_mul(h + 2).saturating_add(2 * n),
     }
 }
 

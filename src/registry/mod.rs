@@ -5,14 +5,16 @@
 //! `allow` (`words`). The checker validates against it, `byz explain` and
 //! the language server print it.
 
+pub mod sections;
 pub mod settings;
 pub mod tasks;
 pub mod words;
 
+pub use crate::plan::memory::AttackMemory;
 pub use crate::spec::*;
 
 /// Every kind, in the order `byz explain all` lists them.
-pub const KINDS: [Kind; 14] = [
+pub const KINDS: [Kind; 15] = [
     Kind::Rule,
     Kind::PreAggregator,
     Kind::Attack,
@@ -27,6 +29,7 @@ pub const KINDS: [Kind; 14] = [
     Kind::Statistic,
     Kind::Metric,
     Kind::Warning,
+    Kind::Section,
 ];
 
 /// Every component of a kind.
@@ -45,6 +48,7 @@ pub fn specs(kind: Kind) -> Vec<&'static Spec> {
         Kind::DataSet => tasks::DATA_SETS.iter().map(|(spec, _)| spec).collect(),
         Kind::Layer => tasks::LAYERS.iter().collect(),
         Kind::ReportItem => words::REPORT_ITEMS.iter().collect(),
+        Kind::Section => sections::SECTIONS.iter().map(|e| &e.spec).collect(),
         Kind::Setting => settings::SETTINGS.iter().map(|e| &e.spec).collect(),
     }
 }
@@ -66,6 +70,13 @@ pub fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
 /// Whether the rule `name` weighs the vectors against the server's own
 /// vector on a clean root data set (`Capabilities::root_data`, as `fltrust`),
 /// which needs a task with data to draw it from.
+/// The memory estimate of a run, with what its attacks declare they keep.
+pub fn memory_estimate(run: &crate::plan::RunPlan) -> crate::plan::memory::Estimate {
+    crate::plan::memory::estimate(run, |name| {
+        crate::attack::ATTACKS.iter().find(|e| e.spec.name == name).map_or(AttackMemory::Nothing, |e| e.memory)
+    })
+}
+
 pub fn needs_root_data(rule: &str) -> bool {
     crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.capabilities.root_data.is_some())
 }
@@ -75,16 +86,20 @@ pub fn kinds_of(name: &str) -> Vec<Kind> {
     KINDS.into_iter().filter(|k| lookup(*k, name).is_some()).collect()
 }
 
-/// The text of `byz explain NAME` (every kind with a component of that name),
-/// shared by the command line and the language server's hover.
+/// The text of `byz explain NAME` (every entry of that name: two tasks both
+/// have an `init`), shared by the command line and the language server's hover.
 pub fn explain_name(name: &str) -> Option<String> {
-    let found: Vec<&Spec> = KINDS.iter().filter_map(|k| lookup(*k, name)).collect();
+    let found: Vec<&Spec> =
+        KINDS.iter().flat_map(|k| specs(*k)).filter(|s| s.name == name || s.aliases.contains(&name)).collect();
     if found.is_empty() { None } else { Some(found.into_iter().map(explain).collect()) }
 }
 
 /// The text explaining one component.
 pub fn explain(spec: &Spec) -> String {
-    let mut out = format!("{} ({})\n  {}\n\n", spec.name, spec.kind.noun(), spec.summary);
+    // A setting says its block: `init (setting of task landscape)`.
+    let block = settings::SETTINGS.iter().find(|e| e.spec.name == spec.name && e.spec.doc == spec.doc).map(|e| e.block);
+    let noun = block.map_or(spec.kind.noun().to_string(), |b| format!("setting of {b}"));
+    let mut out = format!("{} ({noun})\n  {}\n\n", spec.name, spec.summary);
     for line in spec.doc.lines() {
         out.push_str(&format!("  {}\n", line.trim()));
     }

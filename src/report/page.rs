@@ -191,6 +191,9 @@ fn settings(run: &RunPlan) -> Vec<(String, String)> {
     if let Some(c) = run.train.clip {
         s.push(("clip".into(), c.to_string()));
     }
+    if let Some(sigma) = run.train.noise {
+        s.push(("noise σ".into(), sigma.to_string()));
+    }
     s.push(("d".into(), run.task.dim().to_string()));
     s
 }

@@ -105,8 +105,9 @@ pub enum SectionKind {
     Data(Component),
     Model(ModelRef),
     Task(Task),
-    Workers(Vec<Setting>),
-    Train(Vec<Setting>),
+    /// `workers { honest 12 }`, `train { lr 0.1 }`: a section of settings,
+    /// named by its first word (the checker looks the name up).
+    Block(Ident, Vec<Setting>),
     Aggregate(Pipeline),
     Attack(Attack),
     Report(Report),
@@ -163,34 +164,15 @@ pub struct Expectation {
     pub span: Span,
 }
 
-/// The keywords that open a section, in the order the README lists them: one
-/// list for the parser's messages and the language server's completion.
-pub const SECTION_KEYWORDS: &[&str] = &[
-    "seeds",
-    "data",
-    "model",
-    "task",
-    "workers",
-    "train",
-    "aggregate",
-    "attack",
-    "report",
-    "sweep",
-    "table",
-    "expect",
-    "allow",
-];
-
 impl SectionKind {
     /// The keyword that introduces the section.
-    pub fn keyword(&self) -> &'static str {
+    pub fn keyword(&self) -> &str {
         match self {
             SectionKind::Seeds(_) => "seeds",
             SectionKind::Data(_) => "data",
             SectionKind::Model(_) => "model",
             SectionKind::Task(_) => "task",
-            SectionKind::Workers(_) => "workers",
-            SectionKind::Train(_) => "train",
+            SectionKind::Block(name, _) => &name.name,
             SectionKind::Aggregate(_) => "aggregate",
             SectionKind::Attack(_) => "attack",
             SectionKind::Report(_) => "report",

@@ -1,28 +1,25 @@
 //! What the parser expected, said in the user's words rather than as pest rule names.
 
+use itertools::Itertools;
+
 use super::parse::Rule;
+use crate::registry::sections::{self, Shape};
 
-/// The grammar's section rules, each named as its keyword (`seeds` opens
-/// `Rule::seeds`), in the order of `ast::SECTION_KEYWORDS` (tested).
-const SECTIONS: &[Rule] = &[
-    Rule::seeds,
-    Rule::data,
-    Rule::model,
-    Rule::task,
-    Rule::workers,
-    Rule::train,
-    Rule::aggregate,
-    Rule::attack,
-    Rule::report,
-    Rule::sweep,
-    Rule::table,
-    Rule::expect,
-    Rule::allow,
-];
-
-/// The keyword that opens a section rule: the rule's own name.
-fn section_keyword(rule: Rule) -> String {
-    format!("{rule:?}")
+/// The section a rule the parser tried opens, in the user's words: `seeds`
+/// for `Rule::seeds` or its keyword `Rule::kw_seeds`, the sections of
+/// settings for the generic `Rule::block`; `None` for other rules.
+fn section_phrase(rule: Rule) -> Option<String> {
+    if rule == Rule::block {
+        let blocks: Vec<String> = sections::SECTIONS
+            .iter()
+            .filter(|e| e.shape == Shape::Settings)
+            .map(|e| format!("`{}`", e.spec.name))
+            .collect();
+        return Some(blocks.join(" or "));
+    }
+    let name = format!("{rule:?}");
+    let name = name.strip_prefix("kw_").unwrap_or(&name);
+    sections::lookup(name).filter(|e| e.shape == Shape::Own).map(|e| format!("`{}`", e.spec.name))
 }
 
 /// One phrase for a rule the parser tried.
@@ -85,19 +82,16 @@ fn word(rule: Rule) -> &'static str {
 /// Joins the phrases for all rules the parser tried at the failing position.
 pub fn describe_expected(rules: &[Rule]) -> String {
     let mut words: Vec<String> = vec![];
-    let sections = rules.iter().filter(|r| SECTIONS.contains(r)).count();
+    let sections = rules.iter().filter_map(|r| section_phrase(*r)).unique().count();
     if sections >= 2 {
-        let names: Vec<String> = super::ast::SECTION_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+        let names: Vec<String> = sections::names().map(|k| format!("`{k}`")).collect();
         words.push(format!("a section ({})", names.join(", ")));
     }
     for &r in rules {
-        let w = if SECTIONS.contains(&r) {
-            if sections >= 2 {
-                continue;
-            }
-            format!("`{}`", section_keyword(r))
-        } else {
-            word(r).to_string()
+        let w = match section_phrase(r) {
+            Some(_) if sections >= 2 => continue,
+            Some(phrase) => phrase,
+            None => word(r).to_string(),
         };
         if !words.contains(&w) {
             words.push(w);
@@ -113,16 +107,26 @@ pub fn describe_expected(rules: &[Rule]) -> String {
     }
 }
 
-/// Words that are keywords besides the section names (`ast::SECTION_KEYWORDS`).
+/// Words that are keywords besides the section names (the registry's sections).
 const OTHER_KEYWORDS: &[&str] = &["scenario", "base", "extends", "use", "every", "in"];
 
 fn is_keyword(word: &str) -> bool {
-    super::ast::SECTION_KEYWORDS.contains(&word) || OTHER_KEYWORDS.contains(&word)
+    sections::lookup(word).is_some() || OTHER_KEYWORDS.contains(&word)
 }
 
 /// Sharpens what was expected using the text before the failure, and picks a help.
-pub fn in_context(expected: String, found: &str, before: &str) -> (String, String) {
+///
+/// `opens_block`: the parser refused a setting because its name is followed by
+/// `{` (the grammar's `!(ident ~ "{")`), so a block is opened where the one
+/// before it is not closed.
+pub fn in_context(expected: String, found: &str, before: &str, opens_block: bool) -> (String, String) {
     let word = found.trim_matches('`');
+    if opens_block && is_keyword(word) {
+        return (
+            "a setting or `}`".into(),
+            format!("`{word}` starts a new section: close the block before it with `}}`"),
+        );
+    }
     if expected == "a name" || (expected.starts_with("a name") && is_keyword(word)) {
         if before.ends_with("|>") {
             return (
@@ -166,11 +170,28 @@ fn help_for(expected: &str, found: &str) -> String {
 mod tests {
     use super::*;
 
-    /// One list of section keywords: the grammar's section rules and the
-    /// keywords the language server completes and messages list are the same.
+    /// One list of sections, the registry's: the grammar has a rule and a
+    /// keyword for each section with syntax of its own and none for a section
+    /// of settings, which has settings declared under its name.
     #[test]
-    fn the_section_rules_are_the_section_keywords() {
-        let rules: Vec<String> = SECTIONS.iter().map(|r| section_keyword(*r)).collect();
-        assert_eq!(rules, super::super::ast::SECTION_KEYWORDS);
+    fn the_section_rules_are_the_registry_sections() {
+        let rules: Vec<String> = Rule::all_rules().iter().map(|r| format!("{r:?}")).collect();
+        for e in &sections::SECTIONS {
+            let name = e.spec.name;
+            let own = rules.contains(&name.to_string()) && rules.contains(&format!("kw_{name}"));
+            assert_eq!(own, e.shape == Shape::Own, "`{name}`: a grammar rule only for syntax of its own");
+            if e.shape == Shape::Settings {
+                assert!(!crate::registry::settings::names(name).is_empty(), "{name} has no settings");
+            }
+        }
+    }
+
+    /// Where every section could start, the message names them all once.
+    #[test]
+    fn a_section_is_expected_by_its_registry_names() {
+        let all = describe_expected(&[Rule::block, Rule::kw_seeds, Rule::seeds, Rule::kw_attack]);
+        let names: Vec<String> = sections::names().map(|k| format!("`{k}`")).collect();
+        assert_eq!(all, format!("a section ({})", names.join(", ")));
+        assert_eq!(describe_expected(&[Rule::block]), "`workers` or `train`");
     }
 }

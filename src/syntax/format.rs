@@ -133,7 +133,7 @@ impl<'a> Layout<'a> {
                 let kind = inner.next().map(|k| k.as_str().to_string()).unwrap_or_default();
                 self.block(lo, format!("task {kind}"), &whole, inner.collect(), Layout::entry);
             }
-            Rule::workers | Rule::train | Rule::sweep | Rule::table | Rule::expect => {
+            Rule::block | Rule::sweep | Rule::table | Rule::expect => {
                 self.block(lo, keyword, &whole, inner.collect(), Layout::entry);
             }
             Rule::attack => match inner.next() {

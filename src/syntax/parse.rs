@@ -35,12 +35,14 @@ fn syntax_error(src: &SourceFile, e: pest::error::Error<Rule>) -> Box<Diag> {
         pest::error::InputLocation::Span((s, _)) => s,
     };
     let (found, len) = found_at(&src.text, pos);
-    let expected = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    let (expected, opens_block) = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, negatives } => {
+            (describe_expected(positives), negatives.contains(&Rule::ident))
+        }
+        pest::error::ErrorVariant::CustomError { message } => (message.clone(), false),
     };
     let before = src.text[..pos.min(src.text.len())].trim_end();
-    let (expected, help) = super::expected::in_context(expected, &found, before);
+    let (expected, help) = super::expected::in_context(expected, &found, before, opens_block);
     Box::new(
         Diag::new(Code::Syntax, src, Span::new(pos, pos + len), format!("expected {expected}, found {found}"))
             .label(format!("expected {expected} here"))
@@ -104,7 +106,8 @@ fn section(p: Pair<Rule>) -> Section {
     let sp = span(&p);
     let rule = p.as_rule();
     let mut inner = p.into_inner();
-    let keyword = span(&inner.next().expect("section keyword"));
+    let first = inner.next().expect("section keyword");
+    let keyword = span(&first);
     let kind = match rule {
         Rule::seeds => SectionKind::Seeds(value(inner.next().expect("seeds value"))),
         Rule::data => SectionKind::Data(component(inner.next().expect("data component"))),
@@ -126,9 +129,8 @@ fn section(p: Pair<Rule>) -> Section {
             }
             SectionKind::Task(Task { kind, settings, losses })
         }
-        Rule::workers => SectionKind::Workers(inner.map(setting).collect()),
+        Rule::block => SectionKind::Block(ident(first), inner.map(setting).collect()),
         Rule::allow => SectionKind::Allow(inner.map(ident).collect()),
-        Rule::train => SectionKind::Train(inner.map(setting).collect()),
         Rule::aggregate => SectionKind::Aggregate(pipeline(inner.next().expect("pipeline"))),
         Rule::attack => {
             let p = inner.next().expect("attack");

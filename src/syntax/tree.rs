@@ -41,11 +41,10 @@ fn section(s: &SectionKind) -> String {
             parts.extend(t.losses.iter().map(|l| format!("(honest {} {})", l.name.name, expr(&l.expr))));
             parts.join("\n    ") + ")"
         }
-        SectionKind::Workers(s) => block("workers", s),
+        SectionKind::Block(name, s) => block(&name.name, s),
         SectionKind::Allow(names) => {
             format!("(allow {})", names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" "))
         }
-        SectionKind::Train(s) => block("train", s),
         SectionKind::Aggregate(p) => format!("(aggregate {})", pipeline(p)),
         SectionKind::Attack(Attack::Single(c)) => format!("(attack {})", component(c)),
         SectionKind::Attack(Attack::Schedule(ps)) => {

@@ -50,12 +50,24 @@ impl<'a> Block<'a> {
         want: &str,
         errors: &mut Vec<Diag>,
     ) -> Option<Option<f64>> {
+        self.number_or(Code::WrongValue, key, ok, want, errors)
+    }
+
+    /// `number`, reporting a refused value under `code`.
+    fn number_or(
+        &self,
+        code: Code,
+        key: &str,
+        ok: impl Fn(f64) -> bool,
+        want: &str,
+        errors: &mut Vec<Diag>,
+    ) -> Option<Option<f64>> {
         let Some((s, src)) = self.get(key) else { return Some(None) };
         match s.value.kind {
             ValueKind::Number(x, _) if ok(x) => Some(Some(x)),
             _ => {
                 errors.push(
-                    Diag::new(Code::WrongValue, src, s.value.span, format!("`{key}` must be {want}"))
+                    Diag::new(code, src, s.value.span, format!("`{key}` must be {want}"))
                         .label(format!("must be {want}"))
                         .help(format!("write `{key}` followed by {want}")),
                 );
@@ -68,12 +80,12 @@ impl<'a> Block<'a> {
     pub(super) fn whole(&self, key: &str, min: u64, max: u64, errors: &mut Vec<Diag>) -> Option<Option<usize>> {
         let over =
             matches!(self.get(key), Some((s, _)) if matches!(s.value.kind, ValueKind::Number(x, _) if x > max as f64));
-        let want = if over {
-            format!("at most {} (byz's limit)", limits::thousands(max))
+        let (code, want) = if over {
+            (Code::Limit, format!("at most {} (byz's limit)", limits::thousands(max)))
         } else {
-            format!("a whole number of at least {min}")
+            (Code::WrongValue, format!("a whole number of at least {min}"))
         };
-        self.number(key, |x| x.fract() == 0.0 && x >= min as f64 && x <= max as f64, &want, errors)
+        self.number_or(code, key, |x| x.fract() == 0.0 && x >= min as f64 && x <= max as f64, &want, errors)
             .map(|x| x.map(|x| x as usize))
     }
 

@@ -75,11 +75,11 @@ pub fn resolve(
         );
     }
     let task_failed = (s.task.is_some() || s.data.is_some()) && task.is_none();
-    let workers = workers(&s.workers, task.as_ref(), task_failed, decl, src, errors);
-    if s.train.is_empty() {
+    let workers = workers(s.block("workers"), task.as_ref(), task_failed, decl, src, errors);
+    if s.block("train").is_empty() {
         errors.push(missing("train", "train { steps 100; lr 0.1 }"));
     }
-    let train = train(&s.train, errors);
+    let train = train(s.block("train"), errors);
     // Rules and their requirements see the declared f; attacks the real one.
     let declared = workers.map(|w| NF { n: w.n(), f: w.declared_f(), declared: w.declared_f() != w.byzantine });
     let setting = workers.map(|w| NF { n: w.n(), f: w.byzantine, declared: false });

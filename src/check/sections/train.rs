@@ -17,7 +17,13 @@ pub(super) fn train(ts: &[Placed<Setting>], errors: &mut Vec<Diag>) -> Option<Tr
     let lr = learning_rate(&b, errors);
     let momentum = b.number("momentum", |x| (0.0..1.0).contains(&x), "a number in [0, 1)", errors);
     let clip = b.number("clip", |x| x > 0.0 && x.is_finite(), "a number above 0", errors);
-    let noise = b.number("noise", |x| x >= 0.0 && x.is_finite(), "a number of at least 0", errors);
+    // The noise is drawn in f32: a σ above f32's largest value could not be drawn at all.
+    let noise = b.number(
+        "noise",
+        |x| (0.0..=f64::from(f32::MAX)).contains(&x),
+        "a number from 0 to 3.4e38 (f32's largest)",
+        errors,
+    );
     let (steps, lr) = (steps?, lr?);
     let (src, kw) = (&ts[0].src, ts[0].keyword);
     if steps.is_none() && !b.misspelt {
