@@ -58,6 +58,7 @@ pub trait Attack: Send + CloneAttack {
 /// Attacks carry state (JUMP's planned λ's, Mimic's direction); the planner
 /// clones them along each sequence it simulates.
 pub trait CloneAttack {
+    /// A boxed copy with the same state.
     fn clone_box(&self) -> Box<dyn Attack>;
 }
 

@@ -77,6 +77,7 @@ pub fn memory_estimate(run: &crate::plan::RunPlan) -> crate::plan::memory::Estim
     })
 }
 
+/// Whether the rule needs the server's own gradient on its root data set (FLTrust).
 pub fn needs_root_data(rule: &str) -> bool {
     crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.capabilities.root_data.is_some())
 }

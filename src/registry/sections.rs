@@ -28,20 +28,7 @@ pub struct SectionEntry {
 }
 
 const fn section(name: &'static str, shape: Shape, summary: &'static str, doc: &'static str) -> SectionEntry {
-    SectionEntry {
-        spec: Spec {
-            name,
-            kind: Kind::Section,
-            aliases: &[],
-            summary,
-            doc,
-            params: &[],
-            requires: None,
-            degenerate: None,
-            needs_labels: false,
-        },
-        shape,
-    }
+    SectionEntry { spec: super::words::word(Kind::Section, name, summary, doc), shape }
 }
 
 /// Every section, in the order the parser's messages list them.

@@ -23,20 +23,7 @@ const fn setting(
     summary: &'static str,
     doc: &'static str,
 ) -> SettingEntry {
-    SettingEntry {
-        block,
-        spec: Spec {
-            name,
-            kind: Kind::Setting,
-            aliases: field,
-            summary,
-            doc,
-            params: &[],
-            requires: None,
-            degenerate: None,
-            needs_labels: false,
-        },
-    }
+    SettingEntry { block, spec: Spec { aliases: field, ..super::words::word(Kind::Setting, name, summary, doc) } }
 }
 
 /// Every setting, block by block, in the order completion offers them.

@@ -6,7 +6,7 @@ use super::{Kind, Spec};
 use crate::plan::{Metric, Stat};
 
 /// A word of the language that is not a component: a name and its meaning, no parameters.
-const fn word(kind: Kind, name: &'static str, summary: &'static str, doc: &'static str) -> Spec {
+pub(super) const fn word(kind: Kind, name: &'static str, summary: &'static str, doc: &'static str) -> Spec {
     Spec { name, kind, aliases: &[], summary, doc, params: &[], requires: None, degenerate: None, needs_labels: false }
 }
 

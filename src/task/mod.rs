@@ -42,8 +42,11 @@ impl From<candle_core::Error> for TaskError {
 
 /// The honest workers' side of a learning problem.
 pub trait Task: Send + Sync {
+    /// The model's dimension d.
     fn dim(&self) -> usize;
+    /// The starting point θ_0.
     fn init(&self) -> Vec<f32>;
+    /// How many honest workers compute gradients.
     fn honest(&self) -> usize;
     /// Each honest worker's stochastic gradient at `theta` in `step`. Any
     /// randomness comes from a stream derived from (seed, worker, step), so
