@@ -172,9 +172,13 @@ fn value(
             Some(ArgValue::Int(*x as i64))
         }
         (ParamType::Float { min, inclusive }, ValueKind::Number(x, _)) => {
-            let ok = x.is_finite() && if inclusive { *x >= min } else { *x > min };
+            // Components compute in f32: a magnitude beyond f32's largest value
+            // would be infinite there (`gaussian(sigma: 1e300)` could not draw).
+            let ok = x.abs() <= f64::from(f32::MAX) && if inclusive { *x >= min } else { *x > min };
             if !ok {
-                let bound = if min == f64::NEG_INFINITY {
+                let bound = if x.is_finite() && x.abs() > f64::from(f32::MAX) {
+                    "a number of magnitude at most 3.4e38 (f32's largest)".to_string()
+                } else if min == f64::NEG_INFINITY {
                     "a finite number".to_string()
                 } else if inclusive {
                     format!("a number of at least {min}")

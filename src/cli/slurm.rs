@@ -180,8 +180,9 @@ fn submit(
             earlier.join(", ")
         );
     }
-    let array = if chunks.is_empty() { None } else { Some(slurm::submit(&array_script, None)?) };
-    let collect = slurm::submit(&collect_script, array.as_deref())?;
+    let submit = |script: &Path, after: Option<&str>| slurm::submit(script, after).map_err(|e| e.to_string());
+    let array = if chunks.is_empty() { None } else { Some(submit(&array_script, None)?) };
+    let collect = submit(&collect_script, array.as_deref())?;
     Ok((array, Some(collect)))
 }
 

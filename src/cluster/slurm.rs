@@ -144,27 +144,54 @@ impl Job {
     }
 }
 
+/// Why Slurm did not take or report a job.
+#[derive(Debug, thiserror::Error)]
+pub enum SlurmError {
+    /// A Slurm command could not be started (not installed, not on `PATH`).
+    #[error("cannot run {command}: {source}")]
+    Spawn {
+        command: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `sbatch` refused the script; its message.
+    #[error("sbatch {} failed: {message}", script.display())]
+    Refused { script: std::path::PathBuf, message: String },
+    /// `sbatch` succeeded but printed no job id.
+    #[error("sbatch printed no job id: `{0}`")]
+    NoJobId(String),
+    /// The job left the queue and neither `scontrol` nor `sacct` knows how it ended.
+    #[error("Slurm no longer knows how job {0} ended")]
+    Forgotten(String),
+}
+
+/// `command`'s failure to start.
+fn spawn(command: &'static str) -> impl FnOnce(std::io::Error) -> SlurmError {
+    move |source| SlurmError::Spawn { command, source }
+}
+
 /// Whether `sbatch` can be run here.
 pub fn available() -> bool {
     Command::new("sbatch").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// Submits `script` (after the job `after` has ended, if given); returns the job id.
-pub fn submit(script: &Path, after: Option<&str>) -> Result<String, String> {
+pub fn submit(script: &Path, after: Option<&str>) -> Result<String, SlurmError> {
     let mut cmd = Command::new("sbatch");
     cmd.arg("--parsable");
     if let Some(id) = after {
         cmd.arg(format!("--dependency=afterany:{id}"));
     }
-    let out = cmd.arg(script).output().map_err(|e| format!("cannot run sbatch: {e}"))?;
+    let out = cmd.arg(script).output().map_err(spawn("sbatch"))?;
     if !out.status.success() {
-        return Err(format!("sbatch {} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr).trim()));
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(SlurmError::Refused { script: script.to_path_buf(), message });
     }
     // `--parsable` prints `ID` or `ID;CLUSTER`.
     let text = String::from_utf8_lossy(&out.stdout);
     let id = text.trim().split(';').next().unwrap_or_default().to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("sbatch printed no job id: `{}`", text.trim()));
+        return Err(SlurmError::NoJobId(text.trim().to_string()));
     }
     Ok(id)
 }
@@ -193,12 +220,9 @@ pub struct Ended {
 /// Waits until job `id` has left the queue, then reads how it ended from
 /// `scontrol` (which remembers finished jobs for a few minutes), or from
 /// `sacct` where accounting is kept.
-pub fn wait(id: &str, poll: Duration) -> Result<Ended, String> {
+pub fn wait(id: &str, poll: Duration) -> Result<Ended, SlurmError> {
     loop {
-        let q = Command::new("squeue")
-            .args(["-h", "-j", id, "-o", "%T"])
-            .output()
-            .map_err(|e| format!("cannot run squeue: {e}"))?;
+        let q = Command::new("squeue").args(["-h", "-j", id, "-o", "%T"]).output().map_err(spawn("squeue"))?;
         let states = String::from_utf8_lossy(&q.stdout).trim().to_string();
         // squeue fails on a job id it has forgotten: then the job has ended.
         if !q.status.success() || states.is_empty() {
@@ -212,10 +236,10 @@ pub fn wait(id: &str, poll: Duration) -> Result<Ended, String> {
     let acct = Command::new("sacct")
         .args(["-n", "-X", "-P", "-j", id, "-o", "State,ExitCode"])
         .output()
-        .map_err(|e| format!("cannot run sacct: {e}"))?;
+        .map_err(spawn("sacct"))?;
     let text = String::from_utf8_lossy(&acct.stdout);
     let line = text.lines().next().unwrap_or_default();
-    let (state, code) = line.split_once('|').ok_or_else(|| format!("Slurm no longer knows how job {id} ended"))?;
+    let (state, code) = line.split_once('|').ok_or_else(|| SlurmError::Forgotten(id.to_string()))?;
     Ok(Ended { state: state.split_whitespace().next().unwrap_or(state).to_string(), exit_code: exit_code(code) })
 }
 

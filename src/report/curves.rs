@@ -59,8 +59,8 @@ fn band(metric: Metric, runs: &[&RunResult], (lo, hi): (f64, f64)) -> Vec<(f64, 
 }
 
 /// Draws `curves` of `metric` at `path` (SVG) and beside it as PNG and PDF; returns the files.
-pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Result<Vec<PathBuf>, String> {
-    super::render::write_figure(path, &svg(title, metric, curves)?)
+pub fn plot(path: &Path, title: &str, metric: Metric, curves: &[Curve]) -> Result<Vec<PathBuf>, super::ReportError> {
+    super::render::write_figure(path, &svg(title, metric, curves).map_err(super::ReportError::draw(path))?)
 }
 
 /// The axis name of `metric`.

@@ -29,8 +29,8 @@ fn number(table: &Table, x: f64) -> String {
 }
 
 /// Draws `table` as a heat map at `path` (SVG) and beside it as PNG and PDF; returns the files.
-pub fn plot(path: &Path, table: &Table) -> Result<Vec<PathBuf>, String> {
-    super::render::write_figure(path, &svg(table)?)
+pub fn plot(path: &Path, table: &Table) -> Result<Vec<PathBuf>, super::ReportError> {
+    super::render::write_figure(path, &svg(table).map_err(super::ReportError::draw(path))?)
 }
 
 /// The heat map of `table` as SVG text.

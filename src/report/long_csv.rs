@@ -13,7 +13,7 @@ use crate::plan::Metric;
 use crate::sim::RunResult;
 
 /// The whole file.
-pub fn curves_csv(runs: &[RunResult]) -> Result<String, String> {
+pub fn curves_csv(runs: &[RunResult]) -> Result<String, csv::Error> {
     let fields: Vec<String> =
         runs.first().map(|r| r.label.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     let fixed: Vec<&str> = ["aggregate", "attack"].into_iter().filter(|f| !fields.iter().any(|k| k == f)).collect();
@@ -22,7 +22,7 @@ pub fn curves_csv(runs: &[RunResult]) -> Result<String, String> {
     head.extend(fields.iter().map(String::as_str));
     head.extend(&fixed);
     head.extend(["seed", "step", "metric", "value"]);
-    w.write_record(&head).map_err(|e| e.to_string())?;
+    w.write_record(&head)?;
     for (i, r) in runs.iter().enumerate() {
         let mut keys: Vec<String> = vec![i.to_string()];
         keys.extend(
@@ -43,11 +43,13 @@ pub fn curves_csv(runs: &[RunResult]) -> Result<String, String> {
             for (step, value) in steps.iter().zip(values) {
                 let value = if value.is_finite() { value.to_string() } else { String::new() };
                 let row = keys.iter().cloned().chain([step.to_string(), metric.to_string(), value]);
-                w.write_record(row).map_err(|e| e.to_string())?;
+                w.write_record(row)?;
             }
         }
     }
-    String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    // Every field was a Rust string, so the bytes are UTF-8.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Results to files and to the terminal.
 
 pub mod curves;
+pub mod error;
 pub mod expect;
 pub mod heatmap;
 pub mod long_csv;
@@ -13,3 +14,5 @@ pub mod style;
 pub mod summary;
 pub mod table;
 pub mod trajectory;
+
+pub use error::ReportError;

@@ -87,11 +87,11 @@ pub fn html(
     runs: &[RunResult],
     table: Option<&Table>,
     written: &[PathBuf],
-) -> Result<String, String> {
+) -> Result<String, super::ReportError> {
     let relative = |p: &Path| p.strip_prefix(dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
     let mut figures = vec![];
     for svg in written.iter().filter(|p| p.extension().is_some_and(|e| e == "svg")) {
-        let body = std::fs::read(svg).map_err(|e| format!("cannot read back {}: {e}", svg.display()))?;
+        let body = std::fs::read(svg).map_err(super::ReportError::io(svg))?;
         let links =
             written.iter().filter(|p| p.with_extension("svg") == *svg && *p != svg).map(|p| relative(p)).collect();
         figures.push(Figure {
@@ -128,9 +128,9 @@ pub fn html(
     let mut env = minijinja::Environment::new();
     // A misspelt field in the template is an error, not an empty string.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_template("page.html", TEMPLATE).map_err(|e| format!("the results page's template: {e}"))?;
-    let template = env.get_template("page.html").map_err(|e| e.to_string())?;
-    template.render(minijinja::value::Serde(&page)).map_err(|e| format!("cannot fill the results page: {e}"))
+    env.add_template("page.html", TEMPLATE)?;
+    let template = env.get_template("page.html")?;
+    Ok(template.render(minijinja::value::Serde(&page))?)
 }
 
 fn table_view(t: &Table) -> TableView {

@@ -6,6 +6,7 @@
 //! so that figures look the same on every machine, with or without system
 //! fonts; plotters' `sans-serif` is mapped to it.
 
+use super::ReportError;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -83,12 +84,12 @@ fn sorted_resources(pdf: &[u8]) -> Vec<u8> {
 }
 
 /// Writes `svg` at `path` (NAME.svg) and beside it NAME.png and NAME.pdf; returns the three paths.
-pub fn write_figure(path: &Path, svg: &str) -> Result<Vec<PathBuf>, String> {
+pub fn write_figure(path: &Path, svg: &str) -> Result<Vec<PathBuf>, ReportError> {
     let (png_path, pdf_path) = (path.with_extension("png"), path.with_extension("pdf"));
-    let write = |p: &Path, bytes: &[u8]| write_atomic(p, bytes).map_err(|e| format!("{}: {e}", p.display()));
+    let write = |p: &Path, bytes: &[u8]| write_atomic(p, bytes).map_err(ReportError::io(p));
     write(path, svg.as_bytes())?;
-    write(&png_path, &png(svg)?)?;
-    write(&pdf_path, &pdf(svg)?)?;
+    write(&png_path, &png(svg).map_err(ReportError::draw(&png_path))?)?;
+    write(&pdf_path, &pdf(svg).map_err(ReportError::draw(&pdf_path))?)?;
     Ok(vec![path.to_path_buf(), png_path, pdf_path])
 }
 

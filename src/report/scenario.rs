@@ -6,6 +6,7 @@
 //! tasks, trajectories over the loss contours (`trajectory-seedS.svg`);
 //! and last a page that shows them all (`index.html`).
 
+use super::ReportError;
 use std::path::{Path, PathBuf};
 
 use super::curves::{self, Curve};
@@ -43,15 +44,15 @@ pub fn write_all(
     plan: &ScenarioPlan,
     runs: &[RunResult],
     table: Option<&Table>,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ReportError> {
     let dir = out.join(&plan.name);
-    let mut written = vec![write_runs(out, &plan.name, runs).map_err(|e| e.to_string())?];
+    let mut written = vec![write_runs(out, &plan.name, runs).map_err(ReportError::io(&dir))?];
     let long = long_csv::curves_csv(runs)?;
-    write_atomic(&dir.join("curves.csv"), long.as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join("curves.csv"), long.as_bytes()).map_err(ReportError::io(&dir.join("curves.csv")))?;
     written.push(dir.join("curves.csv"));
     if let Some(t) = table {
         for (name, body) in [("table.md", t.markdown()), ("table.csv", t.csv())] {
-            write_atomic(&dir.join(name), body.as_bytes()).map_err(|e| e.to_string())?;
+            write_atomic(&dir.join(name), body.as_bytes()).map_err(ReportError::io(&dir.join(name)))?;
             written.push(dir.join(name));
         }
         if heatmap::applies(t) {
@@ -64,14 +65,14 @@ pub fn write_all(
     }
     // Last, so that it can embed every figure and link every file.
     let html = page::html(&dir, plan, runs, table, &written)?;
-    write_atomic(&dir.join("index.html"), html.as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join("index.html"), html.as_bytes()).map_err(ReportError::io(&dir.join("index.html")))?;
     written.push(dir.join("index.html"));
     Ok(written)
 }
 
 /// One plot per table row (per scenario without a table) and metric; one curve
 /// per column (per sweep point), over seeds.
-fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<Vec<PathBuf>, String> {
+fn write_curves(dir: &Path, plan: &ScenarioPlan, runs: &[RunResult]) -> Result<Vec<PathBuf>, ReportError> {
     let value = table::swept_values;
     let (group_fields, curve_fields): (Vec<String>, Vec<String>) = match &plan.table {
         // A reduced field (`worst`, `best`) gets a curve per value, so no curve mixes them.
@@ -128,7 +129,7 @@ fn write_trajectories(
     plan: &ScenarioPlan,
     first: &RunPlan,
     runs: &[RunResult],
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ReportError> {
     let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
     seeds.dedup();
@@ -147,7 +148,7 @@ fn write_trajectories(
             })
             .collect();
         let path = dir.join(format!("trajectory-seed{seed}.svg"));
-        let task = crate::task::build(&first.task, first.workers.honest, seed, None).map_err(|e| e.to_string())?;
+        let task = crate::task::build(&first.task, first.workers.honest, seed, None)?;
         let loss = move |x: f32, y: f32| task.loss(&[x, y], 0).unwrap_or(f64::NAN);
         written.extend(trajectory::plot(&path, &format!("{} (seed {seed})", plan.name), &lines, &loss)?);
     }

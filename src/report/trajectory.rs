@@ -34,8 +34,8 @@ pub fn plot(
     title: &str,
     runs: &[(String, Vec<Vec<f32>>)],
     loss: &dyn Fn(f32, f32) -> f64,
-) -> Result<Vec<PathBuf>, String> {
-    super::render::write_figure(path, &svg(title, runs, loss)?)
+) -> Result<Vec<PathBuf>, super::ReportError> {
+    super::render::write_figure(path, &svg(title, runs, loss).map_err(super::ReportError::draw(path))?)
 }
 
 /// The centre of grid cell `i` of the `GRID` cells over `lo..hi`.
