@@ -157,6 +157,12 @@ fn the_grammars_name_the_registry_sections() {
     let tree_sitter = read("editors/tree-sitter-byz/grammar.js");
     let highlights = read("editors/tree-sitter-byz/queries/highlights.scm");
     let textmate = read("editors/vscode/syntaxes/byz.tmLanguage.json");
+    // `kw_block` reserves exactly the sections of settings.
+    let kw_block = pest.lines().find(|l| l.starts_with("kw_block")).expect("grammar/byz.pest's kw_block");
+    let reserved: BTreeSet<&str> = kw_block.split('"').skip(1).step_by(2).collect();
+    let settings: BTreeSet<&str> =
+        SECTIONS.iter().filter(|e| e.shape == Shape::Settings).map(|e| e.spec.name).collect();
+    assert_eq!(reserved, settings, "grammar/byz.pest's kw_block");
     for e in &SECTIONS {
         let name = e.spec.name;
         let own = pest.contains(&format!("\n{name} ")) && pest.contains(&format!("kw_{name} "));

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
+use crate::diagnostic::{Code, Diag, SourceFile};
 use crate::registry::sections::{self, Shape};
 use crate::syntax::ast::{Decl, Section, SectionKind, Setting, Span};
 
@@ -97,7 +97,7 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile, errors: &mut V
         }
         SectionKind::Block(name, s) => match sections::lookup(&name.name) {
             Some(e) if e.shape == Shape::Settings => merge_placed(out.block_mut(e.spec.name), s, src, kw),
-            _ => errors.push(unknown_section(name, src)),
+            _ => errors.push(crate::syntax::expected::unknown_section(src, &name.name, name.span)),
         },
         SectionKind::Aggregate(p) => out.aggregate = Some(Placed { node: p.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Attack(a) => out.attack = Some(Placed { node: a.clone(), src: src.clone(), keyword: kw }),
@@ -108,21 +108,6 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile, errors: &mut V
         // A scenario accepts what its bases accept, and more.
         SectionKind::Allow(names) => out.allow.push(Placed { node: names.clone(), src: src.clone(), keyword: kw }),
     }
-}
-
-/// `wokers { honest 12 }`: a block whose name is no section of settings.
-fn unknown_section(name: &crate::syntax::ast::Ident, src: &SourceFile) -> Diag {
-    let blocks = sections::SECTIONS.iter().filter(|e| e.shape == Shape::Settings).map(|e| e.spec.name);
-    let help = match did_you_mean(&name.name, blocks.clone()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => {
-            let names: Vec<String> = blocks.map(|b| format!("`{b}`")).collect();
-            format!("the sections of settings are {}; `byz explain all` lists every section", names.join(" and "))
-        }
-    };
-    Diag::new(Code::Unknown, src, name.span, format!("unknown section `{}`", name.name))
-        .label("not a section")
-        .help(help)
 }
 
 fn merge_settings(into: &mut Vec<Setting>, new: &[Setting]) {

@@ -8,7 +8,7 @@
 
 use super::merged::{Placed, Sections};
 use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
-use crate::registry::settings;
+use crate::registry::{sections, settings};
 use crate::syntax::ast::{Arg, Attack, Component, Ident, Setting, SweepAxis, SweepValue, Value, ValueKind};
 
 /// A sweep point: its label, its sections, and which value it took on each
@@ -51,7 +51,7 @@ fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
     match *parts {
         ["aggregate"] => Some(Field::Aggregate),
         ["attack"] => Some(Field::Attack),
-        [block @ ("workers" | "train"), key] if settings::names(block).contains(&key) => {
+        [block, key] if sections::is_settings(block) && settings::names(block).contains(&key) => {
             Some(Field::Setting { block, key })
         }
         ["workers", "heterogeneity", arg] => {

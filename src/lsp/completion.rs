@@ -148,7 +148,7 @@ impl Place {
                     _ => vec![],
                 }
             }
-            Some(block @ ("workers" | "train")) if words.is_empty() => settings_of(block),
+            Some(block) if sections::is_settings(block) && words.is_empty() => settings_of(block),
             Some("workers") if words == ["heterogeneity"] => components(Kind::Split),
             // `table { rows ...; worst attack; value max accuracy }` and `expect { final loss < 0.5 }`.
             Some("table") => match words {

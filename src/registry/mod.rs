@@ -67,9 +67,6 @@ pub fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
     specs(kind).into_iter().find(|s| s.name == name || s.aliases.contains(&name))
 }
 
-/// Whether the rule `name` weighs the vectors against the server's own
-/// vector on a clean root data set (`Capabilities::root_data`, as `fltrust`),
-/// which needs a task with data to draw it from.
 /// The memory estimate of a run, with what its attacks declare they keep.
 pub fn memory_estimate(run: &crate::plan::RunPlan) -> crate::plan::memory::Estimate {
     crate::plan::memory::estimate(run, |name| {
@@ -77,7 +74,9 @@ pub fn memory_estimate(run: &crate::plan::RunPlan) -> crate::plan::memory::Estim
     })
 }
 
-/// Whether the rule needs the server's own gradient on its root data set (FLTrust).
+/// Whether the rule `name` weighs the vectors against the server's own
+/// vector on a clean root data set (`Capabilities::root_data`, as `fltrust`),
+/// which needs a task with data to draw it from.
 pub fn needs_root_data(rule: &str) -> bool {
     crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.capabilities.root_data.is_some())
 }

@@ -64,14 +64,15 @@ pub const SECTIONS: [SectionEntry; 13] = [
     section(
         "workers",
         Shape::Settings,
-        "how many honest and Byzantine workers, and how the data is split among them",
-        "`workers { honest 12; byzantine 3; heterogeneity dirichlet(alpha: 0.1) }`.",
+        "how many honest and Byzantine workers, the f the rules are told, and how the data is split",
+        "`workers { honest 12; byzantine 3; heterogeneity dirichlet(alpha: 0.1) }`; `declared 3`\n\
+         tells the rules f = 3 while `byzantine` workers attack.",
     ),
     section(
         "train",
         Shape::Settings,
-        "the server's training loop: steps, learning rate, batch, momentum, clipping, noise",
-        "`train { steps 200; lr 0.1; batch 32; momentum 0.9 }`.",
+        "the server's training loop: steps, learning rate, batch, momentum, clipping, noise, ℓ2",
+        "`train { steps 200; lr 0.1; batch 32; momentum 0.9; clip 2; l2 1e-4 }`.",
     ),
     section(
         "aggregate",
@@ -96,8 +97,9 @@ pub const SECTIONS: [SectionEntry; 13] = [
     section(
         "sweep",
         Shape::Own,
-        "the settings a scenario runs over, one run per combination and seed",
-        "`sweep { attack in [sf, alie]; workers.byzantine in [1, 3] }`.",
+        "the values a scenario runs over, one run per combination and seed",
+        "`sweep { attack in [sf, alie]; workers.byzantine in [1, 3] }`: the rule, the attack, any\n\
+         `workers.KEY` or `train.KEY`, or a component's argument (`aggregate.trim`).",
     ),
     section(
         "table",
@@ -123,6 +125,11 @@ pub const SECTIONS: [SectionEntry; 13] = [
 /// The section called `name`.
 pub fn lookup(name: &str) -> Option<&'static SectionEntry> {
     SECTIONS.iter().find(|e| e.spec.name == name)
+}
+
+/// Whether `name` is a section of settings (`workers`, `train`).
+pub fn is_settings(name: &str) -> bool {
+    lookup(name).is_some_and(|e| e.shape == Shape::Settings)
 }
 
 /// Every section's keyword, in order.

@@ -2,14 +2,60 @@
 
 use itertools::Itertools;
 
+use super::ast::Span;
 use super::parse::Rule;
+use crate::diagnostic::{Code, Diag, SourceFile, did_you_mean};
 use crate::registry::sections::{self, Shape};
+
+/// `wokers { honest 12 }` or `sweeps { ... }`: a block whose name is no
+/// section; the help offers the nearest section's name.
+pub fn unknown_section(src: &SourceFile, name: &str, span: Span) -> Diag {
+    let help = match did_you_mean(name, sections::names()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => {
+            let names: Vec<String> = sections::names().map(|b| format!("`{b}`")).collect();
+            format!("the sections are {}", names.join(", "))
+        }
+    };
+    Diag::new(Code::Unknown, src, span, format!("unknown section `{name}`")).label("not a section").help(help)
+}
+
+/// The name of the block the parser failed inside, and where it starts, when
+/// that name is no section (`sweeps { attack in [sf] }`). The grammar reads
+/// any `name {` as a section of settings, so a misspelt `sweep` fails on its
+/// contents; the misspelt name is the better message. Braces inside comments
+/// or strings can mislead the count, which then only loses this sharper message.
+pub fn unknown_block(text: &str, pos: usize) -> Option<(usize, &str)> {
+    let before = text.get(..pos)?;
+    let mut depth = 0usize;
+    let open = before.char_indices().rev().find_map(|(i, c)| match c {
+        '}' => {
+            depth += 1;
+            None
+        }
+        '{' if depth == 0 => Some(i),
+        '{' => {
+            depth -= 1;
+            None
+        }
+        _ => None,
+    })?;
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let head = before[..open].trim_end();
+    let start = head.rfind(|c: char| !word(c)).map_or(0, |i| i + 1);
+    let name = &head[start..];
+    let previous = head[..start].trim_end().rsplit(|c: char| !word(c)).next().unwrap_or_default();
+    // After these the word before `{` is a declaration's or a task's name, not a section.
+    let named = ["task", "scenario", "base", "extends"].contains(&previous);
+    let is_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    (is_name && !named && name != "plan" && sections::lookup(name).is_none()).then_some((start, name))
+}
 
 /// The section a rule the parser tried opens, in the user's words: `seeds`
 /// for `Rule::seeds` or its keyword `Rule::kw_seeds`, the sections of
 /// settings for the generic `Rule::block`; `None` for other rules.
 fn section_phrase(rule: Rule) -> Option<String> {
-    if rule == Rule::block {
+    if rule == Rule::block || rule == Rule::kw_block {
         let blocks: Vec<String> = sections::SECTIONS
             .iter()
             .filter(|e| e.shape == Shape::Settings)
@@ -121,11 +167,13 @@ fn is_keyword(word: &str) -> bool {
 /// before it is not closed.
 pub fn in_context(expected: String, found: &str, before: &str, opens_block: bool) -> (String, String) {
     let word = found.trim_matches('`');
-    if opens_block && is_keyword(word) {
-        return (
-            "a setting or `}`".into(),
-            format!("`{word}` starts a new section: close the block before it with `}}`"),
-        );
+    if opens_block {
+        let help = if is_keyword(word) {
+            format!("`{word}` starts a new section: close the block before it with `}}`")
+        } else {
+            format!("`{word} {{` opens a block inside this one: close this block with `}}` first")
+        };
+        return ("a setting or `}`".into(), help);
     }
     if expected == "a name" || (expected.starts_with("a name") && is_keyword(word)) {
         if before.ends_with("|>") {
@@ -184,6 +232,24 @@ mod tests {
                 assert!(!crate::registry::settings::names(name).is_empty(), "{name} has no settings");
             }
         }
+    }
+
+    /// A parse failure inside `sweeps { ... }` is about the misspelt name;
+    /// inside a section, a task, a declaration or a plan it is not.
+    #[test]
+    fn the_block_failed_inside_is_named_only_when_no_section() {
+        fn at(text: &str) -> Option<(usize, &str)> {
+            unknown_block(text, text.find('!').expect("a marker"))
+        }
+        let t = "scenario s {\n  train { lr 0.5 }\n  sweeps { ! }\n}";
+        assert_eq!(at(t), Some((t.find("sweeps").unwrap(), "sweeps")));
+        assert_eq!(at("scenario s {\n  sweep { ! }\n}"), None);
+        assert_eq!(at("scenario s {\n  task landscape { ! }\n}"), None);
+        assert_eq!(at("scenario s { ! }"), None);
+        assert_eq!(at("scenario s extends b { ! }"), None);
+        assert_eq!(at("scenario s {\n  attack plan { ! }\n}"), None);
+        assert_eq!(at("scenario s {\n  report every 10 { ! }\n}"), None);
+        assert_eq!(at("no brace ! here"), None);
     }
 
     /// Where every section could start, the message names them all once.

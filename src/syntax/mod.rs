@@ -1,7 +1,8 @@
-//! Source text → syntax tree with spans. Knows nothing of what names mean.
+//! Source text → syntax tree with spans. Of what names mean it knows only the
+//! registry's sections, for its messages.
 
 pub mod ast;
-mod expected;
+pub mod expected;
 mod expr;
 pub mod format;
 pub mod limits;

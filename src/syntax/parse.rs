@@ -34,6 +34,9 @@ fn syntax_error(src: &SourceFile, e: pest::error::Error<Rule>) -> Box<Diag> {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
+    if let Some((at, name)) = super::expected::unknown_block(&src.text, pos) {
+        return Box::new(super::expected::unknown_section(src, name, Span::new(at, at + name.len())));
+    }
     let (found, len) = found_at(&src.text, pos);
     let (expected, opens_block) = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, negatives } => {
