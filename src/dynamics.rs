@@ -160,7 +160,7 @@ impl Dynamics {
     }
 
     /// `honest_vectors` and the training loss recorded for `state`, from one gradient pass.
-    pub fn honest_vectors_and_loss(&self, state: &State) -> Result<(Vec<Vec<f32>>, f64), SimError> {
+    pub(crate) fn honest_vectors_and_loss(&self, state: &State) -> Result<(Vec<Vec<f32>>, f64), SimError> {
         let (grads, loss) = self.task.gradients_and_training_loss(&state.theta, state.step)?;
         Ok((self.send(grads, state), loss))
     }
@@ -249,14 +249,14 @@ impl Dynamics {
 
     /// The server's half of a step on all n vectors (honest first): (θ_{t+1}, F(...)).
     /// A planning adversary that needs only the next model calls this alone.
-    pub fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
+    pub(crate) fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let agg = self.server_aggregate(state, all);
         self.descend(state, agg)
     }
 
     /// F(...) of all n vectors (honest first) at `state`, as the server computes it
     /// this step (the same random stream, the declared f, the previous aggregate).
-    pub fn server_aggregate(&self, state: &State, all: &[Vec<f32>]) -> Vec<f32> {
+    pub(crate) fn server_aggregate(&self, state: &State, all: &[Vec<f32>]) -> Vec<f32> {
         self.server_aggregate_noting_norms(state, all).0
     }
 
@@ -275,12 +275,12 @@ impl Dynamics {
     }
     /// The aggregation of `honest` with f copies of one vector, prepared for many
     /// candidates, when the pipeline allows it (see `aggregate::copies`).
-    pub fn with_copies(&self, honest: &[Vec<f32>]) -> Option<MedianWithCopies> {
+    pub(crate) fn with_copies(&self, honest: &[Vec<f32>]) -> Option<MedianWithCopies> {
         self.aggregator.with_copies(honest, self.f)
     }
 
     /// `server_step` when every Byzantine worker sends `v`, through a prepared aggregation.
-    pub fn server_step_copies(
+    pub(crate) fn server_step_copies(
         &self,
         state: &State,
         prepared: &MedianWithCopies,
@@ -310,7 +310,7 @@ impl Dynamics {
     }
 
     /// Held-out accuracy and loss, for data tasks.
-    pub fn evaluate(&self, theta: &[f32]) -> Result<Option<crate::task::classify::Evaluation>, SimError> {
+    pub(crate) fn evaluate(&self, theta: &[f32]) -> Result<Option<crate::task::classify::Evaluation>, SimError> {
         Ok(self.task.evaluate(theta).transpose()?)
     }
 

@@ -45,7 +45,7 @@ impl Kind {
     }
 
     /// The kind's noun, for messages and `byz explain`: "aggregation rule".
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Section => "section",
             Kind::Rule => "aggregation rule",
@@ -67,7 +67,7 @@ impl Kind {
 
     /// Whether a name of this kind takes arguments (`krum(discard: 2)`,
     /// `C(32)`), which `byz explain` lists; the other kinds are words.
-    pub fn takes_arguments(self) -> bool {
+    pub(crate) fn takes_arguments(self) -> bool {
         matches!(
             self,
             Kind::Rule
@@ -168,7 +168,7 @@ pub struct Spec {
 
 impl Spec {
     /// The parameter called `name`, if the component declares one.
-    pub fn param(&self, name: &str) -> Option<&Param> {
+    pub(crate) fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }
 }

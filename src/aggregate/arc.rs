@@ -19,7 +19,7 @@ use super::{PreEntry, Vectors};
 use crate::spec::{Kind, Spec};
 
 /// The number of vectors ARC clips: ⌊2 (f/n) (n − f)⌋ (0 when n = 0).
-pub fn arc_clipped_count(n: usize, f: usize) -> usize {
+pub(crate) fn arc_clipped_count(n: usize, f: usize) -> usize {
     if n == 0 || f >= n {
         return 0;
     }
@@ -27,7 +27,7 @@ pub fn arc_clipped_count(n: usize, f: usize) -> usize {
 }
 
 /// ARC: the `k` largest vectors clipped to the `(k+1)`-th largest norm.
-pub fn adaptive_robust_clipping(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
+pub(crate) fn adaptive_robust_clipping(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
     let n = v.len();
     let k = arc_clipped_count(n, f);
     let norms: Vec<f64> = v.iter().map(|x| norm(x)).map(|x| if x.is_nan() { f64::INFINITY } else { x }).collect();

@@ -26,7 +26,7 @@ use crate::plan::Args;
 use crate::spec::{Kind, Setting, Spec, Unmet};
 
 /// The θ = n − 2f (at least 1) vectors chosen by iterated Krum, in order of choice.
-pub fn bulyan_select(v: &Vectors, f: usize) -> Vec<usize> {
+pub(crate) fn bulyan_select(v: &Vectors, f: usize) -> Vec<usize> {
     let n = v.len();
     let theta = n.saturating_sub(2 * f).max(1).min(n);
     let d = pairwise_sq_distances(v);

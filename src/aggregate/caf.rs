@@ -29,7 +29,7 @@ use super::{Capabilities, RuleEntry, Vectors};
 use crate::spec::{Kind, Spec};
 
 /// The final weights CAF averages with (one per vector).
-pub fn caf_weights(v: &Vectors, f: usize) -> Vec<f64> {
+pub(crate) fn caf_weights(v: &Vectors, f: usize) -> Vec<f64> {
     let n = v.len();
     let mut c: Vec<f64> = v.iter().map(|r| if r.iter().all(|x| x.is_finite()) { 1.0 } else { 0.0 }).collect();
     let finite: Vec<usize> = (0..n).filter(|&i| c[i] > 0.0).collect();

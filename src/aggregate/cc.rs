@@ -24,7 +24,7 @@ use crate::plan::ComponentPlan;
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// L iterations of centered clipping of `v` (owned vectors or slices) around `center` (zeros if empty).
-pub fn centered_clipping<R: AsRef<[f32]>>(v: &[R], center: &[f32], tau: f64, iters: usize) -> Vec<f32> {
+pub(crate) fn centered_clipping<R: AsRef<[f32]>>(v: &[R], center: &[f32], tau: f64, iters: usize) -> Vec<f32> {
     let n = v.len();
     let d = v.iter().map(|x| x.as_ref().len()).min().unwrap_or(0);
     if n == 0 {

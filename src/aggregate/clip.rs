@@ -15,7 +15,7 @@ use super::{PreEntry, Vectors};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// Every vector scaled down to norm `c` if it is longer.
-pub fn clip_all(v: &Vectors, c: f64) -> Vec<Vec<f32>> {
+pub(crate) fn clip_all(v: &Vectors, c: f64) -> Vec<Vec<f32>> {
     v.iter().map(|x| clipped(x, c)).collect()
 }
 

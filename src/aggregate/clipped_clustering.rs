@@ -26,7 +26,7 @@ use super::{Capabilities, Ctx, RuleEntry, Vectors};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
 
 /// The indices of the larger of the two average-linkage clusters, in increasing order.
-pub fn larger_cluster(v: &Vectors) -> Vec<usize> {
+pub(crate) fn larger_cluster(v: &Vectors) -> Vec<usize> {
     let n = v.len();
     if n <= 2 {
         return (0..n.min(1)).collect();
@@ -82,7 +82,7 @@ pub fn larger_cluster(v: &Vectors) -> Vec<usize> {
 }
 
 /// τ: the median of the earlier norms and this step's, capped at `max_tau`.
-pub fn median_norm(history: &[f32], v: &Vectors, max_tau: f64) -> f64 {
+pub(crate) fn median_norm(history: &[f32], v: &Vectors, max_tau: f64) -> f64 {
     let mut all: Vec<f64> = history.iter().map(|&x| f64::from(x)).chain(v.iter().map(|x| norm(x))).collect();
     all.retain(|x| x.is_finite());
     if all.is_empty() {

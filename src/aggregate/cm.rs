@@ -17,7 +17,7 @@ use super::{Capabilities, RuleEntry};
 use crate::spec::{Kind, Spec};
 
 /// Coordinate-wise median; for even `n`, the mean of the two middle values.
-pub fn coordinate_median(v: &Vectors) -> Vec<f32> {
+pub(crate) fn coordinate_median(v: &Vectors) -> Vec<f32> {
     let n = v.len();
     let mid = n / 2;
     sorted_coordinatewise(v, |rows, out| {

@@ -34,7 +34,7 @@ use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// The indices DnC keeps, in increasing order.
-pub fn dnc_select(v: &Vectors, ctx: &mut Ctx, sub_dim: usize, iters: usize, c: f64) -> Vec<usize> {
+pub(crate) fn dnc_select(v: &Vectors, ctx: &mut Ctx, sub_dim: usize, iters: usize, c: f64) -> Vec<usize> {
     let n = v.len();
     let d = dim(v);
     if n == 0 || d == 0 {

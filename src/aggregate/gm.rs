@@ -39,7 +39,7 @@ fn no_iterations(_: &crate::spec::Setting, args: &crate::plan::Args) -> Option<c
 }
 
 /// Smoothed-Weiszfeld approximation of the geometric median: at most `iters` steps from the mean.
-pub fn geometric_median(v: &Vectors, iters: usize, nu: f64, tol: f64) -> Vec<f32> {
+pub(crate) fn geometric_median(v: &Vectors, iters: usize, nu: f64, tol: f64) -> Vec<f32> {
     if v.is_empty() {
         return Vec::new();
     }

@@ -26,7 +26,7 @@ pub const BLOCK: usize = 4096;
 /// on every path: the compiler neither reorders floating-point additions nor
 /// fuses multiplies and adds without fast-math flags, which Rust never sets.
 #[inline(always)]
-pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(f)
 }
 
@@ -45,7 +45,7 @@ pub fn dim(v: &Vectors) -> usize {
 /// vectors, e.g. under `attack none`); within a block 8 lanes accumulate, and
 /// block sums are added in block order. For d < 8 the sum is the plain
 /// sequential one.
-pub fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
+pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
     let n = v.len();
     let d = dim(v);
     // Tasks are (block of coordinates, pair of tiles of vectors): the 2 × TILE
@@ -125,36 +125,9 @@ fn finish(acc: [f64; 8], ra: &[f32], rb: &[f32]) -> f64 {
     s
 }
 
-/// `out[j] = g(v_1[j], …, v_n[j])` for every coordinate; `g` may reorder its
-/// buffer. Blocks run in parallel and each writes its own slice of `out`.
-pub fn coordinatewise<R, G>(v: &[R], g: G) -> Vec<f32>
-where
-    R: AsRef<[f32]> + Sync,
-    G: Fn(&mut [f32]) -> f32 + Sync,
-{
-    let n = v.len();
-    let d = v.iter().map(|x| x.as_ref().len()).min().unwrap_or(0);
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut out = vec![0.0f32; d];
-    out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
-        let start = b * BLOCK;
-        let cols: Vec<&[f32]> = v.iter().map(|x| &x.as_ref()[start..start + chunk.len()]).collect();
-        let mut buf = vec![0.0f32; n];
-        for (j, o) in chunk.iter_mut().enumerate() {
-            for (x, c) in buf.iter_mut().zip(&cols) {
-                *x = c[j];
-            }
-            *o = g(&mut buf);
-        }
-    });
-    out
-}
-
 /// Mean of the vectors at `idx`, accumulated in `f64` in the order of `idx`.
 /// Empty `idx` gives an empty vector.
-pub fn mean_of(v: &Vectors, idx: &[usize]) -> Vec<f32> {
+pub(crate) fn mean_of(v: &Vectors, idx: &[usize]) -> Vec<f32> {
     means_of(v, std::slice::from_ref(&idx.to_vec())).pop().unwrap_or_default()
 }
 
@@ -164,7 +137,7 @@ pub fn mean_of(v: &Vectors, idx: &[usize]) -> Vec<f32> {
 /// every output that needs it is summed. Each coordinate's sum is the same
 /// sequence of `f64` additions in the order of its set, whatever the chunks
 /// or threads.
-pub fn means_of(v: &Vectors, sets: &[Vec<usize>]) -> Vec<Vec<f32>> {
+pub(crate) fn means_of(v: &Vectors, sets: &[Vec<usize>]) -> Vec<Vec<f32>> {
     let d = dim(v);
     let mut outs: Vec<Vec<f32>> = sets.iter().map(|s| vec![0.0f32; if s.is_empty() { 0 } else { d }]).collect();
     let mut chunks: Vec<Vec<&mut [f32]>> =
@@ -206,7 +179,7 @@ const MEAN_CHUNK: usize = 256;
 /// Row-major m × m Gram matrix of the rows centred on the first one,
 /// `G_ik = Σ_j (x_i[j] − x_0[j]) (x_k[j] − x_0[j])`, in `f64`: per block with
 /// 8 lanes, blocks added in block order.
-pub fn centered_gram(rows: &[&[f32]]) -> Vec<f64> {
+pub(crate) fn centered_gram(rows: &[&[f32]]) -> Vec<f64> {
     let m = rows.len();
     let d = rows.iter().map(|r| r.len()).min().unwrap_or(0);
     let pairs: Vec<(usize, usize)> = (1..m).flat_map(|i| (i..m).map(move |k| (i, k))).collect();
@@ -249,13 +222,13 @@ fn block_centered_dot(a: &[f32], b: &[f32], c: &[f32]) -> f64 {
 }
 
 /// `Σ_i w_i x_i / Σ_i w_i`, per coordinate in `f64`, in row order.
-pub fn weighted_mean(rows: &[&[f32]], w: &[f64]) -> Vec<f32> {
+pub(crate) fn weighted_mean(rows: &[&[f32]], w: &[f64]) -> Vec<f32> {
     combination(rows, w, w.iter().sum())
 }
 
 /// `Σ_i w_i x_i / divisor`, per coordinate in `f64`, in row order: a mean of
 /// scaled rows (clipped ones, say) without copying them.
-pub fn combination(rows: &[&[f32]], w: &[f64], divisor: f64) -> Vec<f32> {
+pub(crate) fn combination(rows: &[&[f32]], w: &[f64], divisor: f64) -> Vec<f32> {
     let d = rows.iter().map(|r| r.len()).min().unwrap_or(0);
     let mut out = vec![0.0f32; d];
     out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
@@ -274,7 +247,7 @@ pub fn combination(rows: &[&[f32]], w: &[f64], divisor: f64) -> Vec<f32> {
 }
 
 /// ⟨a, b⟩ in `f64`, in index order.
-pub fn dot(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum()
 }
 
@@ -319,7 +292,6 @@ mod tests {
         let v = [vec![1.0, 2.0, 3.0], vec![1.0]];
         assert_eq!(dim(&v), 1);
         assert_eq!(pairwise_sq_distances(&v), vec![0.0; 4]);
-        assert_eq!(coordinatewise(&v, |b| b[0] + b[1]), vec![2.0]);
         assert_eq!(mean_of(&v, &[0, 1]), vec![1.0]);
     }
 

@@ -24,14 +24,14 @@ use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// Krum score of every vector. `_f` is accepted for interface uniformity; the
 /// neighbour count depends only on `discard` (see the module docs).
-pub fn krum_scores(v: &Vectors, _f: usize, discard: usize) -> Vec<f64> {
+pub(crate) fn krum_scores(v: &Vectors, _f: usize, discard: usize) -> Vec<f64> {
     scores_from_distances(&pairwise_sq_distances(v), v.len(), discard)
 }
 
 /// Krum scores from a row-major n × n matrix of squared distances, for
 /// callers that have the distances already (Fang's attack on Krum, which
 /// tries many placements of its vector against fixed honest ones).
-pub fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<f64> {
+pub(crate) fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<f64> {
     let k = n.saturating_sub(discard + 1).max(1).min(n.saturating_sub(1));
     let mut row = Vec::with_capacity(n);
     (0..n)
@@ -49,7 +49,7 @@ pub fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<f64> {
 }
 
 /// Indices of the `m` (at most `n`) smallest scores, in increasing score order.
-pub fn krum_select(v: &Vectors, f: usize, discard: usize, m: usize) -> Vec<usize> {
+pub(crate) fn krum_select(v: &Vectors, f: usize, discard: usize, m: usize) -> Vec<usize> {
     let scores = krum_scores(v, f, discard);
     let mut idx: Vec<usize> = (0..v.len()).collect();
     idx.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));

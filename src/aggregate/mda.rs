@@ -30,7 +30,7 @@ use crate::spec::{Kind, Setting, Spec, Unmet};
 pub const MAX_SUBSETS: f64 = 1e6;
 
 /// Indices (increasing) of a minimum-diameter subset of size `n − f` (at least 1).
-pub fn mda_select(v: &Vectors, f: usize) -> Vec<usize> {
+pub(crate) fn mda_select(v: &Vectors, f: usize) -> Vec<usize> {
     let n = v.len();
     if n == 0 {
         return Vec::new();
@@ -77,7 +77,7 @@ impl Search<'_> {
 }
 
 /// C(n, k) as a float (exact far beyond the limit that matters here).
-pub fn binomial(n: usize, k: usize) -> f64 {
+pub(crate) fn binomial(n: usize, k: usize) -> f64 {
     let k = k.min(n.saturating_sub(k));
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }

@@ -24,7 +24,7 @@ pub fn meamed(v: &Vectors, f: usize) -> Vec<f32> {
 }
 
 /// `mean_around_median` of each lane of sorted rows (see `sortnet`).
-pub fn mean_around_median_rows(rows: &Rows, out: &mut [f32], keep: usize) {
+pub(crate) fn mean_around_median_rows(rows: &Rows, out: &mut [f32], keep: usize) {
     let mut column = vec![0.0f32; rows.len()];
     for (l, o) in out.iter_mut().enumerate() {
         for (c, row) in column.iter_mut().zip(rows) {
@@ -35,7 +35,7 @@ pub fn mean_around_median_rows(rows: &Rows, out: &mut [f32], keep: usize) {
 }
 
 /// The mean of the `keep` values of `sorted` (in `total_cmp` order) closest to its median.
-pub fn mean_around_median(sorted: &[f32], keep: usize) -> f32 {
+pub(crate) fn mean_around_median(sorted: &[f32], keep: usize) -> f32 {
     let n = sorted.len();
     if n == 0 {
         return f32::NAN;

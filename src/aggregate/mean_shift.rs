@@ -20,7 +20,7 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
 /// over the points of the distance to their k-th nearest point, the point
 /// itself counted first, k = max(1, ⌊n·quantile⌋). (scikit-learn subsamples
 /// 50 points at random when there are more; byz uses all of them.)
-pub fn bandwidth(points: &[Vec<f64>], quantile: f64) -> f64 {
+pub(crate) fn bandwidth(points: &[Vec<f64>], quantile: f64) -> f64 {
     let n = points.len();
     if n == 0 {
         return 0.0;

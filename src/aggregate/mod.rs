@@ -176,7 +176,7 @@ impl Aggregator {
 
     /// The pipeline prepared for many aggregations of `honest` with f copies
     /// of one vector, where it has such a form (a plain `cm`); `None` otherwise.
-    pub fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::MedianWithCopies> {
+    pub(crate) fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::MedianWithCopies> {
         self.median_alone.then(|| copies::MedianWithCopies::new(honest, f))
     }
 
@@ -201,7 +201,7 @@ impl Aggregator {
     /// The aggregate and, for a rule with `norm_history`, the norms of the
     /// vectors the rule received (after the pre-aggregators), which the
     /// simulator adds to the history; empty for other rules.
-    pub fn aggregate_noting_norms(&self, vectors: &Vectors, ctx: &mut Ctx) -> (Vec<f32>, Vec<f32>) {
+    pub(crate) fn aggregate_noting_norms(&self, vectors: &Vectors, ctx: &mut Ctx) -> (Vec<f32>, Vec<f32>) {
         self.through(vectors, ctx, |current, ctx| {
             let norms =
                 if self.norm_history { current.iter().map(|v| kernels::norm(v) as f32).collect() } else { vec![] };
@@ -240,7 +240,7 @@ impl Aggregator {
 }
 
 /// The registry entry of the rule `name`, which the checker has resolved.
-pub fn rule_entry(name: &str) -> &'static RuleEntry {
+pub(crate) fn rule_entry(name: &str) -> &'static RuleEntry {
     RULES.iter().find(|e| e.spec.name == name).expect("the checker resolved this rule")
 }
 

@@ -25,7 +25,7 @@ use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// Indices (increasing) of the `n − f` (at least 1) nearest neighbours of `v[reference]`.
-pub fn monna_select(v: &Vectors, f: usize, reference: usize) -> Vec<usize> {
+pub(crate) fn monna_select(v: &Vectors, f: usize, reference: usize) -> Vec<usize> {
     let n = v.len();
     if n == 0 {
         return Vec::new();

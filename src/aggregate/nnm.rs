@@ -20,7 +20,7 @@ use super::kernels::{means_of, pairwise_sq_distances};
 use crate::spec::{Kind, Spec};
 
 /// Replaces each vector by the mean of its `n − f` nearest neighbours (itself included).
-pub fn nearest_neighbor_mixing(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
+pub(crate) fn nearest_neighbor_mixing(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
     let n = v.len();
     let k = n.saturating_sub(f).max(1);
     let d = pairwise_sq_distances(v);

@@ -31,7 +31,7 @@ use crate::spec::{Kind, Setting, Spec, Unmet};
 pub const MAX_SUBSETS: u128 = 100_000;
 
 /// The indices of the subset SMEA averages, in increasing order.
-pub fn smea_select(v: &Vectors, f: usize) -> Vec<usize> {
+pub(crate) fn smea_select(v: &Vectors, f: usize) -> Vec<usize> {
     let n = v.len();
     let m = n.saturating_sub(f).max(1).min(n);
     let finite: Vec<usize> = (0..n).filter(|&i| v[i].iter().all(|x| x.is_finite())).collect();

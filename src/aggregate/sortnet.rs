@@ -38,7 +38,7 @@ pub fn value(k: i32) -> f32 {
 }
 
 /// Compare-exchanges `(i, j)`, `i < j`, that sort `n` values.
-pub fn network(n: usize) -> Vec<(usize, usize)> {
+pub(crate) fn network(n: usize) -> Vec<(usize, usize)> {
     let p = n.next_power_of_two();
     let mut out = Vec::new();
     let mut step = 1;
@@ -63,7 +63,7 @@ pub fn network(n: usize) -> Vec<(usize, usize)> {
 
 /// For each run of up to [`LANES`] coordinates, sorts their values and calls
 /// `g(rows, out)`, which writes `out.len()` (≤ LANES) results, one per lane.
-pub fn sorted_coordinatewise<R, G>(v: &[R], g: G) -> Vec<f32>
+pub(crate) fn sorted_coordinatewise<R, G>(v: &[R], g: G) -> Vec<f32>
 where
     R: AsRef<[f32]> + Sync,
     G: Fn(&Rows, &mut [f32]) + Sync,

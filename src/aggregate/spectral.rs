@@ -10,7 +10,7 @@ use super::kernels::{centered_gram, weighted_mean};
 /// The largest eigenvalue of a symmetric matrix and its unit eigenvector;
 /// `None` for a matrix with a non-finite entry or no convergence (nalgebra's
 /// iteration would not end on NaN).
-pub fn top_eigen(m: DMatrix<f64>) -> Option<(f64, DVector<f64>)> {
+pub(crate) fn top_eigen(m: DMatrix<f64>) -> Option<(f64, DVector<f64>)> {
     if m.iter().any(|x| !x.is_finite()) {
         return None;
     }
@@ -22,7 +22,7 @@ pub fn top_eigen(m: DMatrix<f64>) -> Option<(f64, DVector<f64>)> {
 /// ⟨x_i − c, x_k − c⟩ for all pairs, with c the mean of the vectors (any
 /// common centre gives the same matrices once `centred` re-centres them; the
 /// mean keeps the numbers small), in `f64`, blockwise as `centered_gram`.
-pub fn gram(v: &[&[f32]]) -> DMatrix<f64> {
+pub(crate) fn gram(v: &[&[f32]]) -> DMatrix<f64> {
     let centre = weighted_mean(v, &vec![1.0; v.len()]);
     let mut rows: Vec<&[f32]> = vec![&centre];
     rows.extend_from_slice(v);
@@ -33,7 +33,7 @@ pub fn gram(v: &[&[f32]]) -> DMatrix<f64> {
 
 /// The Gram matrix of the rows `rows` of `g` centred on their weighted mean
 /// (weights `w`, summing to 1): P·G·Pᵀ with P = I − 1·wᵀ.
-pub fn centred(g: &DMatrix<f64>, rows: &[usize], w: &[f64]) -> DMatrix<f64> {
+pub(crate) fn centred(g: &DMatrix<f64>, rows: &[usize], w: &[f64]) -> DMatrix<f64> {
     let m = rows.len();
     let sub = DMatrix::from_fn(m, m, |i, k| g[(rows[i], rows[k])]);
     let wv = DVector::from_column_slice(w);

@@ -21,7 +21,7 @@ use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
 /// Coordinate-wise mean after dropping the `trim` smallest and `trim` largest values.
-pub fn trimmed_mean(v: &Vectors, trim: usize) -> Vec<f32> {
+pub(crate) fn trimmed_mean(v: &Vectors, trim: usize) -> Vec<f32> {
     if v.is_empty() {
         return Vec::new();
     }

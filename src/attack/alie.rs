@@ -24,7 +24,7 @@ impl Attack for Alie {
 }
 
 /// 001 Table 5's z for n workers of which f are Byzantine (0 when the quantile is undefined).
-pub fn default_z(n: usize, f: usize) -> f64 {
+pub(crate) fn default_z(n: usize, f: usize) -> f64 {
     let s = (n / 2 + 1) as f64 - f as f64;
     let h = (n - f.min(n)) as f64;
     let q = (h - s) / h;

@@ -83,7 +83,7 @@ fn sign(x: f32) -> f32 {
 /// Distances from an honest g_i to −λ·s are ‖g_i‖² + 2λ⟨g_i, s⟩ + λ²‖s‖²
 /// (s has entries in {−1, 0, 1}), so each trial λ costs O(n²) after one
 /// O(n²·d) pass, not another pass over the vectors.
-pub fn krum_lambda(honest: &[Vec<f32>], s: &[f32], f: usize) -> f64 {
+pub(crate) fn krum_lambda(honest: &[Vec<f32>], s: &[f32], f: usize) -> f64 {
     let h = honest.len();
     let n = h + f;
     let d = s.len().max(1) as f64;
@@ -141,7 +141,7 @@ pub fn krum_lambda(honest: &[Vec<f32>], s: &[f32], f: usize) -> f64 {
 
 /// The honest extremes (g_min,j, g_max,j) of each coordinate, computed once
 /// for all Byzantine workers.
-pub fn extremes(honest: &[Vec<f32>]) -> Vec<(f32, f32)> {
+pub(crate) fn extremes(honest: &[Vec<f32>]) -> Vec<(f32, f32)> {
     let d = honest.first().map_or(0, Vec::len);
     let mut range = vec![(f32::INFINITY, f32::NEG_INFINITY); d];
     for g in honest {
@@ -153,7 +153,7 @@ pub fn extremes(honest: &[Vec<f32>]) -> Vec<(f32, f32)> {
 }
 
 /// One Byzantine worker's vector of §3.3, from the honest `extremes`.
-pub fn trim_attack(range: &[(f32, f32)], s: &[f32], b: f32, rng: &mut impl Rng) -> Vec<f32> {
+pub(crate) fn trim_attack(range: &[(f32, f32)], s: &[f32], b: f32, rng: &mut impl Rng) -> Vec<f32> {
     s.iter()
         .zip(range)
         .map(|(&sj, &(lo, hi))| {

@@ -40,17 +40,6 @@ pub enum Measure {
     LogitGap,
 }
 
-/// Plays λ_k ḡ for k = 0.. from `state` and returns the honest loss after each step.
-pub fn simulate_segment(
-    dynamics: &Dynamics,
-    state: &State,
-    first_honest: &[Vec<f32>],
-    lambdas: &[f64],
-    f: usize,
-) -> Result<Vec<f64>, SimError> {
-    simulate(dynamics, state, &mut FirstStep::new(dynamics, first_honest, f), lambdas, Measure::Loss)
-}
-
 fn simulate(
     dynamics: &Dynamics,
     state: &State,

@@ -49,7 +49,7 @@ fn honest_spread(bound: Bound, honest: &[Vec<f32>]) -> f64 {
 }
 
 /// Shejwalkar & Houmansadr's search: the largest η ≤ 50 that keeps `ok`, to within 1e-5.
-pub fn search_eta(ok: impl Fn(f32) -> bool) -> f32 {
+pub(crate) fn search_eta(ok: impl Fn(f32) -> bool) -> f32 {
     let (mut eta, mut step, mut good) = (50.0f32, 50.0f32, 0.0f32);
     while (good - eta).abs() > 1e-5 {
         if ok(eta) {

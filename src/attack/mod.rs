@@ -39,12 +39,12 @@ pub struct View<'a> {
 
 impl View<'_> {
     /// ḡ_t^H, the average of the honest vectors (001 §3.1).
-    pub fn honest_mean(&self) -> Vec<f32> {
+    pub(crate) fn honest_mean(&self) -> Vec<f32> {
         crate::aggregate::mean::mean(self.honest)
     }
 
     /// The same vector for every Byzantine worker.
-    pub fn collude(&self, v: Vec<f32>) -> Vec<Vec<f32>> {
+    pub(crate) fn collude(&self, v: Vec<f32>) -> Vec<Vec<f32>> {
         vec![v; self.f]
     }
 }
@@ -110,12 +110,12 @@ pub fn build(c: &ComponentPlan) -> Box<dyn Attack> {
 }
 
 /// ḡ + η p: the shape of most attacks (001 eq. (6)).
-pub fn perturb(mean: &[f32], eta: f32, p: &[f32]) -> Vec<f32> {
+pub(crate) fn perturb(mean: &[f32], eta: f32, p: &[f32]) -> Vec<f32> {
     mean.iter().zip(p).map(|(m, p)| m + eta * p).collect()
 }
 
 /// Coordinate-wise standard deviation of the honest vectors (population, as in ALIE).
-pub fn honest_std(honest: &[Vec<f32>], mean: &[f32]) -> Vec<f32> {
+pub(crate) fn honest_std(honest: &[Vec<f32>], mean: &[f32]) -> Vec<f32> {
     let h = honest.len().max(1) as f64;
     (0..mean.len())
         .map(|j| {

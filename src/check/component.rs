@@ -7,7 +7,7 @@ use crate::registry::{self, Default, Kind, ParamType, Setting, Spec};
 use crate::syntax::ast::{Component, Value, ValueKind};
 
 /// Resolves `c` as a component of `kind`; on failure, pushes diagnostics and returns `None`.
-pub fn resolve(
+pub(crate) fn resolve(
     c: &Component,
     kind: Kind,
     setting: &Setting,

@@ -12,7 +12,7 @@ use crate::registry::{self, Kind, tasks};
 use crate::syntax::ast::{Component, ModelDecl, ModelRef, Setting, ValueKind};
 
 /// The classification task of a `data` section: data set, model, split, and the `train` settings it reads.
-pub fn classification(
+pub(crate) fn classification(
     data: &Placed<Component>,
     s: &Sections,
     models: &HashMap<String, (ModelDecl, SourceFile)>,

@@ -6,7 +6,7 @@ use crate::plan::{Expect, Metric, RunPlan, Stat, Statistic};
 use crate::registry::words::{METRICS, STATISTICS};
 
 /// The `expect` section's expectations, each statistic checked against what the runs record.
-pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Vec<Expect> {
+pub(crate) fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Vec<Expect> {
     let Some(placed) = &s.expect else { return vec![] };
     let mut out = vec![];
     for e in &placed.node {

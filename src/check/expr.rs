@@ -14,7 +14,7 @@ pub enum Shape {
 
 impl Shape {
     /// The shape in words, for messages: "a vector of 2".
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             Shape::Scalar => "a number".into(),
             Shape::Vector(d) => format!("a vector of {d}"),

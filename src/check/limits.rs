@@ -30,7 +30,7 @@ pub const MAX_EXTENDS: usize = 100;
 pub const MAX_IMPORT_BYTES: u64 = 10 << 20;
 
 /// `10000000` as `10,000,000`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -31,7 +31,7 @@ impl Memory {
 
 /// The memory of this machine, or of the container's cgroup when it is lower
 /// (Linux; `None` elsewhere, and then nothing is refused).
-pub fn machine() -> Option<u64> {
+pub(crate) fn machine() -> Option<u64> {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
         let line = t.lines().find(|l| l.starts_with("MemTotal:"))?;
         line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb * 1024)

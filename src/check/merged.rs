@@ -42,13 +42,13 @@ impl Sections {
     }
 
     /// The settings of the section of settings `name`, to change them.
-    pub fn block_mut(&mut self, name: &str) -> &mut Vec<Placed<Setting>> {
+    pub(crate) fn block_mut(&mut self, name: &str) -> &mut Vec<Placed<Setting>> {
         self.blocks.entry(name.to_string()).or_default()
     }
 }
 
 /// The sections in force at the end of an `extends` chain (most basic first); a section given twice is an error.
-pub fn merge(chain: &[(Decl, SourceFile)], errors: &mut Vec<Diag>) -> Sections {
+pub(crate) fn merge(chain: &[(Decl, SourceFile)], errors: &mut Vec<Diag>) -> Sections {
     let mut out = Sections::default();
     for (decl, src) in chain {
         let mut seen: Vec<&str> = vec![];

@@ -54,19 +54,13 @@ pub struct Checked {
     pub missing_data: Vec<Diag>,
 }
 
-/// Checks a file on disk and resolves all of its scenarios, ready to run
-/// (warnings are dropped: `check_file` keeps them).
-pub fn check_path(path: &Path) -> Result<Vec<ScenarioPlan>, Errors> {
-    check_file(path, Need::Run).map(|c| c.plans)
-}
-
 /// Checks a file on disk for what a command needs of it.
 pub fn check_file(path: &Path, need: Need) -> Result<Checked, Errors> {
     check_file_within(path, need, need.memory())
 }
 
 /// `check_file`, with the memory a run may use.
-pub fn check_file_within(path: &Path, need: Need, memory: Memory) -> Result<Checked, Errors> {
+pub(crate) fn check_file_within(path: &Path, need: Need, memory: Memory) -> Result<Checked, Errors> {
     let src = loader::read_source(path).map_err(|d| Errors::from(*d))?;
     check_text_within(&src, path.parent(), need, memory)
 }
@@ -83,7 +77,12 @@ pub fn check_text(src: &SourceFile, dir: Option<&Path>, need: Need) -> Result<Ch
 }
 
 /// `check_text`, with the memory a run may use.
-pub fn check_text_within(src: &SourceFile, dir: Option<&Path>, need: Need, limit: Memory) -> Result<Checked, Errors> {
+pub(crate) fn check_text_within(
+    src: &SourceFile,
+    dir: Option<&Path>,
+    need: Need,
+    limit: Memory,
+) -> Result<Checked, Errors> {
     let file = crate::syntax::parse_file(src).map_err(|d| Errors::from(*d))?;
     let mut found = vec![];
     let scope = loader::load(src, &file, dir, &mut found);
@@ -100,7 +99,7 @@ pub fn check_text_within(src: &SourceFile, dir: Option<&Path>, need: Need, limit
 
 /// The file's syntax tree and the declarations visible from it (its own and
 /// its imports'), for the language server; `None` when the text does not parse.
-pub fn scope(src: &SourceFile, dir: Option<&Path>) -> Option<(crate::syntax::ast::File, Scope)> {
+pub(crate) fn scope(src: &SourceFile, dir: Option<&Path>) -> Option<(crate::syntax::ast::File, Scope)> {
     let file = crate::syntax::parse_file(src).ok()?;
     let scope = loader::load(src, &file, dir, &mut vec![]);
     Some((file, scope))

@@ -12,7 +12,7 @@ fn described(spec: &registry::Spec) -> String {
 }
 
 /// Resolves a model for images of `input` (C, H, W) and `classes` outputs.
-pub fn resolve(
+pub(crate) fn resolve(
     spec: &ModelSpec,
     input: [usize; 3],
     classes: usize,

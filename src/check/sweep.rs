@@ -64,7 +64,7 @@ fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
 }
 
 /// The sweep's points (the scenario itself without a sweep): label, sections and the values each took.
-pub fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
+pub(crate) fn expand(merged: &Sections, errors: &mut Vec<Diag>) -> Vec<Point> {
     let mut points: Vec<Point> = vec![(vec![], merged.clone(), vec![])];
     let Some(sweep) = &merged.sweep else { return points };
     for (a, axis) in sweep.node.iter().enumerate() {

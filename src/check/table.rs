@@ -12,7 +12,7 @@ use crate::plan::{Metric, RunPlan, Stat, Statistic, TablePlan};
 pub const TABLE_ITEMS: &[&str] = &["rows", "columns", "worst", "best", "value"];
 
 /// The `table` section's plan, if any; its fields must be the sweep's axes, all of them.
-pub fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
+pub(crate) fn resolve(s: &Sections, runs: &[RunPlan], errors: &mut Vec<Diag>) -> Option<TablePlan> {
     let placed = s.table.as_ref()?;
     let t = &placed.node;
     let axes: Vec<String> = s

@@ -93,7 +93,7 @@ pub fn read_vectors(json: &str) -> Result<Vec<Vec<f32>>, String> {
 
 /// The optional `"server": [...]` of the input: the server's own vector for
 /// rules that weigh the others against it (`fltrust`), of the vectors' length d.
-pub fn read_server(json: &str, d: usize) -> Result<Option<Vec<f32>>, String> {
+pub(crate) fn read_server(json: &str, d: usize) -> Result<Option<Vec<f32>>, String> {
     let value: Value = serde_json::from_str(json).map_err(|e| format!("error: the input is not JSON: {e}"))?;
     let Some(server) = value.get("server") else { return Ok(None) };
     let row = server.as_array().ok_or("error: \"server\" is not a list of numbers")?;

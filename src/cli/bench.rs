@@ -59,7 +59,7 @@ mod peak {
     /// to `clear_refs` resets `VmHWM`), so that each run's peak is its own and
     /// not an earlier, larger run's. The data sets a process has loaded stay
     /// resident and count in every later peak.
-    pub fn reset() {
+    pub(crate) fn reset() {
         // Best effort: without it the peak is the process's so far.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
     }

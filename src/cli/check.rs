@@ -26,7 +26,7 @@ pub struct Options {
 }
 
 /// `byz check`: checks each file (folders are searched); exit 2 on an error, or a warning with `--deny-warnings`.
-pub fn check_files(o: &Options) -> ExitCode {
+pub(crate) fn check_files(o: &Options) -> ExitCode {
     let mut files = vec![];
     for p in &o.paths {
         if p.is_dir() {

@@ -35,7 +35,7 @@ pub struct Resources {
 }
 
 /// Quotes `s` for the shell: `'…'`, with `'` written as `'\''`.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
@@ -54,7 +54,7 @@ impl Job {
     }
 
     /// The array job's name in the queue.
-    pub fn array_name(&self) -> String {
+    pub(crate) fn array_name(&self) -> String {
         format!("byz-{}", self.scenario)
     }
 
@@ -76,7 +76,7 @@ impl Job {
     }
 
     /// The array job: task K runs `chunks[K]` (store keys) into the store.
-    pub fn array_script(&self, chunks: &[Vec<String>], resources: &Resources) -> String {
+    pub(crate) fn array_script(&self, chunks: &[Vec<String>], resources: &Resources) -> String {
         let limit = resources.array_limit.map(|k| format!("%{k}")).unwrap_or_default();
         let mut s = vec![
             "#!/bin/bash".to_string(),
@@ -111,7 +111,7 @@ impl Job {
 
     /// The collecting job; it is submitted with `--dependency=afterany:ARRAY`
     /// so that it runs once every array task has ended, however it ended.
-    pub fn collect_script(&self, resources: &Resources) -> String {
+    pub(crate) fn collect_script(&self, resources: &Resources) -> String {
         let mut s = vec![
             "#!/bin/bash".to_string(),
             format!(
@@ -171,7 +171,7 @@ fn spawn(command: &'static str) -> impl FnOnce(std::io::Error) -> SlurmError {
 }
 
 /// Whether `sbatch` can be run here.
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     Command::new("sbatch").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
@@ -197,7 +197,7 @@ pub fn submit(script: &Path, after: Option<&str>) -> Result<String, SlurmError> 
 }
 
 /// The ids of this user's queued or running jobs called `name`.
-pub fn queued(name: &str) -> Vec<String> {
+pub(crate) fn queued(name: &str) -> Vec<String> {
     let user = std::env::var("USER").unwrap_or_default();
     let mut cmd = Command::new("squeue");
     cmd.args(["-h", "-n", name, "-o", "%A"]);

@@ -30,7 +30,7 @@ impl Diag {
     /// The diagnostic for tools (`byz check --format json`): severity, message,
     /// file, line and column of its start (from 1; columns in characters),
     /// label, help, the code (`E0005`, or a warning's kind) and a warning's kind.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let text: &str = self.src.inner();
         let start = self.span.offset().min(text.len());
         let start = (0..=start).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
@@ -81,7 +81,7 @@ impl Diag {
 
     /// A data set the file names is not at hand: an error for running here,
     /// not for listing, collecting or estimating runs (`Need::Plan`).
-    pub fn is_missing_data(&self) -> bool {
+    pub(crate) fn is_missing_data(&self) -> bool {
         self.code == Code::DataMissing
     }
 
@@ -238,7 +238,7 @@ impl Diag {
 
 impl Diag {
     /// A copy of this diagnostic as `shown` prints it.
-    pub fn clone_shown(&self) -> Diag {
+    pub(crate) fn clone_shown(&self) -> Diag {
         Diag {
             message: self.message.clone(),
             src: NamedSource::new(self.src.name(), self.src.inner().clone()),
@@ -253,7 +253,7 @@ impl Diag {
 
 /// How many of `diags` are errors: resolution steps compare it before and
 /// after, so that a warning never stops a plan from being built.
-pub fn error_count(diags: &[Diag]) -> usize {
+pub(crate) fn error_count(diags: &[Diag]) -> usize {
     diags.iter().filter(|d| !d.is_warning()).count()
 }
 
@@ -278,7 +278,7 @@ pub fn render_plain(errors: &[Diag]) -> String {
 }
 
 /// The closest known name to `name`, for "did you mean" hints.
-pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
         .map(|k| (strsim::osa_distance(name, k), k))

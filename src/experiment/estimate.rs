@@ -43,7 +43,7 @@ pub struct ClassCost {
 
 impl ClassCost {
     /// One step of a run of the class: its honest gradients plus the server's side.
-    pub fn step_time(&self) -> Duration {
+    pub(crate) fn step_time(&self) -> Duration {
         self.honest + self.server
     }
 

@@ -101,7 +101,7 @@ fn run_catching(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, SimErro
 }
 
 /// `two_wells_cm [attack sf] seed 1`.
-pub fn describe(plan: &RunPlan) -> String {
+pub(crate) fn describe(plan: &RunPlan) -> String {
     let label = crate::plan::label_text(&plan.label, &plan.attack.to_string());
     format!("{} [{label}] seed {}", plan.scenario, plan.seed)
 }

@@ -91,7 +91,7 @@ impl Progress {
     }
 
     /// Runs `f` (which prints) with the bar hidden.
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+    pub(crate) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         self.bar.suspend(f)
     }
 

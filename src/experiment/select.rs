@@ -52,7 +52,7 @@ pub enum Selection {
 impl Selection {
     /// Whether the process runs only part of the file: then it stores results
     /// and leaves tables and plots to `byz collect`.
-    pub fn is_partial(&self) -> bool {
+    pub(crate) fn is_partial(&self) -> bool {
         !matches!(self, Selection::All)
     }
 
@@ -93,7 +93,7 @@ pub fn selected<'a>(plans: &'a [ScenarioPlan], scenario: &str, selection: &Selec
 
 /// The keys of `selection` that name no run of `plans` (a file changed since
 /// the keys were taken).
-pub fn unknown_keys<'a>(plans: &[ScenarioPlan], selection: &'a Selection) -> Vec<&'a str> {
+pub(crate) fn unknown_keys<'a>(plans: &[ScenarioPlan], selection: &'a Selection) -> Vec<&'a str> {
     let Selection::Keys(keys) = selection else { return vec![] };
     let known: std::collections::HashSet<String> = plans.iter().flat_map(|s| &s.runs).map(key).collect();
     keys.iter().filter(|k| !known.contains(*k)).map(String::as_str).collect()

@@ -91,7 +91,7 @@ impl Store {
     }
 
     /// Saves a finished run's result under its key, atomically, and clears an earlier failure of it.
-    pub fn save(&self, plan: &RunPlan, result: &RunResult) -> std::io::Result<PathBuf> {
+    pub(crate) fn save(&self, plan: &RunPlan, result: &RunResult) -> std::io::Result<PathBuf> {
         let key = key(plan);
         let stored = Stored { key: key.clone(), plan: serde_json::to_value(plan)?, result: result.clone() };
         let path = self.path(&key);
@@ -102,7 +102,7 @@ impl Store {
     }
 
     /// Records that a run failed (not diverged: a divergence is a result).
-    pub fn save_failure(&self, plan: &RunPlan, error: &SimError) -> std::io::Result<PathBuf> {
+    pub(crate) fn save_failure(&self, plan: &RunPlan, error: &SimError) -> std::io::Result<PathBuf> {
         let key = key(plan);
         let failure = Failure { key: key.clone(), error: error.to_string(), step: error.step() };
         let path = self.failure_path(&key);

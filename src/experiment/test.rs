@@ -34,7 +34,7 @@ pub fn selected(plan: &ScenarioPlan, file: &Path, opts: &Options) -> bool {
 
 /// Tests one scenario; with `results`, runs stored under that results folder
 /// (by `byz run`, `byz collect` or a cluster) are tested without running them again.
-pub fn test_scenario(
+pub(crate) fn test_scenario(
     plan: &ScenarioPlan,
     file: &Path,
     opts: &Options,

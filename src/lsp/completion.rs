@@ -13,7 +13,7 @@ use crate::registry::sections::{self, SECTIONS};
 const TOP_LEVEL: &[&str] = &["use", "scenario", "base", "model"];
 
 /// What may be written at `offset` of `text`.
-pub fn completions(text: &str, offset: usize) -> Vec<CompletionItem> {
+pub(crate) fn completions(text: &str, offset: usize) -> Vec<CompletionItem> {
     let before = &text[..offset.min(text.len())];
     let typed = before.len() - before.trim_end_matches(is_word_char).len();
     let place = Place::read(&before[..before.len() - typed]);

@@ -19,7 +19,7 @@ pub fn hover(text: &str, offset: usize) -> Option<Hover> {
 }
 
 /// The name (letters, digits, `_`) around `offset`, as byte offsets.
-pub fn word_at(text: &str, offset: usize) -> Option<(usize, usize)> {
+pub(crate) fn word_at(text: &str, offset: usize) -> Option<(usize, usize)> {
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let offset = offset.min(text.len());
     if !text.is_char_boundary(offset) {

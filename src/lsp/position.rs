@@ -19,7 +19,7 @@ pub fn range(text: &str, start: usize, end: usize) -> Range {
 }
 
 /// The byte offset of a position; past the end of a line is its end, past the last line the text's end.
-pub fn offset(text: &str, pos: Position) -> usize {
+pub(crate) fn offset(text: &str, pos: Position) -> usize {
     let mut line_start = 0;
     for _ in 0..pos.line {
         match text[line_start..].find('\n') {

@@ -50,7 +50,7 @@ impl ComponentPlan {
     }
 
     /// The real argument `key` (a whole number is read as one).
-    pub fn float(&self, key: &str) -> f64 {
+    pub(crate) fn float(&self, key: &str) -> f64 {
         let value = self.args.get(key);
         value
             .and_then(ArgValue::number)

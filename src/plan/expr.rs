@@ -41,7 +41,7 @@ impl Func {
     ];
 
     /// Whether the function reduces a vector to a scalar.
-    pub fn reduces(self) -> bool {
+    pub(crate) fn reduces(self) -> bool {
         matches!(self, Func::Sqnorm | Func::Norm | Func::Dot | Func::Sum)
     }
 }

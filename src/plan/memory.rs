@@ -102,7 +102,7 @@ pub fn bytes_text(bytes: u64) -> String {
 
 /// `16G`, `512M`, `24GiB`, `2T`, `1000000` (bytes): a size as Slurm's `--mem`
 /// and people write it; a bare number is megabytes, as in Slurm.
-pub fn parse_size(text: &str) -> Option<u64> {
+pub(crate) fn parse_size(text: &str) -> Option<u64> {
     let t = text.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);

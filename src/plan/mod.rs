@@ -50,7 +50,7 @@ pub struct RunPlan {
 
 /// How a run is named in reports: its swept values (`aggregate cm, attack sf`),
 /// or its attack when nothing is swept.
-pub fn label_text(label: &[(String, String)], attack: &str) -> String {
+pub(crate) fn label_text(label: &[(String, String)], attack: &str) -> String {
     if label.is_empty() {
         format!("attack {attack}")
     } else {
@@ -165,7 +165,7 @@ pub struct Phase {
 
 impl Schedule {
     /// The index of the phase playing at `step` (0-based).
-    pub fn phase_at(&self, step: usize) -> Option<usize> {
+    pub(crate) fn phase_at(&self, step: usize) -> Option<usize> {
         self.phases.iter().position(|p| p.start <= step && p.end.is_none_or(|e| step < e))
     }
 }
@@ -190,7 +190,7 @@ impl std::fmt::Display for Schedule {
 
 impl Train {
     /// γ_t for step t (0-based).
-    pub fn lr_at(&self, step: usize) -> f64 {
+    pub(crate) fn lr_at(&self, step: usize) -> f64 {
         self.lr.iter().find(|(_, until)| until.is_none_or(|u| step < u)).or(self.lr.last()).map_or(0.0, |(lr, _)| *lr)
     }
 }

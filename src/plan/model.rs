@@ -57,7 +57,7 @@ pub struct ModelPlan {
 
 impl Layer {
     /// The shape after this layer, or why it cannot take `input`.
-    pub fn apply(self, input: Shape) -> Result<Shape, String> {
+    pub(crate) fn apply(self, input: Shape) -> Result<Shape, String> {
         match (self, input) {
             (Layer::Conv { .. } | Layer::MaxPool, Shape::Flat(_)) => {
                 Err(format!("needs an image, but the data is already flat ({input})"))
@@ -85,7 +85,7 @@ impl Layer {
 
 impl ModelPlan {
     /// The input shape of each layer, then the output shape.
-    pub fn shapes(&self) -> Vec<Shape> {
+    pub(crate) fn shapes(&self) -> Vec<Shape> {
         let mut shapes = vec![Shape::Image(self.input)];
         for l in &self.layers {
             let last = *shapes.last().expect("non-empty");

@@ -23,7 +23,7 @@ pub struct TablePlan {
 
 impl TablePlan {
     /// `max accuracy`, as written.
-    pub fn value_name(&self) -> String {
+    pub(crate) fn value_name(&self) -> String {
         self.value.name()
     }
 }

@@ -33,7 +33,7 @@ pub const KINDS: [Kind; 15] = [
 ];
 
 /// Every component of a kind.
-pub fn specs(kind: Kind) -> Vec<&'static Spec> {
+pub(crate) fn specs(kind: Kind) -> Vec<&'static Spec> {
     match kind {
         Kind::Rule => crate::aggregate::RULES.iter().map(|e| &e.spec).collect(),
         Kind::PreAggregator => crate::aggregate::PRE_AGGREGATORS.iter().map(|e| &e.spec).collect(),
@@ -54,7 +54,7 @@ pub fn specs(kind: Kind) -> Vec<&'static Spec> {
 }
 
 /// The names of `kind` in words for a message: "`a`, `b` and `c`".
-pub fn names_in_words(kind: Kind) -> String {
+pub(crate) fn names_in_words(kind: Kind) -> String {
     let names: Vec<String> = specs(kind).iter().map(|s| format!("`{}`", s.name)).collect();
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -63,7 +63,7 @@ pub fn names_in_words(kind: Kind) -> String {
 }
 
 /// The component of `kind` called `name` (or one of its aliases).
-pub fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
+pub(crate) fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
     specs(kind).into_iter().find(|s| s.name == name || s.aliases.contains(&name))
 }
 
@@ -77,18 +77,18 @@ pub fn memory_estimate(run: &crate::plan::RunPlan) -> crate::plan::memory::Estim
 /// Whether the rule `name` weighs the vectors against the server's own
 /// vector on a clean root data set (`Capabilities::root_data`, as `fltrust`),
 /// which needs a task with data to draw it from.
-pub fn needs_root_data(rule: &str) -> bool {
+pub(crate) fn needs_root_data(rule: &str) -> bool {
     crate::aggregate::RULES.iter().any(|e| e.spec.name == rule && e.capabilities.root_data.is_some())
 }
 
 /// Every kind that has a component called `name`.
-pub fn kinds_of(name: &str) -> Vec<Kind> {
+pub(crate) fn kinds_of(name: &str) -> Vec<Kind> {
     KINDS.into_iter().filter(|k| lookup(*k, name).is_some()).collect()
 }
 
 /// The text of `byz explain NAME` (every entry of that name: two tasks both
 /// have an `init`), shared by the command line and the language server's hover.
-pub fn explain_name(name: &str) -> Option<String> {
+pub(crate) fn explain_name(name: &str) -> Option<String> {
     let found: Vec<&Spec> =
         KINDS.iter().flat_map(|k| specs(*k)).filter(|s| s.name == name || s.aliases.contains(&name)).collect();
     if found.is_empty() { None } else { Some(found.into_iter().map(explain).collect()) }

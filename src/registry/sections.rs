@@ -123,12 +123,12 @@ pub const SECTIONS: [SectionEntry; 13] = [
 ];
 
 /// The section called `name`.
-pub fn lookup(name: &str) -> Option<&'static SectionEntry> {
+pub(crate) fn lookup(name: &str) -> Option<&'static SectionEntry> {
     SECTIONS.iter().find(|e| e.spec.name == name)
 }
 
 /// Whether `name` is a section of settings (`workers`, `train`).
-pub fn is_settings(name: &str) -> bool {
+pub(crate) fn is_settings(name: &str) -> bool {
     lookup(name).is_some_and(|e| e.shape == Shape::Settings)
 }
 

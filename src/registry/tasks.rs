@@ -118,7 +118,7 @@ pub const LAYERS: [Spec; 6] = [
 ];
 
 /// How a layer is written: `C(k)`, `R`.
-pub fn layer_usage(spec: &Spec) -> String {
+pub(crate) fn layer_usage(spec: &Spec) -> String {
     match spec.params {
         [] => spec.name.to_string(),
         params => format!("{}({})", spec.name, params.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")),

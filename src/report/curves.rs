@@ -156,7 +156,7 @@ fn svg(title: &str, metric: Metric, curves: &[Curve]) -> Result<String, String> 
 }
 
 /// A file name from swept values: `nnm-cm_alpha-0.1`.
-pub fn slug(parts: &[String]) -> String {
+pub(crate) fn slug(parts: &[String]) -> String {
     let s: String = parts
         .join("_")
         .chars()

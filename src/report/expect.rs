@@ -4,7 +4,7 @@ use crate::plan::Expect;
 use crate::sim::RunResult;
 
 /// The statistic of the metric in one run, if it was recorded.
-pub fn observed(e: &Expect, r: &RunResult) -> Option<f64> {
+pub(crate) fn observed(e: &Expect, r: &RunResult) -> Option<f64> {
     r.series.statistic(e.statistic)
 }
 

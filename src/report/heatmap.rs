@@ -19,7 +19,7 @@ const BAR: i32 = 54;
 const BOTTOM: i32 = 26;
 
 /// Whether `table` has the shape of a heat map: one row field and one column field.
-pub fn applies(table: &Table) -> bool {
+pub(crate) fn applies(table: &Table) -> bool {
     table.plan.rows.len() == 1 && table.plan.columns.len() == 1
 }
 

@@ -13,7 +13,7 @@ use crate::plan::Metric;
 use crate::sim::RunResult;
 
 /// The whole file.
-pub fn curves_csv(runs: &[RunResult]) -> Result<String, csv::Error> {
+pub(crate) fn curves_csv(runs: &[RunResult]) -> Result<String, csv::Error> {
     let fields: Vec<String> =
         runs.first().map(|r| r.label.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     let fixed: Vec<&str> = ["aggregate", "attack"].into_iter().filter(|f| !fields.iter().any(|k| k == f)).collect();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::sim::RunResult;
 
 /// One compact line per run.
-pub fn text_line(r: &RunResult) -> String {
+pub(crate) fn text_line(r: &RunResult) -> String {
     let m = &r.metrics;
     let label = crate::plan::label_text(&r.label, &r.attack);
     let theta = if !r.final_theta.is_empty() && r.final_theta.len() <= 4 {
@@ -34,7 +34,7 @@ pub fn text_line(r: &RunResult) -> String {
 }
 
 /// One JSON object per run, with the sweep label as an object in sweep order.
-pub fn json_line(r: &RunResult) -> String {
+pub(crate) fn json_line(r: &RunResult) -> String {
     let mut v = serde_json::to_value(r).unwrap_or_default();
     if let Some(obj) = v.as_object_mut() {
         let label: serde_json::Map<String, serde_json::Value> =
@@ -49,7 +49,7 @@ pub fn json_line(r: &RunResult) -> String {
 /// to this write (process id and a random number), so that processes on
 /// several machines sharing one folder, or two threads of one, never write
 /// into the same temporary file; it starts with a dot and ends in `.tmp`.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -65,7 +65,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 /// `DIR/SCENARIO/runs.jsonl`, one line per run.
-pub fn write_runs(dir: &Path, scenario: &str, runs: &[RunResult]) -> std::io::Result<PathBuf> {
+pub(crate) fn write_runs(dir: &Path, scenario: &str, runs: &[RunResult]) -> std::io::Result<PathBuf> {
     let path = dir.join(scenario).join("runs.jsonl");
     let body: String = runs.iter().map(|r| json_line(r) + "\n").collect();
     write_atomic(&path, body.as_bytes())?;

@@ -84,7 +84,7 @@ fn sorted_resources(pdf: &[u8]) -> Vec<u8> {
 }
 
 /// Writes `svg` at `path` (NAME.svg) and beside it NAME.png and NAME.pdf; returns the three paths.
-pub fn write_figure(path: &Path, svg: &str) -> Result<Vec<PathBuf>, ReportError> {
+pub(crate) fn write_figure(path: &Path, svg: &str) -> Result<Vec<PathBuf>, ReportError> {
     let (png_path, pdf_path) = (path.with_extension("png"), path.with_extension("pdf"));
     let write = |p: &Path, bytes: &[u8]| write_atomic(p, bytes).map_err(ReportError::io(p));
     write(path, svg.as_bytes())?;

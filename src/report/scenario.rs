@@ -21,7 +21,7 @@ use crate::sim::RunResult;
 
 /// The scenario's table, or, when it has several seeds but no table, a summary
 /// with one row per sweep point.
-pub fn summary_table(plan: &ScenarioPlan, runs: &[RunResult]) -> Option<Table> {
+pub(crate) fn summary_table(plan: &ScenarioPlan, runs: &[RunResult]) -> Option<Table> {
     if let Some(t) = &plan.table {
         return Some(table::build(t, runs));
     }

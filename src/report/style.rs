@@ -32,12 +32,12 @@ pub const TICK: f64 = 6.0;
 pub const LEGEND: f64 = 6.0;
 
 /// A length of `points` points in drawing units.
-pub fn pt(points: i32) -> i32 {
+pub(crate) fn pt(points: i32) -> i32 {
     points * SCALE
 }
 
 /// The drawing size of a figure `w` × `h` points.
-pub fn canvas(w: i32, h: i32) -> (u32, u32) {
+pub(crate) fn canvas(w: i32, h: i32) -> (u32, u32) {
     (pt(w).max(1) as u32, pt(h).max(1) as u32)
 }
 
@@ -49,7 +49,7 @@ pub fn font(points: f64) -> f64 {
 
 /// The width in points of `text` set at `size` points: DejaVu Sans averages
 /// about 0.55 em per character (an estimate for layout, not a measurement).
-pub fn text_width(text: &str, size: f64) -> i32 {
+pub(crate) fn text_width(text: &str, size: f64) -> i32 {
     (text.chars().count() as f64 * size * 0.55).ceil() as i32
 }
 
@@ -66,7 +66,7 @@ pub fn declared_size(svg: &str) -> Option<(f64, f64)> {
 /// The range a colour scale spans for `values`: their least and greatest
 /// finite value, widened by 10% around a single value (or all equal ones) so
 /// that the scale is never empty, and (0, 1) when none is finite.
-pub fn value_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+pub(crate) fn value_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -92,7 +92,7 @@ pub fn decimals(step: f64) -> usize {
 
 /// How a legend of `labels` below a column-wide plot is laid out: (columns,
 /// rows, column width in points), as many columns as the widest label allows.
-pub fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
+pub(crate) fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
     // 26 points for the sample line and a gap.
     let entry = labels.iter().map(|l| text_width(l, LEGEND)).max().unwrap_or(0) + 26;
     let cols = ((WIDTH - 8) / entry.max(1)).clamp(1, labels.len().max(1) as i32) as usize;
@@ -101,7 +101,7 @@ pub fn legend_layout(labels: &[&str]) -> (usize, usize, i32) {
 
 /// One legend entry at `(x, y)` (drawing units, the sample line's left end): the
 /// curve's line (dashed if it is), its marker, and `label`.
-pub fn legend_entry<DB: DrawingBackend>(
+pub(crate) fn legend_entry<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     look: Look,
     (x, y): (i32, i32),
@@ -121,7 +121,7 @@ pub fn legend_entry<DB: DrawingBackend>(
 /// `svg` (drawn by plotters at `SCALE` times its size) declared at its
 /// print size: the root's `width` and `height` divided by `SCALE`, its
 /// `viewBox` kept, so every coordinate inside is a quarter point.
-pub fn at_print_size(svg: String) -> String {
+pub(crate) fn at_print_size(svg: String) -> String {
     let Some(end) = svg.find('>') else { return svg };
     let (head, rest) = svg.split_at(end);
     let mut head = head.to_string();
@@ -164,7 +164,7 @@ pub struct Look {
 }
 
 /// The look of curve `k`.
-pub fn look(k: usize) -> Look {
+pub(crate) fn look(k: usize) -> Look {
     const DASHES: [Option<(u32, u32)>; 3] = [None, Some((4, 2)), Some((1, 2))];
     Look { colour: PALETTE[k % PALETTE.len()], marker: k % 5, dash: DASHES[(k / PALETTE.len()) % DASHES.len()] }
 }
@@ -176,12 +176,12 @@ impl Look {
     }
 
     /// The dash and gap in drawing units, if dashed.
-    pub fn dash_units(self) -> Option<(i32, i32)> {
+    pub(crate) fn dash_units(self) -> Option<(i32, i32)> {
         self.dash.map(|(d, g)| (pt(d as i32), pt(g as i32)))
     }
 
     /// Draws the line through `points` on `area`, solid or dashed as this look is.
-    pub fn draw_line<DB: DrawingBackend, CT: CoordTranslate>(
+    pub(crate) fn draw_line<DB: DrawingBackend, CT: CoordTranslate>(
         self,
         area: &DrawingArea<DB, CT>,
         points: Vec<CT::From>,
@@ -199,7 +199,7 @@ impl Look {
 
     /// Draws marker number `self.marker` at `at` on `area`: a circle,
     /// triangle, square, cross or hollow circle.
-    pub fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
+    pub(crate) fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
         self,
         area: &DrawingArea<DB, CT>,
         at: CT::From,
@@ -225,7 +225,7 @@ impl Look {
 /// The indices among `len` points where curve `k` of `curves` puts its
 /// markers: about 6 per curve, shifted by k/curves of the spacing so that
 /// coinciding curves' markers fall side by side.
-pub fn marker_steps(len: usize, k: usize, curves: usize) -> Vec<usize> {
+pub(crate) fn marker_steps(len: usize, k: usize, curves: usize) -> Vec<usize> {
     if len == 0 {
         return vec![];
     }

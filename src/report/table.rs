@@ -39,7 +39,7 @@ fn value_of(r: &RunResult, field: &str) -> String {
 }
 
 /// The swept values of `fields` in a run, in order.
-pub fn swept_values(r: &RunResult, fields: &[String]) -> Vec<String> {
+pub(crate) fn swept_values(r: &RunResult, fields: &[String]) -> Vec<String> {
     fields.iter().map(|f| value_of(r, f)).collect()
 }
 

@@ -17,7 +17,7 @@ pub fn run(plan: &RunPlan) -> Result<RunResult, SimError> {
 }
 
 /// `run`, calling `on_step` after each training step (for progress).
-pub fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, SimError> {
+pub(crate) fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResult, SimError> {
     let dynamics = Dynamics::build(plan)?;
     let mut attacks: Vec<_> = plan.attack.phases.iter().map(|p| attack::build(&p.attack)).collect();
     let steps = plan.train.steps;

@@ -18,7 +18,7 @@ mod nan_null {
         Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     }
     /// A list of `f32`, reading each `null` as NaN.
-    pub fn many32<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    pub(crate) fn many32<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
         Ok(Vec::<Option<f32>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect())
     }
     /// A list of points (θ_t), reading each `null` coordinate as NaN.
@@ -54,7 +54,7 @@ pub struct Series {
 
 impl Series {
     /// Records the loss at `step`, and θ when `keep_theta` (for a trajectory).
-    pub fn record(&mut self, step: usize, loss: f64, theta: &[f32], keep_theta: bool) {
+    pub(crate) fn record(&mut self, step: usize, loss: f64, theta: &[f32], keep_theta: bool) {
         self.step.push(step);
         self.loss.push(loss);
         if keep_theta {
@@ -153,7 +153,7 @@ pub struct RunResult {
 
 impl RunResult {
     /// The same result, its metrics computed from its series by this version's definitions.
-    pub fn with_metrics_recomputed(mut self) -> Self {
+    pub(crate) fn with_metrics_recomputed(mut self) -> Self {
         self.metrics = Metrics::of(&self.series, self.metrics.descent_violations.is_some());
         self
     }

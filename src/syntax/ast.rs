@@ -241,7 +241,7 @@ pub struct Range {
 
 impl Range {
     /// The exclusive end, if any.
-    pub fn end_exclusive(&self) -> Option<u64> {
+    pub(crate) fn end_exclusive(&self) -> Option<u64> {
         self.end.map(|e| if self.inclusive { e.saturating_add(1) } else { e })
     }
 }

@@ -9,7 +9,7 @@ use crate::registry::sections::{self, Shape};
 
 /// `wokers { honest 12 }` or `sweeps { ... }`: a block whose name is no
 /// section; the help offers the nearest section's name.
-pub fn unknown_section(src: &SourceFile, name: &str, span: Span) -> Diag {
+pub(crate) fn unknown_section(src: &SourceFile, name: &str, span: Span) -> Diag {
     let help = match did_you_mean(name, sections::names()) {
         Some(s) => format!("did you mean `{s}`?"),
         None => {
@@ -25,7 +25,7 @@ pub fn unknown_section(src: &SourceFile, name: &str, span: Span) -> Diag {
 /// any `name {` as a section of settings, so a misspelt `sweep` fails on its
 /// contents; the misspelt name is the better message. Braces inside comments
 /// or strings can mislead the count, which then only loses this sharper message.
-pub fn unknown_block(text: &str, pos: usize) -> Option<(usize, &str)> {
+pub(crate) fn unknown_block(text: &str, pos: usize) -> Option<(usize, &str)> {
     let before = text.get(..pos)?;
     let mut depth = 0usize;
     let open = before.char_indices().rev().find_map(|(i, c)| match c {
@@ -126,7 +126,7 @@ fn word(rule: Rule) -> &'static str {
 }
 
 /// Joins the phrases for all rules the parser tried at the failing position.
-pub fn describe_expected(rules: &[Rule]) -> String {
+pub(crate) fn describe_expected(rules: &[Rule]) -> String {
     let mut words: Vec<String> = vec![];
     let sections = rules.iter().filter_map(|r| section_phrase(*r)).unique().count();
     if sections >= 2 {
@@ -165,7 +165,7 @@ fn is_keyword(word: &str) -> bool {
 /// `opens_block`: the parser refused a setting because its name is followed by
 /// `{` (the grammar's `!(ident ~ "{")`), so a block is opened where the one
 /// before it is not closed.
-pub fn in_context(expected: String, found: &str, before: &str, opens_block: bool) -> (String, String) {
+pub(crate) fn in_context(expected: String, found: &str, before: &str, opens_block: bool) -> (String, String) {
     let word = found.trim_matches('`');
     if opens_block {
         let help = if is_keyword(word) {

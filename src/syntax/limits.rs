@@ -19,7 +19,7 @@ pub const MAX_OPERATORS: usize = 1000;
 
 /// The first bracket nested deeper than `MAX_NESTING`, found by a scan that
 /// skips comments and strings, before pest parses the text.
-pub fn nesting(src: &SourceFile) -> Result<(), Box<Diag>> {
+pub(crate) fn nesting(src: &SourceFile) -> Result<(), Box<Diag>> {
     let bytes = src.text.as_bytes();
     let (mut depth, mut i) = (0usize, 0usize);
     while i < bytes.len() {

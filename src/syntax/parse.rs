@@ -21,7 +21,7 @@ pub fn parse_file(src: &SourceFile) -> Result<File, Box<Diag>> {
 
 /// The pest tree of a whole file (the `file` pair), for tools that need every
 /// word's text as written, such as the formatter.
-pub fn parse_tree(src: &SourceFile) -> Result<Pair<'_, Rule>, Box<Diag>> {
+pub(crate) fn parse_tree(src: &SourceFile) -> Result<Pair<'_, Rule>, Box<Diag>> {
     super::limits::nesting(src)?;
     let mut pairs = ByzParser::parse(Rule::file, &src.text).map_err(|e| syntax_error(src, e))?;
     let file = pairs.next().expect("the file rule always yields one pair");

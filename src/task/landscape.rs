@@ -28,7 +28,7 @@ impl Landscape {
     }
 
     /// Worker `i`'s loss at each row of `theta` (k × d), as a k × 1 tensor.
-    pub fn worker_loss(&self, i: usize, theta: &Tensor) -> Result<Tensor, TaskError> {
+    pub(crate) fn worker_loss(&self, i: usize, theta: &Tensor) -> Result<Tensor, TaskError> {
         Ok(eval(&self.losses[i], theta)?)
     }
 }

@@ -38,7 +38,7 @@ impl MeanEstimation {
     }
 
     /// The task with a server that holds `root` clean points of the honest distribution.
-    pub fn with_root(mut self, root: usize) -> Self {
+    pub(crate) fn with_root(mut self, root: usize) -> Self {
         self.root = root;
         self
     }

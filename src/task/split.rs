@@ -180,7 +180,7 @@ pub fn split(labels: &[u8], classes: usize, workers: usize, h: Heterogeneity, se
 
 /// `parts` contiguous chunks of `idx`, the first `len mod parts` one longer
 /// (numpy's `array_split`, which ByzFL's splits use).
-pub fn array_split(idx: &[usize], parts: usize) -> Vec<&[usize]> {
+pub(crate) fn array_split(idx: &[usize], parts: usize) -> Vec<&[usize]> {
     let parts = parts.max(1);
     let (base, extra) = (idx.len() / parts, idx.len() % parts);
     let mut out = Vec::with_capacity(parts);
@@ -215,7 +215,7 @@ fn feed_the_empty(shards: &mut [Vec<usize>]) {
 }
 
 /// Each worker's class histogram.
-pub fn histograms(shards: &[Vec<usize>], labels: &[u8], classes: usize) -> Vec<Vec<usize>> {
+pub(crate) fn histograms(shards: &[Vec<usize>], labels: &[u8], classes: usize) -> Vec<Vec<usize>> {
     shards
         .iter()
         .map(|s| {

@@ -67,7 +67,7 @@ pub fn minimize(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64], width: f64, points
 }
 
 /// Brent's method along each coordinate in turn, repeated while it improves.
-pub fn coordinate_brent(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64], opts: &SolverOptions) -> Minimum {
+pub(crate) fn coordinate_brent(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64], opts: &SolverOptions) -> Minimum {
     let mut best = Best::new(f, x0);
     for _ in 0..opts.max_iters {
         let before = key(best.min.value);

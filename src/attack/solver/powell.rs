@@ -95,7 +95,13 @@ fn line_search(eval: &mut dyn FnMut(&[f64]) -> f64, x: &mut [f64], d: &[f64], fv
 ///
 /// Returns (minimiser, value, evaluations), with NaN values counted and reported as +infinity.
 /// `tol` is relative to the minimiser; if no bracket is found, the best bracket point is returned.
-pub fn brent_line(f: &mut dyn FnMut(f64) -> f64, a: f64, b: f64, tol: f64, max_iters: usize) -> (f64, f64, usize) {
+pub(crate) fn brent_line(
+    f: &mut dyn FnMut(f64) -> f64,
+    a: f64,
+    b: f64,
+    tol: f64,
+    max_iters: usize,
+) -> (f64, f64, usize) {
     let mut evals = 0;
     let mut g = |t: f64| {
         evals += 1;

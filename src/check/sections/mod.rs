@@ -35,7 +35,7 @@ pub struct Point {
 }
 
 /// One sweep point's sections checked and turned into its part of the plan; `None` when any is wrong.
-pub fn resolve(
+pub(crate) fn resolve(
     decl: &Decl,
     src: &SourceFile,
     s: &Sections,

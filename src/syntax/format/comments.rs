@@ -22,7 +22,7 @@ impl Comment {
 }
 
 /// Every comment of `source`, in order.
-pub fn scan(source: &str) -> Vec<Comment> {
+pub(crate) fn scan(source: &str) -> Vec<Comment> {
     let bytes = source.as_bytes();
     let mut comments = vec![];
     // Whether code was seen since the last newline, i.e. a comment here would trail it.

@@ -35,7 +35,7 @@ pub struct Line {
 pub const INDENT: &str = "  ";
 
 /// The formatted text: `lines` with the comments of `source` placed among them.
-pub fn emit(source: &str, lines: &[Line], comments: &[Comment]) -> String {
+pub(crate) fn emit(source: &str, lines: &[Line], comments: &[Comment]) -> String {
     // leading[i]: own-line comments before line i (the last entry: after every line).
     let mut leading: Vec<Vec<&Comment>> = vec![vec![]; lines.len() + 1];
     let mut trailing: Vec<Vec<&Comment>> = vec![vec![]; lines.len()];

@@ -137,7 +137,7 @@ impl Classification {
     /// drawn uniformly without replacement: from all of it for `Iid` (the root
     /// set of FLTrust's experiments), else from the shard `split` would deal
     /// to one more worker (all of the shard if it is smaller).
-    pub fn with_root(mut self, root: usize, split: Heterogeneity) -> Self {
+    pub(crate) fn with_root(mut self, root: usize, split: Heterogeneity) -> Self {
         let labels = &self.data.train.labels;
         let pool: Vec<usize> = match split {
             Heterogeneity::Iid => (0..labels.len()).collect(),

@@ -73,7 +73,7 @@ impl Classification {
     }
 
     /// Test accuracy and loss of θ over the whole test set.
-    pub fn evaluate(&self, theta: &[f32]) -> Result<Evaluation, TaskError> {
+    pub(crate) fn evaluate(&self, theta: &[f32]) -> Result<Evaluation, TaskError> {
         let p = self.params(theta, 1, false)?;
         let test = &self.data.test;
         let [c, h, w] = self.data.shape;

@@ -30,7 +30,7 @@ impl<'a> Mat<'a> {
 }
 
 /// `dst` (row-major, a.rows × b.cols) = a·b, or `dst` += a·b with `accumulate`.
-pub fn matmul(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool) {
+pub(crate) fn matmul(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(b.rows == k && a.in_bounds() && b.in_bounds() && dst.len() >= m * n, "matmul: shapes do not agree");
     if m == 0 || n == 0 {

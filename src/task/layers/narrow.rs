@@ -11,7 +11,7 @@ pub const OUT: usize = 10;
 const LANES: usize = 16;
 
 /// y (rows × 10) = x·wᵀ + bias, x row-major (rows × inputs), w in PyTorch's (10, inputs) layout.
-pub fn product(x: &[f32], rows: usize, w: &[f32], bias: &[f32], y: &mut [f32]) {
+pub(crate) fn product(x: &[f32], rows: usize, w: &[f32], bias: &[f32], y: &mut [f32]) {
     let inputs = x.len() / rows.max(1);
     assert!(
         x.len() == rows * inputs && w.len() == OUT * inputs && bias.len() == OUT && y.len() == rows * OUT,
