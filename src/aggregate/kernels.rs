@@ -68,7 +68,13 @@ pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
                     for i in ti * TILE..((ti + 1) * TILE).min(n) {
                         let a = &v[i][r.clone()];
                         let js = (tj * TILE).max(i + 1)..((tj + 1) * TILE).min(n);
-                        out.extend(v[js].iter().map(|b| block_sq_distance(a, &b[r.clone()])));
+                        // Four pairs at once where there are four (same bits, see `four_pairs`).
+                        let mut quads = v[js].chunks_exact(4);
+                        for q in quads.by_ref() {
+                            let b = [&q[0][r.clone()], &q[1][r.clone()], &q[2][r.clone()], &q[3][r.clone()]];
+                            out.extend(super::four_pairs::block_sq_distances(a, b));
+                        }
+                        out.extend(quads.remainder().iter().map(|b| block_sq_distance(a, &b[r.clone()])));
                     }
                 },
             );
@@ -101,7 +107,7 @@ const TILE: usize = 16;
 
 /// Σ_j (a_j − b_j)² over one block, in `f64` (8 lanes, then the remainder in order).
 #[inline(always)]
-fn block_sq_distance(a: &[f32], b: &[f32]) -> f64 {
+pub(super) fn block_sq_distance(a: &[f32], b: &[f32]) -> f64 {
     const LANES: usize = 8;
     let mut acc = [0.0f64; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
@@ -117,7 +123,7 @@ fn block_sq_distance(a: &[f32], b: &[f32]) -> f64 {
 
 /// The lanes' sum in lane order, then the remainder's squared differences in order.
 #[inline(always)]
-fn finish(acc: [f64; 8], ra: &[f32], rb: &[f32]) -> f64 {
+pub(super) fn finish(acc: [f64; 8], ra: &[f32], rb: &[f32]) -> f64 {
     let mut s: f64 = acc.iter().sum();
     for (&x, &y) in ra.iter().zip(rb) {
         s += (f64::from(x) - f64::from(y)).powi(2);

@@ -40,6 +40,7 @@ pub mod cm;
 pub mod copies;
 pub mod dnc;
 pub mod fltrust;
+mod four_pairs;
 pub mod gm;
 pub mod kernels;
 pub mod krum;
