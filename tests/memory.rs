@@ -92,3 +92,40 @@ fn runs_that_do_not_fit_together_run_one_at_a_time() {
     assert_eq!(common::text(&tight.stdout), common::text(&free.stdout), "the same numbers");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// MNIST's full size (60,000 training and 10,000 test digits) with 120
+/// workers (96 honest, 24 Byzantine) and logistic regression fits in 2 GB:
+/// the data set is loaded once as f32 (215 MB), each worker keeps only its
+/// shard's indices, and the vectors are 120 × 7,850 numbers. The digits are
+/// the fetched subset repeated to full size (memory depends only on sizes).
+#[test]
+fn a_full_size_mnist_run_with_120_workers_fits_in_2_gb() {
+    common::need_mnist();
+    let dir = common::temp_dir("memory-mnist-60k");
+    let data = dir.join("mnist");
+    std::fs::create_dir_all(&data).unwrap();
+    for (name, count) in [("train", 60_000u32), ("t10k", 10_000)] {
+        let read = |kind: &str| std::fs::read(common::root().join(format!("data/mnist/{name}-{kind}"))).unwrap();
+        let (images, labels) = (read("images-idx3-ubyte"), read("labels-idx1-ubyte"));
+        let (pixels, have) = (&images[16..], labels.len() - 8);
+        let mut big = [&images[..4], &count.to_be_bytes()[..], &images[8..16]].concat();
+        let mut tags = [&labels[..4], &count.to_be_bytes()[..]].concat();
+        for i in 0..count as usize {
+            big.extend_from_slice(&pixels[(i % have) * 784..(i % have + 1) * 784]);
+            tags.push(labels[8 + i % have]);
+        }
+        std::fs::write(data.join(format!("{name}-images-idx3-ubyte")), big).unwrap();
+        std::fs::write(data.join(format!("{name}-labels-idx1-ubyte")), tags).unwrap();
+    }
+    let file = dir.join("full.byz");
+    let scenario = format!(
+        "use std.models\nscenario full {{\n  data mnist(\"{}\")\n  model logreg\n  workers {{ honest 96; byzantine 24 }}\n  \
+         train {{ steps 20; batch 32; lr 0.1; momentum 0.9 }}\n  aggregate cm\n  attack sf\n  report every 20 {{ accuracy }}\n}}\n",
+        data.display()
+    );
+    std::fs::write(&file, scenario).unwrap();
+    let peak = peak_rss(&file, &dir.join("out"));
+    assert!(peak < 2 << 30, "peak {}", memory::bytes_text(peak));
+    eprintln!("60,000 digits, n = 120, logistic regression: peak {}", memory::bytes_text(peak));
+    let _ = std::fs::remove_dir_all(&dir);
+}
