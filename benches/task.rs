@@ -56,3 +56,66 @@ fn honest_loss(bencher: Bencher, model: &str) {
         t.loss(theta, step).expect("loss")
     });
 }
+
+/// Each layer of the MNIST CNN at its shapes in a step (12 workers × 32
+/// digits), forward and backward as the step runs it: `conv1` (1 → 32
+/// channels, ReLU; its input needs no gradient), `conv2` (32 → 64, ReLU and
+/// 2 × 2 pooling fused), `fc1` (9,216 → 128, ReLU), `fc2` (128 → 10).
+/// benches/README.md turns the times into GFLOP/s.
+#[divan::bench(args = ["conv1", "conv2", "fc1", "fc2"], sample_count = 10, sample_size = 1)]
+fn cnn_layer(bencher: Bencher, layer: &str) {
+    use byz::task::layers::{Conv3x3, Linear, ParamGrads, Target};
+    use candle_core::{Device, Tensor, Var};
+    let (h, b) = (12, 32);
+    let numbers =
+        |n: usize| Tensor::from_vec((0..n).map(|i| ((i * 7919) % 1000) as f32 * 2e-3 - 1.0).collect(), n, &Device::Cpu);
+    let (input, params, out): (Vec<usize>, usize, usize) = match layer {
+        "conv1" => (vec![h, b, 28, 28, 1], 32 * 9, 32),
+        "conv2" => (vec![h, b, 26, 26, 32], 64 * 32 * 9, 64),
+        "fc1" => (vec![h, b, 9216], 128 * 9216, 128),
+        _ => (vec![h, b, 128], 10 * 128, 10),
+    };
+    let x = numbers(input.iter().product()).and_then(|t| t.reshape(input.as_slice())).expect("the input");
+    // The first layer's input is the data: no gradient.
+    let x = if layer == "conv1" { x } else { Var::from_tensor(&x).expect("a variable").as_tensor().clone() };
+    let w = Var::from_tensor(&numbers(params).and_then(|t| t.reshape((1, params))).expect("weights")).expect("var");
+    let bias = Var::from_tensor(&numbers(out).and_then(|t| t.reshape((1, out))).expect("biases")).expect("var");
+    bencher.bench_local(|| {
+        // Fresh rows each time, as each step has (`take` empties them).
+        let grads = ParamGrads::new(h, params + out);
+        let target = || Some(Target { grads: grads.clone(), offset: 0 });
+        let y = if layer.starts_with("conv") {
+            let (hh, c) = (input[2], input[4]);
+            let op = Conv3x3 {
+                workers: h,
+                batch: b,
+                h: hh,
+                w: hh,
+                c,
+                out,
+                relu: true,
+                pool: layer == "conv2",
+                argmax: Default::default(),
+                grads: target(),
+            };
+            x.apply_op3(w.as_tensor(), bias.as_tensor(), op)
+        } else {
+            let op = Linear { workers: h, batch: b, inputs: input[2], out, relu: layer == "fc1", grads: target() };
+            x.apply_op3(w.as_tensor(), bias.as_tensor(), op)
+        }
+        .expect("the layer runs");
+        y.sum_all().and_then(|s| s.backward()).expect("the backward pass");
+        grads.take().expect("the gradients")
+    });
+}
+
+/// The matrix product the layers are built on, 1,024³ in f32 (2.15 GFLOP):
+/// the compute bound benches/README.md compares the layers with.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn matmul_1024(bencher: Bencher) {
+    use candle_core::{Device, Tensor};
+    let m =
+        Tensor::from_vec((0..1 << 20).map(|i| ((i * 7919) % 1000) as f32 * 1e-3).collect(), (1024, 1024), &Device::Cpu)
+            .expect("a matrix");
+    bencher.bench_local(|| m.matmul(&m).expect("the product"));
+}

@@ -44,8 +44,17 @@ pub fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
                 return ExitCode::from(1);
             };
             let memory = peak::resident().map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
+            // The honest workers' forward and backward passes (benches/README.md
+            // compares the figure with the matrix product's).
+            let rate = match &run.task {
+                crate::plan::TaskPlan::Classification { model, batch, .. } => {
+                    let flops = model.training_flops() as f64 * (*batch * run.workers.honest) as f64;
+                    format!("  {:.1} GFLOP/s", flops / (median * 1e6))
+                }
+                _ => String::new(),
+            };
             println!(
-                "{}  [{}, {}]  seed {}  {median:.3} ms/step{memory}",
+                "{}  [{}, {}]  seed {}  {median:.3} ms/step{rate}{memory}",
                 plan.name, run.aggregate, run.attack, run.seed
             );
         }

@@ -3,7 +3,7 @@
 pub mod classify;
 pub mod data;
 mod landscape;
-mod layers;
+pub mod layers;
 mod mean_estimation;
 pub mod split;
 
