@@ -25,6 +25,8 @@ pub struct Sections {
     pub task: Option<Placed<crate::syntax::ast::Task>>,
     /// Each section of settings (`workers`, `train`) by its registry name.
     pub blocks: BTreeMap<String, Vec<Placed<Setting>>>,
+    /// A block of the chain is no section (reported): what it misses may be in it.
+    pub unknown_block: bool,
     pub aggregate: Option<Placed<crate::syntax::ast::Pipeline>>,
     pub attack: Option<Placed<crate::syntax::ast::Attack>>,
     pub report: Option<Placed<crate::syntax::ast::Report>>,
@@ -97,7 +99,10 @@ fn place(out: &mut Sections, section: &Section, src: &SourceFile, errors: &mut V
         }
         SectionKind::Block(name, s) => match sections::lookup(&name.name) {
             Some(e) if e.shape == Shape::Settings => merge_placed(out.block_mut(e.spec.name), s, src, kw),
-            _ => errors.push(crate::syntax::expected::unknown_section(src, &name.name, name.span)),
+            _ => {
+                out.unknown_block = true;
+                errors.push(crate::syntax::expected::unknown_section(src, &name.name, name.span));
+            }
         },
         SectionKind::Aggregate(p) => out.aggregate = Some(Placed { node: p.clone(), src: src.clone(), keyword: kw }),
         SectionKind::Attack(a) => out.attack = Some(Placed { node: a.clone(), src: src.clone(), keyword: kw }),

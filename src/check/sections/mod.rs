@@ -75,8 +75,10 @@ pub(crate) fn resolve(
         );
     }
     let task_failed = (s.task.is_some() || s.data.is_some()) && task.is_none();
-    let workers = workers(s.block("workers"), task.as_ref(), task_failed, decl, src, errors);
-    if s.block("train").is_empty() {
+    // After `wokers { ... }` was called an unknown section, "how many honest
+    // workers?" would only repeat it.
+    let workers = workers(s.block("workers"), task.as_ref(), task_failed || s.unknown_block, decl, src, errors);
+    if s.block("train").is_empty() && !s.unknown_block {
         errors.push(missing("train", "train { steps 100; lr 0.1 }"));
     }
     let train = train(s.block("train"), errors);

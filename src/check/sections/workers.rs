@@ -14,7 +14,8 @@ use crate::syntax::ast::{Decl, Setting};
 pub(super) fn workers(
     ws: &[Placed<Setting>],
     task: Option<&TaskPlan>,
-    task_failed: bool,
+    // An earlier error (the task's, or a misspelt section) explains a missing count.
+    explained: bool,
     decl: &Decl,
     src: &SourceFile,
     errors: &mut Vec<Diag>,
@@ -39,7 +40,7 @@ pub(super) fn workers(
         }
         (Some(h), _) => h,
         (None, Some(TaskPlan::Landscape { losses, .. })) => losses.len(),
-        (None, _) if task_failed || b.misspelt => return None,
+        (None, _) if explained || b.misspelt => return None,
         (None, _) => {
             errors.push(
                 Diag::new(Code::Missing, src, decl.name.span, "how many honest workers?")
