@@ -59,8 +59,9 @@ fn honest_loss(bencher: Bencher, model: &str) {
 
 /// Each layer of the MNIST CNN at its shapes in a step (12 workers × 32
 /// digits), forward and backward as the step runs it: `conv1` (1 → 32
-/// channels, ReLU; its input needs no gradient), `conv2` (32 → 64, ReLU and
-/// 2 × 2 pooling fused), `fc1` (9,216 → 128, ReLU), `fc2` (128 → 10).
+/// channels, ReLU; its input needs no gradient), `conv2` (32 → 64, 2 × 2
+/// pooling fused), `fc1` (9,216 → 128, ReLU), `fc2` (128 → 10). The time
+/// includes summing the output and seeding its gradient (candle's backward).
 /// benches/README.md turns the times into GFLOP/s.
 #[divan::bench(args = ["conv1", "conv2", "fc1", "fc2"], sample_count = 10, sample_size = 1)]
 fn cnn_layer(bencher: Bencher, layer: &str) {
@@ -93,7 +94,7 @@ fn cnn_layer(bencher: Bencher, layer: &str) {
                 w: hh,
                 c,
                 out,
-                relu: true,
+                relu: layer == "conv1",
                 pool: layer == "conv2",
                 argmax: Default::default(),
                 grads: target(),

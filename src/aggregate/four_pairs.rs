@@ -20,11 +20,11 @@ pub(crate) fn block_sq_distances(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, checked just above.
+            // SAFETY: the CPU has AVX-512F, checked just above; all slices are `len` long.
             return unsafe { avx512(a, b) };
         }
         if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU has AVX, checked just above.
+            // SAFETY: the CPU has AVX, checked just above; all slices are `len` long.
             return unsafe { avx(a, b) };
         }
     }
@@ -32,15 +32,18 @@ pub(crate) fn block_sq_distances(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
 }
 
 /// Eight lanes in one 512-bit register per pair.
+///
+/// # Safety
+/// The CPU has AVX-512F, and every `b[p]` is at least as long as `a`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn avx512(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
+unsafe fn avx512(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
     use std::arch::x86_64::{
         __m512d, _mm256_loadu_ps, _mm512_add_pd, _mm512_cvtps_pd, _mm512_mul_pd, _mm512_setzero_pd, _mm512_storeu_pd,
         _mm512_sub_pd,
     };
     let whole = a.len() / 8 * 8;
-    // SAFETY: every slice is `a.len()` long and `k + 8 ≤ whole ≤ a.len()`.
+    // SAFETY: every slice is at least `a.len()` long (the caller's promise) and `k + 8 ≤ whole ≤ a.len()`.
     let load = |p: &[f32], k: usize| -> __m512d { unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(p.as_ptr().add(k))) } };
     let mut acc = [_mm512_setzero_pd(); 4];
     let mut k = 0;
@@ -61,15 +64,18 @@ fn avx512(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
 }
 
 /// Eight lanes in two 256-bit registers per pair (lanes 0–3 and 4–7).
+///
+/// # Safety
+/// The CPU has AVX, and every `b[p]` is at least as long as `a`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
-fn avx(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
+unsafe fn avx(a: &[f32], b: [&[f32]; 4]) -> [f64; 4] {
     use std::arch::x86_64::{
         __m256d, _mm_loadu_ps, _mm256_add_pd, _mm256_cvtps_pd, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd,
         _mm256_sub_pd,
     };
     let whole = a.len() / 8 * 8;
-    // SAFETY: every slice is `a.len()` long and `k + 4 ≤ k + 8 ≤ whole ≤ a.len()`.
+    // SAFETY: every slice is at least `a.len()` long (the caller's promise) and `k + 4 ≤ k + 8 ≤ whole ≤ a.len()`.
     let load = |p: &[f32], k: usize| -> __m256d { unsafe { _mm256_cvtps_pd(_mm_loadu_ps(p.as_ptr().add(k))) } };
     let mut acc = [[_mm256_setzero_pd(); 2]; 4];
     let mut k = 0;
@@ -110,7 +116,7 @@ mod tests {
             assert_eq!(block_sq_distances(&v[0], b).map(f64::to_bits), want.map(f64::to_bits), "len {len}");
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("avx") {
-                // SAFETY: checked just above.
+                // SAFETY: AVX checked just above; the slices are equally long.
                 assert_eq!(unsafe { avx(&v[0], b) }.map(f64::to_bits), want.map(f64::to_bits), "avx, len {len}");
             }
         }

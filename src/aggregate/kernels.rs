@@ -336,7 +336,8 @@ mod tests {
     /// the set's order, in f64.
     #[test]
     fn tiles_and_chunks_keep_every_bit() {
-        let (n, d) = (37, 2 * BLOCK + 5);
+        // The last block has a 256-chunk with runs of 64 and a remainder.
+        let (n, d) = (37, 2 * BLOCK + 100);
         let v: Vec<Vec<f32>> =
             (0..n).map(|i| (0..d).map(|j| ((i * 7919 + j * 104_729) % 1000) as f32 * 0.013 - 6.1).collect()).collect();
         let got = pairwise_sq_distances(&v);

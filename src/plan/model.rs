@@ -98,21 +98,23 @@ impl ModelPlan {
     /// forward and backward pass through the convolutions and linear layers,
     /// as counted for GFLOP/s figures: forward W·x; backward ∂W and, but for
     /// the first layer (whose input is the data), ∂x — three times the
-    /// forward, two for the first. ReLU, pooling and the loss are left out
+    /// forward, two for the first learned layer. ReLU, pooling and the loss are left out
     /// (no multiply-adds). The MNIST CNN of 001 Table 2: 71.6 M operations.
     pub fn training_flops(&self) -> u64 {
         let shapes = self.shapes();
-        let mut first = true;
+        // Before the first learned layer (batch normalisation counts) the
+        // data needs no gradient.
+        let mut learned_before = false;
         let mut total = 0u64;
         for (l, (input, output)) in self.layers.iter().zip(shapes.iter().zip(&shapes[1..])) {
             let forward = match (l, input, output) {
                 (Layer::Conv { .. }, Shape::Image([c, ..]), Shape::Image(_)) => output.size() * 9 * c,
                 (Layer::Linear { .. }, _, _) => input.size() * output.size(),
-                _ => continue,
+                _ => 0,
             } as u64
                 * 2;
-            total += if first { 2 * forward } else { 3 * forward };
-            first = false;
+            total += if learned_before { 3 * forward } else { 2 * forward };
+            learned_before |= l.params(*input) > 0;
         }
         total
     }
@@ -152,5 +154,8 @@ mod tests {
         // conv1 2·2·194,688 (no ∂x), conv2 3·2·10,616,832, fc1 3·2·1,179,648, fc2 3·2·1,280.
         assert_eq!(m.training_flops(), 778_752 + 63_700_992 + 7_077_888 + 7_680);
         assert_eq!(logreg.training_flops(), 2 * 2 * 784 * 10);
+        // After a batch normalisation the linear layer's input needs its gradient.
+        let normed = ModelPlan { input: [1, 28, 28], layers: vec![BatchNorm, Linear { out: 10 }] };
+        assert_eq!(normed.training_flops(), 3 * 2 * 784 * 10);
     }
 }
