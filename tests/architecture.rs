@@ -160,8 +160,7 @@ fn the_grammars_name_the_registry_sections() {
     // `kw_block` reserves exactly the sections of settings.
     let kw_block = pest.lines().find(|l| l.starts_with("kw_block")).expect("grammar/byz.pest's kw_block");
     let reserved: BTreeSet<&str> = kw_block.split('"').skip(1).step_by(2).collect();
-    let settings: BTreeSet<&str> =
-        SECTIONS.iter().filter(|e| e.shape == Shape::Settings).map(|e| e.spec.name).collect();
+    let settings: BTreeSet<&str> = byz::registry::sections::of_settings().collect();
     assert_eq!(reserved, settings, "grammar/byz.pest's kw_block");
     for e in &SECTIONS {
         let name = e.spec.name;

@@ -155,7 +155,8 @@ pub(crate) fn means_of(v: &Vectors, sets: &[Vec<usize>]) -> Vec<Vec<f32>> {
     }
     chunks.into_par_iter().enumerate().for_each(|(c, outs)| {
         let start = c * MEAN_CHUNK;
-        let mut acc = [0.0f64; MEAN_CHUNK];
+        // The remainder after the runs of SUMS: fewer than SUMS coordinates.
+        let mut acc = [0.0f64; SUMS];
         let nonempty = sets.iter().filter(|s| !s.is_empty());
         vectorized(
             #[inline(always)]

@@ -103,9 +103,14 @@ pub static ATTACKS: &[AttackEntry] = &[
     plan::ENTRY,
 ];
 
+/// The registry entry of the attack called `name`.
+pub(crate) fn entry(name: &str) -> Option<&'static AttackEntry> {
+    ATTACKS.iter().find(|e| e.spec.name == name)
+}
+
 /// The attack `c` names, ready to play (a name the checker resolved).
 pub fn build(c: &ComponentPlan) -> Box<dyn Attack> {
-    let entry = ATTACKS.iter().find(|e| e.spec.name == c.name).expect("the checker resolved this attack");
+    let entry = entry(&c.name).expect("the checker resolved this attack");
     (entry.build)(c)
 }
 

@@ -69,9 +69,7 @@ pub(crate) fn lookup(kind: Kind, name: &str) -> Option<&'static Spec> {
 
 /// The memory estimate of a run, with what its attacks declare they keep.
 pub fn memory_estimate(run: &crate::plan::RunPlan) -> crate::plan::memory::Estimate {
-    crate::plan::memory::estimate(run, |name| {
-        crate::attack::ATTACKS.iter().find(|e| e.spec.name == name).map_or(AttackMemory::Nothing, |e| e.memory)
-    })
+    crate::plan::memory::estimate(run, |name| crate::attack::entry(name).map_or(AttackMemory::Nothing, |e| e.memory))
 }
 
 /// Whether the rule `name` weighs the vectors against the server's own

@@ -127,6 +127,11 @@ pub(crate) fn lookup(name: &str) -> Option<&'static SectionEntry> {
     SECTIONS.iter().find(|e| e.spec.name == name)
 }
 
+/// The sections of settings' names (`workers`, `train`), in order.
+pub fn of_settings() -> impl Iterator<Item = &'static str> {
+    SECTIONS.iter().filter(|e| e.shape == Shape::Settings).map(|e| e.spec.name)
+}
+
 /// Whether `name` is a section of settings (`workers`, `train`).
 pub(crate) fn is_settings(name: &str) -> bool {
     lookup(name).is_some_and(|e| e.shape == Shape::Settings)

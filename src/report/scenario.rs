@@ -46,7 +46,7 @@ pub fn write_all(
     table: Option<&Table>,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let dir = out.join(&plan.name);
-    let mut written = vec![write_runs(out, &plan.name, runs).map_err(ReportError::io(&dir))?];
+    let mut written = vec![write_runs(out, &plan.name, runs).map_err(ReportError::io(&dir.join("runs.jsonl")))?];
     let long = long_csv::curves_csv(runs)?;
     write_atomic(&dir.join("curves.csv"), long.as_bytes()).map_err(ReportError::io(&dir.join("curves.csv")))?;
     written.push(dir.join("curves.csv"));

@@ -56,11 +56,7 @@ pub(crate) fn unknown_block(text: &str, pos: usize) -> Option<(usize, &str)> {
 /// settings for the generic `Rule::block`; `None` for other rules.
 fn section_phrase(rule: Rule) -> Option<String> {
     if rule == Rule::block || rule == Rule::kw_block {
-        let blocks: Vec<String> = sections::SECTIONS
-            .iter()
-            .filter(|e| e.shape == Shape::Settings)
-            .map(|e| format!("`{}`", e.spec.name))
-            .collect();
+        let blocks: Vec<String> = sections::of_settings().map(|name| format!("`{name}`")).collect();
         return Some(blocks.join(" or "));
     }
     let name = format!("{rule:?}");
