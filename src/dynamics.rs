@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use crate::aggregate::copies::MedianWithCopies;
+use crate::aggregate::copies::WithCopies;
 use crate::aggregate::{Aggregator, Ctx, rule_entry};
 use crate::plan::{RunPlan, Train};
 use crate::rng::{Purpose, stream};
@@ -247,13 +247,6 @@ impl Dynamics {
         Ok(State { step: state.step + 1, theta, momenta: all, aggregate: agg, norms, server })
     }
 
-    /// The server's half of a step on all n vectors (honest first): (θ_{t+1}, F(...)).
-    /// A planning adversary that needs only the next model calls this alone.
-    pub(crate) fn server_step(&self, state: &State, all: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<f32>), SimError> {
-        let agg = self.server_aggregate(state, all);
-        self.descend(state, agg)
-    }
-
     /// F(...) of all n vectors (honest first) at `state`, as the server computes it
     /// this step (the same random stream, the declared f, the previous aggregate).
     pub(crate) fn server_aggregate(&self, state: &State, all: &[Vec<f32>]) -> Vec<f32> {
@@ -273,24 +266,15 @@ impl Dynamics {
         };
         self.aggregator.aggregate_noting_norms(all, ctx)
     }
+
     /// The aggregation of `honest` with f copies of one vector, prepared for many
     /// candidates, when the pipeline allows it (see `aggregate::copies`).
-    pub(crate) fn with_copies(&self, honest: &[Vec<f32>]) -> Option<MedianWithCopies> {
+    pub(crate) fn with_copies(&self, honest: &[Vec<f32>]) -> Option<WithCopies> {
         self.aggregator.with_copies(honest, self.f)
     }
 
-    /// `server_step` when every Byzantine worker sends `v`, through a prepared aggregation.
-    pub(crate) fn server_step_copies(
-        &self,
-        state: &State,
-        prepared: &MedianWithCopies,
-        v: &[f32],
-    ) -> Result<(Vec<f32>, Vec<f32>), SimError> {
-        self.descend(state, prepared.aggregate(v))
-    }
-
-    /// θ_{t+1} = θ_t − γ_t F, or a divergence.
-    fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
+    /// θ_{t+1} = θ_t − γ_t F, or a divergence: the server's step from an aggregate F.
+    pub(crate) fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let lr = self.train.lr_at(state.step) as f32;
         let theta: Vec<f32> = state.theta.iter().zip(&agg).map(|(t, a)| t - lr * a).collect();
         if theta.iter().any(|x| !x.is_finite()) {

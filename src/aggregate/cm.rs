@@ -12,6 +12,7 @@
 //! `n = 0` yields an empty vector.
 
 use super::Vectors;
+use super::copies::{MedianWithCopies, WithCopies};
 use super::sortnet::{sorted_coordinatewise, value};
 use super::{Capabilities, RuleEntry};
 use crate::spec::{Kind, Spec};
@@ -44,7 +45,10 @@ pub const ENTRY: RuleEntry = RuleEntry {
         needs_labels: false,
     },
     build: |_| Box::new(|v, _| coordinate_median(v)),
-    capabilities: Capabilities { with_copies: true, ..Capabilities::NONE },
+    capabilities: Capabilities {
+        with_copies: Some(|_| Box::new(|h, f| WithCopies::Median(MedianWithCopies::new(h, f)))),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

@@ -102,6 +102,37 @@ pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
     sums
 }
 
+/// ‖v − r‖² for each of `rows`, exactly as `pairwise_sq_distances` computes
+/// each pair (block sums added in block order, a non-finite sum read as +∞;
+/// a squared difference does not depend on which vector comes first), for
+/// callers that need one vector's distances to vectors whose matrix they hold.
+pub(crate) fn sq_distances_to(v: &[f32], rows: &[&[f32]]) -> Vec<f64> {
+    let d = rows.iter().fold(v.len(), |m, r| m.min(r.len()));
+    let mut sums = vec![0.0f64; rows.len()];
+    vectorized(
+        #[inline(always)]
+        || {
+            for start in (0..d).step_by(BLOCK) {
+                let r = start..(start + BLOCK).min(d);
+                let a = &v[r.clone()];
+                let mut quads = rows.chunks_exact(4);
+                let mut at = 0;
+                for q in quads.by_ref() {
+                    let four = super::four_pairs::block_sq_distances(a, std::array::from_fn(|p| &q[p][r.clone()]));
+                    for (s, p) in sums[at..at + 4].iter_mut().zip(four) {
+                        *s += p;
+                    }
+                    at += 4;
+                }
+                for (s, b) in sums[at..].iter_mut().zip(quads.remainder()) {
+                    *s += block_sq_distance(a, &b[r.clone()]);
+                }
+            }
+        },
+    );
+    sums.into_iter().map(|s| if s.is_finite() { s } else { f64::INFINITY }).collect()
+}
+
 /// Vectors per tile of `pairwise_sq_distances`: 2 × 16 slices of a block, 512 KB, in L2.
 const TILE: usize = 16;
 

@@ -17,6 +17,7 @@
 //! For `n = 0` every function returns an empty vector.
 
 use super::Vectors;
+use super::copies::{KrumWithCopies, WithCopies};
 use super::kernels::{mean_of, pairwise_sq_distances};
 use super::{Capabilities, RuleEntry};
 use crate::plan::{ArgValue, Args};
@@ -146,6 +147,10 @@ pub const ENTRY: RuleEntry = RuleEntry {
             let discard = c.int("discard") as usize;
             Box::new(move |v, ctx| krum_select(v, ctx.f, discard, 1))
         }),
+        with_copies: Some(|c| {
+            let discard = c.int("discard") as usize;
+            Box::new(move |h, f| WithCopies::Krum(KrumWithCopies::new(h, f, discard, None)))
+        }),
         ..Capabilities::NONE
     },
 };
@@ -179,6 +184,10 @@ pub const MULTI_ENTRY: RuleEntry = RuleEntry {
         select: Some(|c| {
             let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
             Box::new(move |v, ctx| krum_select(v, ctx.f, discard, m.max(1)))
+        }),
+        with_copies: Some(|c| {
+            let (discard, m) = (c.int("discard") as usize, c.int("m") as usize);
+            Box::new(move |h, f| WithCopies::Krum(KrumWithCopies::new(h, f, discard, Some(m))))
         }),
         ..Capabilities::NONE
     },

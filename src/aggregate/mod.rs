@@ -100,10 +100,10 @@ pub struct RuleEntry {
 pub struct Capabilities {
     /// For rules that select input vectors: which ones, for `byz aggregate --explain`.
     pub select: Option<fn(&ComponentPlan) -> SelectFn>,
-    /// The honest vectors with f copies of one vector aggregate in O(d) per
-    /// candidate after one sort (`copies::MedianWithCopies`, for JUMP's search):
-    /// the coordinate-wise median, when no pre-aggregator runs before it.
-    pub with_copies: bool,
+    /// The rule prepares itself for many aggregations of the same honest
+    /// vectors with f copies of a candidate (`copies`, for JUMP's search), when
+    /// no pre-aggregator runs before it: `cm`, `krum`, `multikrum`.
+    pub with_copies: Option<fn(&ComponentPlan) -> copies::PrepareFn>,
     /// The rule reads the norms of all earlier vectors (`Ctx::norms`), as
     /// `clipped_clustering` clips at their median.
     pub norm_history: bool,
@@ -116,7 +116,7 @@ pub struct Capabilities {
 impl Capabilities {
     /// A rule that only aggregates.
     pub const NONE: Capabilities =
-        Capabilities { select: None, with_copies: false, norm_history: false, root_data: None };
+        Capabilities { select: None, with_copies: None, norm_history: false, root_data: None };
 }
 
 /// A pre-aggregator in the registry: its `Spec` and how to build it from its arguments.
@@ -156,8 +156,8 @@ pub struct Aggregator {
     pre: Vec<PreFn>,
     rule: RuleFn,
     select: Option<SelectFn>,
-    /// A plain `cm`: honest vectors plus f equal ones aggregate in O(d) per candidate.
-    median_alone: bool,
+    /// A rule alone that prepares itself for f copies of a candidate (`Capabilities::with_copies`).
+    with_copies: Option<copies::PrepareFn>,
     norm_history: bool,
 }
 
@@ -170,15 +170,15 @@ impl Aggregator {
             pre,
             rule: (entry.build)(&p.rule),
             select: entry.capabilities.select.map(|s| s(&p.rule)),
-            median_alone: p.pre.is_empty() && entry.capabilities.with_copies,
+            with_copies: entry.capabilities.with_copies.filter(|_| p.pre.is_empty()).map(|w| w(&p.rule)),
             norm_history: entry.capabilities.norm_history,
         }
     }
 
     /// The pipeline prepared for many aggregations of `honest` with f copies
-    /// of one vector, where it has such a form (a plain `cm`); `None` otherwise.
-    pub(crate) fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::MedianWithCopies> {
-        self.median_alone.then(|| copies::MedianWithCopies::new(honest, f))
+    /// of one vector, where it has such a form (`Capabilities::with_copies`); `None` otherwise.
+    pub(crate) fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::WithCopies> {
+        self.with_copies.as_ref().map(|w| w(honest, f))
     }
 
     /// The aggregate of `vectors` (honest first) through the pre-aggregators, then the rule.

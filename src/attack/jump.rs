@@ -11,9 +11,10 @@
 use super::objective::{self, Objective};
 use super::solver::{self, Solver};
 use super::{Attack, AttackEntry, AttackMemory, View};
-use crate::aggregate::copies::MedianWithCopies;
+use crate::aggregate::copies::{Candidate, WithCopies};
 use crate::dynamics::{Dynamics, SimError, State};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
+use std::collections::HashMap;
 
 #[derive(Clone)]
 struct Jump {
@@ -47,12 +48,12 @@ fn simulate(
     lambdas: &[f64],
     measure: Measure,
 ) -> Result<Vec<f64>, SimError> {
-    let (theta, rest) = match lambdas.split_first() {
-        Some((lambda, rest)) => (first.theta(dynamics, state, *lambda)?, rest),
+    let (first_score, rest) = match lambdas.split_first() {
+        Some((lambda, rest)) => (first.scored(dynamics, state, *lambda, measure)?, rest),
         None => return Ok(vec![]),
     };
     let mut losses = Vec::with_capacity(lambdas.len());
-    losses.push(score(dynamics, &theta, state.step + 1, measure)?);
+    losses.push(first_score);
     if rest.is_empty() {
         return Ok(losses);
     }
@@ -84,7 +85,10 @@ struct FirstStep {
     all: Vec<Vec<f32>>,
     h: usize,
     /// The aggregation prepared for f equal vectors, where the pipeline has such a form.
-    copies: Option<MedianWithCopies>,
+    copies: Option<WithCopies>,
+    /// The next model's score for each choice of honest vectors only (Krum
+    /// leaving the copies out): every λ making that choice leads to that model.
+    honest_choices: HashMap<Vec<usize>, f64>,
 }
 
 impl FirstStep {
@@ -93,19 +97,37 @@ impl FirstStep {
         let mut all = honest.to_vec();
         all.extend(std::iter::repeat_n(vec![0.0; mean.len()], f));
         let copies = if f > 0 { dynamics.with_copies(honest) } else { None };
-        FirstStep { mean, all, h: honest.len(), copies }
+        FirstStep { mean, all, h: honest.len(), copies, honest_choices: HashMap::new() }
     }
 
-    fn theta(&mut self, dynamics: &Dynamics, state: &State, lambda: f64) -> Result<Vec<f32>, SimError> {
-        if let Some(prepared) = &self.copies {
-            return Ok(dynamics.server_step_copies(state, prepared, &scaled(&self.mean, lambda))?.0);
+    /// The score of θ_{s+1}, the model the server's step makes of the honest
+    /// vectors and f copies of λ ḡ.
+    fn scored(&mut self, dynamics: &Dynamics, state: &State, lambda: f64, measure: Measure) -> Result<f64, SimError> {
+        let next = |agg| score(dynamics, &dynamics.descend(state, agg)?.0, state.step + 1, measure);
+        let Some(prepared) = &self.copies else {
+            return next(self.server_aggregate(dynamics, state, lambda));
+        };
+        match prepared.candidate(&scaled(&self.mean, lambda)) {
+            Candidate::Vector(agg) => next(agg),
+            Candidate::Honest(rows) => {
+                if let Some(&known) = self.honest_choices.get(&rows) {
+                    return Ok(known);
+                }
+                let s = next(prepared.honest_aggregate(&rows))?;
+                self.honest_choices.insert(rows, s);
+                Ok(s)
+            }
         }
+    }
+
+    /// The server's aggregate of the honest vectors and f copies of λ ḡ, through the whole pipeline.
+    fn server_aggregate(&mut self, dynamics: &Dynamics, state: &State, lambda: f64) -> Vec<f32> {
         for row in &mut self.all[self.h..] {
             for (b, g) in row.iter_mut().zip(&self.mean) {
                 *b = (f64::from(*g) * lambda) as f32;
             }
         }
-        Ok(dynamics.server_step(state, &self.all)?.0)
+        dynamics.server_aggregate(state, &self.all)
     }
 }
 

@@ -1,14 +1,12 @@
-//! Aggregating the honest vectors together with f copies of one vector v,
-//! for many v: what a planning adversary does when it searches over λ in
-//! a = λ ḡ (JUMP, 001 Algorithm 1). For the coordinate-wise median, the k-th
+//! The coordinate-wise median with f copies of one vector. The k-th
 //! smallest value of {h_1..h_H} ∪ {v × f} is v clamped between the honest
 //! values of ranks k − f and k, so those are sorted out once per step and
 //! each candidate costs O(d) instead of a sort of n values per coordinate.
 //! The result is bit-identical to `cm` on the n vectors (the clamp is taken
 //! in `total_cmp` order, as the sort is; tested).
 
-use super::Vectors;
-use super::sortnet::{key, sorted_coordinatewise, value};
+use crate::aggregate::Vectors;
+use crate::aggregate::sortnet::{key, sorted_coordinatewise, value};
 
 /// The coordinate-wise median of the honest vectors and f copies of one vector, prepared for many candidate vectors.
 pub struct MedianWithCopies {

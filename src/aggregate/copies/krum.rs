@@ -1,0 +1,125 @@
+//! Krum and Multi-Krum with f copies of one vector. The honest vectors'
+//! distances to each other, (H² − H)/2 of the (n² − n)/2, do not depend on
+//! the copies: they are computed once, and each candidate adds only its H
+//! distances to the honest vectors (and its distance to itself, 0 unless it
+//! is not finite). The scores and the choice are then Krum's own, on the
+//! same distance matrix, so the bits are the rule's (tested).
+
+use super::Candidate;
+use crate::aggregate::Vectors;
+use crate::aggregate::kernels::{mean_of, pairwise_sq_distances, sq_distances_to};
+use crate::aggregate::krum::scores_from_distances;
+
+/// Krum (`m = None`) or Multi-Krum of the honest vectors and f copies of one vector, prepared for many candidates.
+pub struct KrumWithCopies {
+    honest: Vec<Vec<f32>>,
+    f: usize,
+    discard: usize,
+    /// Multi-Krum's m; `None` for Krum, which returns the chosen vector itself.
+    m: Option<usize>,
+    /// The honest vectors' squared distances, H × H.
+    between: Vec<f64>,
+}
+
+impl KrumWithCopies {
+    /// Prepares `honest` for f copies of a candidate.
+    pub fn new(honest: &Vectors, f: usize, discard: usize, m: Option<usize>) -> Self {
+        KrumWithCopies { honest: honest.to_vec(), f, discard, m, between: pairwise_sq_distances(honest) }
+    }
+
+    /// The rule's choice among the honest vectors and f copies of `v`: rows
+    /// below H are honest, the others copies; as `krum_select`.
+    fn choose(&self, v: &[f32]) -> Vec<usize> {
+        let (h, n) = (self.honest.len(), self.honest.len() + self.f);
+        let rows: Vec<&[f32]> = self.honest.iter().map(Vec::as_slice).collect();
+        let to_v = sq_distances_to(v, &rows);
+        let itself = if self.f > 1 { sq_distances_to(v, &[v])[0] } else { 0.0 };
+        let mut d = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                d[i * n + j] = match (i < h, j < h) {
+                    _ if i == j => 0.0,
+                    (true, true) => self.between[i * h + j],
+                    (true, false) => to_v[i],
+                    (false, true) => to_v[j],
+                    (false, false) => itself,
+                };
+            }
+        }
+        let scores = scores_from_distances(&d, n, self.discard);
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
+        idx.truncate(self.m.unwrap_or(1).max(1));
+        idx.sort_unstable();
+        idx
+    }
+
+    /// The aggregate for candidate `v`, or the honest rows it chose.
+    pub fn candidate(&self, v: &[f32]) -> Candidate {
+        let rows = self.choose(v);
+        let h = self.honest.len();
+        if rows.iter().all(|&r| r < h) {
+            return Candidate::Honest(rows);
+        }
+        match self.m {
+            None => Candidate::Vector(v.to_vec()),
+            Some(_) => {
+                let chosen: Vec<Vec<f32>> =
+                    rows.iter().map(|&r| if r < h { self.honest[r].clone() } else { v.to_vec() }).collect();
+                Candidate::Vector(mean_of(&chosen, &(0..chosen.len()).collect::<Vec<_>>()))
+            }
+        }
+    }
+
+    /// The aggregate of honest rows the rule chose.
+    pub fn honest_aggregate(&self, rows: &[usize]) -> Vec<f32> {
+        match self.m {
+            None => rows.first().map_or_else(Vec::new, |&r| self.honest[r].clone()),
+            Some(_) => mean_of(&self.honest, rows),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::WithCopies;
+    use super::*;
+    use crate::aggregate::krum::{krum, multikrum};
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn equals_krum_and_multikrum_of_the_union_bit_for_bit() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let d = 5000;
+        let bits = |x: &[f32]| x.iter().map(|y| y.to_bits()).collect::<Vec<_>>();
+        for (h, f) in [(12, 3), (7, 2), (5, 1), (9, 4)] {
+            let honest: Vec<Vec<f32>> =
+                (0..h).map(|_| (0..d).map(|_| rng.random_range(-1.0f32..1.0)).collect()).collect();
+            let mean = crate::aggregate::mean::mean(&honest);
+            for discard in [f, f + 1] {
+                for m in [None, Some(1), Some(h - 1), Some(h + f - 2)] {
+                    let prepared = WithCopies::Krum(KrumWithCopies::new(&honest, f, discard, m));
+                    let mut seen_honest = false;
+                    for lambda in [-3.0f32, -0.5, 0.0, 0.2, 1.0, 1.05, 2.5, 40.0, f32::INFINITY] {
+                        let v: Vec<f32> = mean.iter().map(|x| x * lambda).collect();
+                        let mut all = honest.clone();
+                        all.extend(std::iter::repeat_n(v.clone(), f));
+                        let slow = match m {
+                            None => krum(&all, f, discard),
+                            Some(m) => multikrum(&all, f, discard, m),
+                        };
+                        seen_honest |= matches!(prepared.candidate(&v), Candidate::Honest(_));
+                        assert_eq!(
+                            bits(&prepared.aggregate(&v)),
+                            bits(&slow),
+                            "h {h} f {f} discard {discard} m {m:?} λ {lambda}"
+                        );
+                    }
+                    if m.unwrap_or(1) <= h {
+                        assert!(seen_honest, "some candidate should leave the copies out");
+                    }
+                }
+            }
+        }
+    }
+}

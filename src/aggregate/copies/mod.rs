@@ -1,0 +1,60 @@
+//! Aggregating the honest vectors together with f copies of one vector v,
+//! for many v: what a planning adversary does when it searches over λ in
+//! a = λ ḡ (JUMP, 001 Algorithm 1). What does not depend on v is computed
+//! once per step; each candidate then costs a fraction of the rule. Every
+//! form here gives the rule's own bits on the n vectors (tested).
+
+mod krum;
+mod median;
+
+pub use krum::KrumWithCopies;
+pub use median::MedianWithCopies;
+
+use super::Vectors;
+
+/// A rule prepared for the honest vectors and f copies of one vector.
+pub enum WithCopies {
+    /// The coordinate-wise median: a per-coordinate clamp.
+    Median(MedianWithCopies),
+    /// Krum and Multi-Krum: the honest vectors' distances to each other are kept.
+    Krum(KrumWithCopies),
+}
+
+/// The aggregate of the honest vectors and f copies of a candidate v.
+pub enum Candidate {
+    /// It depends on v.
+    Vector(Vec<f32>),
+    /// The rule chose only honest vectors (these, in increasing order): every
+    /// candidate that makes the same choice gives the same aggregate, so a
+    /// planner need compute its consequences once.
+    Honest(Vec<usize>),
+}
+
+/// How a rule prepares itself for many candidates (`Capabilities::with_copies`).
+pub type PrepareFn = Box<dyn Fn(&Vectors, usize) -> WithCopies + Send + Sync>;
+
+impl WithCopies {
+    /// The rule's aggregate of the honest vectors and f copies of `v`.
+    pub fn candidate(&self, v: &[f32]) -> Candidate {
+        match self {
+            WithCopies::Median(m) => Candidate::Vector(m.aggregate(v)),
+            WithCopies::Krum(k) => k.candidate(v),
+        }
+    }
+
+    /// The aggregate of a `Candidate::Honest` choice.
+    pub fn honest_aggregate(&self, rows: &[usize]) -> Vec<f32> {
+        match self {
+            WithCopies::Median(_) => vec![],
+            WithCopies::Krum(k) => k.honest_aggregate(rows),
+        }
+    }
+
+    /// The aggregate of the honest vectors and f copies of `v`, whatever its form.
+    pub fn aggregate(&self, v: &[f32]) -> Vec<f32> {
+        match self.candidate(v) {
+            Candidate::Vector(a) => a,
+            Candidate::Honest(rows) => self.honest_aggregate(&rows),
+        }
+    }
+}
