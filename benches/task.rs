@@ -57,6 +57,15 @@ fn honest_loss(bencher: Bencher, model: &str) {
     });
 }
 
+/// The honest loss at one step again and again, as a planning adversary
+/// evaluates its candidates (the batches are drawn once).
+#[divan::bench(args = ["cnn_mnist", "logreg"], sample_count = 10, sample_size = 10)]
+fn honest_loss_again(bencher: Bencher, model: &str) {
+    let (t, theta) = task(model);
+    t.loss(theta, 1).expect("loss");
+    bencher.bench_local(|| t.loss(theta, 1).expect("loss"));
+}
+
 /// Each layer of the MNIST CNN at its shapes in a step (12 workers × 32
 /// digits), forward and backward as the step runs it: `conv1` (1 → 32
 /// channels, ReLU; its input needs no gradient), `conv2` (32 → 64, 2 × 2

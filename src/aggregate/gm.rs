@@ -25,6 +25,7 @@
 //! mean. `nu > 0` (checked).
 
 use super::Vectors;
+use super::copies::{GmWithCopies, WithCopies};
 use super::kernels::{centered_gram, dim, weighted_mean};
 use super::{Capabilities, RuleEntry};
 use crate::spec::{Default, Kind, Param, ParamType, Spec};
@@ -48,13 +49,18 @@ pub(crate) fn geometric_median(v: &Vectors, iters: usize, nu: f64, tol: f64) -> 
     if rows.iter().any(|x| x.iter().any(|t| !t.is_finite())) {
         return vec![f32::NAN; d];
     }
-    let gram = centered_gram(&rows);
-    let mut w = vec![1.0f64; rows.len()];
-    let mut dist = distances(&gram, &w);
+    weighted_mean(&rows, &weiszfeld(&centered_gram(&rows), iters, nu, tol))
+}
+
+/// The weights of the last Weiszfeld iterate, from the vectors' centred Gram matrix (m × m).
+pub(crate) fn weiszfeld(gram: &[f64], iters: usize, nu: f64, tol: f64) -> Vec<f64> {
+    let m = gram.len().isqrt();
+    let mut w = vec![1.0f64; m];
+    let mut dist = distances(gram, &w);
     let mut obj: f64 = dist.iter().sum();
     for _ in 0..iters {
         w = dist.iter().map(|&dk| 1.0 / dk.max(nu)).collect();
-        dist = distances(&gram, &w);
+        dist = distances(gram, &w);
         let new_obj: f64 = dist.iter().sum();
         // An objective of 0 is the global minimum (all points coincide with z).
         let converged = (obj - new_obj).abs() < tol * new_obj || new_obj == 0.0;
@@ -63,7 +69,7 @@ pub(crate) fn geometric_median(v: &Vectors, iters: usize, nu: f64, tol: f64) -> 
             break;
         }
     }
-    weighted_mean(&rows, &w)
+    w
 }
 
 /// `‖z − v_k‖` for `z = Σ w_i v_i / Σ w_i`, from the centred Gram matrix.
@@ -113,7 +119,13 @@ pub const ENTRY: RuleEntry = RuleEntry {
         let (iters, nu, tol) = (c.int("iters") as usize, c.float("nu"), c.float("tol"));
         Box::new(move |v, _| geometric_median(v, iters, nu, tol))
     },
-    capabilities: Capabilities::NONE,
+    capabilities: Capabilities {
+        with_copies: Some(|c| {
+            let params = (c.int("iters") as usize, c.float("nu"), c.float("tol"));
+            Box::new(move |h, f| WithCopies::Gm(GmWithCopies::new(h, f, params)))
+        }),
+        ..Capabilities::NONE
+    },
 };
 
 #[cfg(test)]

@@ -133,6 +133,15 @@ pub(crate) fn sq_distances_to(v: &[f32], rows: &[&[f32]]) -> Vec<f64> {
     sums.into_iter().map(|s| if s.is_finite() { s } else { f64::INFINITY }).collect()
 }
 
+/// Blocks a parallel task takes at least, for blocks of `work` operations
+/// each: about a million operations (a fraction of a millisecond), below which
+/// waking another thread costs more than it saves. JUMP's search calls the
+/// kernels dozens of times per step on MNIST-sized vectors.
+fn blocks_per_task(work: usize) -> usize {
+    const TASK: usize = 1 << 20;
+    TASK.div_ceil(work.max(1))
+}
+
 /// Vectors per tile of `pairwise_sq_distances`: 2 × 16 slices of a block, 512 KB, in L2.
 const TILE: usize = 16;
 
@@ -246,10 +255,18 @@ pub(crate) fn centered_gram(rows: &[&[f32]]) -> Vec<f64> {
     let pairs: Vec<(usize, usize)> = (1..m).flat_map(|i| (i..m).map(move |k| (i, k))).collect();
     let partials: Vec<Vec<f64>> = (0..d.div_ceil(BLOCK))
         .into_par_iter()
+        .with_min_len(blocks_per_task(pairs.len() * BLOCK))
         .map(|b| {
             let r = b * BLOCK..((b + 1) * BLOCK).min(d);
             let base = &rows[0][r.clone()];
-            pairs.iter().map(|&(i, k)| block_centered_dot(&rows[i][r.clone()], &rows[k][r.clone()], base)).collect()
+            vectorized(
+                #[inline(always)]
+                || {
+                    let dot =
+                        |(i, k): &(usize, usize)| block_centered_dot(&rows[*i][r.clone()], &rows[*k][r.clone()], base);
+                    pairs.iter().map(dot).collect()
+                },
+            )
         })
         .collect();
     let mut g = vec![0.0f64; m * m];
@@ -264,7 +281,28 @@ pub(crate) fn centered_gram(rows: &[&[f32]]) -> Vec<f64> {
     g
 }
 
+/// `centered_gram`'s entries between `v` and each of `rows` (centred on
+/// `base`, the Gram matrix's first row), each computed as the matrix computes
+/// it (blocks added in block order; the product of two differences does not
+/// depend on their order): for callers that hold the rest of the matrix.
+pub(crate) fn centered_dots_to(v: &[f32], rows: &[&[f32]], base: &[f32]) -> Vec<f64> {
+    let d = rows.iter().fold(v.len().min(base.len()), |m, r| m.min(r.len()));
+    vectorized(
+        #[inline(always)]
+        || {
+            let dot = |r: &&[f32]| {
+                (0..d).step_by(BLOCK).fold(0.0, |s, b| {
+                    let at = b..(b + BLOCK).min(d);
+                    s + block_centered_dot(&r[at.clone()], &v[at.clone()], &base[at])
+                })
+            };
+            rows.iter().map(dot).collect()
+        },
+    )
+}
+
 /// Σ_j (a_j − c_j)(b_j − c_j) over one block, in `f64`.
+#[inline(always)]
 fn block_centered_dot(a: &[f32], b: &[f32], c: &[f32]) -> f64 {
     const LANES: usize = 8;
     let mut acc = [0.0f64; LANES];
@@ -292,14 +330,19 @@ pub(crate) fn weighted_mean(rows: &[&[f32]], w: &[f64]) -> Vec<f32> {
 pub(crate) fn combination(rows: &[&[f32]], w: &[f64], divisor: f64) -> Vec<f32> {
     let d = rows.iter().map(|r| r.len()).min().unwrap_or(0);
     let mut out = vec![0.0f32; d];
-    out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
+    out.par_chunks_mut(BLOCK).with_min_len(blocks_per_task(rows.len() * BLOCK)).enumerate().for_each(|(b, chunk)| {
         let start = b * BLOCK;
         let mut acc = vec![0.0f64; chunk.len()];
-        for (row, &wi) in rows.iter().zip(w) {
-            for (a, &x) in acc.iter_mut().zip(&row[start..start + chunk.len()]) {
-                *a += wi * f64::from(x);
-            }
-        }
+        vectorized(
+            #[inline(always)]
+            || {
+                for (row, &wi) in rows.iter().zip(w) {
+                    for (a, &x) in acc.iter_mut().zip(&row[start..start + chunk.len()]) {
+                        *a += wi * f64::from(x);
+                    }
+                }
+            },
+        );
         for (o, a) in chunk.iter_mut().zip(acc) {
             *o = (a / divisor) as f32;
         }

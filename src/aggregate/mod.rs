@@ -102,7 +102,7 @@ pub struct Capabilities {
     pub select: Option<fn(&ComponentPlan) -> SelectFn>,
     /// The rule prepares itself for many aggregations of the same honest
     /// vectors with f copies of a candidate (`copies`, for JUMP's search), when
-    /// no pre-aggregator runs before it: `cm`, `krum`, `multikrum`.
+    /// no pre-aggregator runs before it: `cm`, `krum`, `multikrum`, `gm`.
     pub with_copies: Option<fn(&ComponentPlan) -> copies::PrepareFn>,
     /// The rule reads the norms of all earlier vectors (`Ctx::norms`), as
     /// `clipped_clustering` clips at their median.

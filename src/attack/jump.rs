@@ -148,12 +148,18 @@ impl Attack for Jump {
             // a = ḡ + η·(−ḡ) from η = 0: its first line search then looks
             // towards λ < 1 (resisting descent) before λ > 1.
             let mut first = FirstStep::new(view.dynamics, view.honest, view.f);
+            // Powell's line searches start from points already evaluated (4 of 60 per
+            // step under CM, 4 of 25 under Krum): each is simulated once.
+            let mut known: HashMap<Vec<u64>, f64> = HashMap::new();
             let mut cost = |etas: &[f64]| {
-                let lambdas: Vec<f64> = etas.iter().map(|e| 1.0 - e).collect();
-                match simulate(view.dynamics, view.state, &mut first, &lambdas, self.measure) {
-                    Ok(losses) => -self.objective.value(&losses),
-                    Err(_) => f64::INFINITY,
-                }
+                let key: Vec<u64> = etas.iter().map(|e| e.to_bits()).collect();
+                *known.entry(key).or_insert_with(|| {
+                    let lambdas: Vec<f64> = etas.iter().map(|e| 1.0 - e).collect();
+                    match simulate(view.dynamics, view.state, &mut first, &lambdas, self.measure) {
+                        Ok(losses) => -self.objective.value(&losses),
+                        Err(_) => f64::INFINITY,
+                    }
+                })
             };
             let x0 = if self.warm && self.last.len() == horizon {
                 self.last.clone()

@@ -4,9 +4,11 @@
 //! once per step; each candidate then costs a fraction of the rule. Every
 //! form here gives the rule's own bits on the n vectors (tested).
 
+mod gm;
 mod krum;
 mod median;
 
+pub use gm::GmWithCopies;
 pub use krum::KrumWithCopies;
 pub use median::MedianWithCopies;
 
@@ -18,6 +20,8 @@ pub enum WithCopies {
     Median(MedianWithCopies),
     /// Krum and Multi-Krum: the honest vectors' distances to each other are kept.
     Krum(KrumWithCopies),
+    /// The geometric median: the honest rows of its Gram matrix are kept.
+    Gm(GmWithCopies),
 }
 
 /// The aggregate of the honest vectors and f copies of a candidate v.
@@ -39,13 +43,14 @@ impl WithCopies {
         match self {
             WithCopies::Median(m) => Candidate::Vector(m.aggregate(v)),
             WithCopies::Krum(k) => k.candidate(v),
+            WithCopies::Gm(g) => Candidate::Vector(g.aggregate(v)),
         }
     }
 
     /// The aggregate of a `Candidate::Honest` choice.
     pub fn honest_aggregate(&self, rows: &[usize]) -> Vec<f32> {
         match self {
-            WithCopies::Median(_) => vec![],
+            WithCopies::Median(_) | WithCopies::Gm(_) => vec![],
             WithCopies::Krum(k) => k.honest_aggregate(rows),
         }
     }
