@@ -59,7 +59,7 @@ fn honest_loss(bencher: Bencher, model: &str) {
 
 /// The honest loss at one step again and again, as a planning adversary
 /// evaluates its candidates (the batches are drawn once).
-#[divan::bench(args = ["cnn_mnist", "logreg"], sample_count = 10, sample_size = 10)]
+#[divan::bench(args = ["logreg"], sample_count = 50, sample_size = 20)]
 fn honest_loss_again(bencher: Bencher, model: &str) {
     let (t, theta) = task(model);
     t.loss(theta, 1).expect("loss");

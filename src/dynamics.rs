@@ -269,7 +269,7 @@ impl Dynamics {
 
     /// The aggregation of `honest` with f copies of one vector, prepared for many
     /// candidates, when the pipeline allows it (see `aggregate::copies`).
-    pub(crate) fn with_copies(&self, honest: &[Vec<f32>]) -> Option<WithCopies> {
+    pub(crate) fn with_copies<'a>(&self, honest: &'a [Vec<f32>]) -> Option<WithCopies<'a>> {
         self.aggregator.with_copies(honest, self.f)
     }
 
@@ -281,6 +281,11 @@ impl Dynamics {
             return Err(SimError::Diverged { step: state.step + 1, cause: Divergence::Model });
         }
         Ok((theta, agg))
+    }
+
+    /// L_H is convex in θ (`Task::loss_is_convex`).
+    pub(crate) fn loss_is_convex(&self) -> bool {
+        self.task.loss_is_convex()
     }
 
     /// L_H(θ), the global honest loss, as seen in `step`.

@@ -242,3 +242,15 @@ fn the_servers_root_set_follows_its_split() {
     let extreme = absent("extreme");
     assert!(extreme.iter().all(|&k| k >= 8), "classes missing from extreme root batches: {extreme:?}");
 }
+
+/// JUMP's default search (`solver: auto`) stays within 001's Powell's 95%
+/// intervals under CM, and `solver: ends` breaks Krum, as the scenario's
+/// `expect` blocks state (the intervals are in the file).
+#[test]
+fn jump_default_is_as_strong_as_powell_and_ends_stronger_under_krum() {
+    need_data();
+    let out = common::byz_in(&common::root(), &["test", "scenarios/mnist/jump_default.byz"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+}

@@ -57,8 +57,10 @@ pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
     let tasks: Vec<(usize, usize, usize)> = (0..d.div_ceil(BLOCK))
         .flat_map(|b| (0..tiles).flat_map(move |ti| (ti..tiles).map(move |tj| (b, ti, tj))))
         .collect();
+    let per_task = (n.min(TILE).pow(2) / 2).max(1) * BLOCK.min(d);
     let partials: Vec<Vec<f64>> = tasks
         .par_iter()
+        .with_min_len(blocks_per_task(per_task))
         .map(|&(b, ti, tj)| {
             let r = b * BLOCK..((b + 1) * BLOCK).min(d);
             let mut out = Vec::with_capacity(TILE * TILE);

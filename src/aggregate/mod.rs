@@ -177,7 +177,7 @@ impl Aggregator {
 
     /// The pipeline prepared for many aggregations of `honest` with f copies
     /// of one vector, where it has such a form (`Capabilities::with_copies`); `None` otherwise.
-    pub(crate) fn with_copies(&self, honest: &Vectors, f: usize) -> Option<copies::WithCopies> {
+    pub(crate) fn with_copies<'a>(&self, honest: &'a Vectors, f: usize) -> Option<copies::WithCopies<'a>> {
         self.with_copies.as_ref().map(|w| w(honest, f))
     }
 

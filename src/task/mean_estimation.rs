@@ -94,6 +94,10 @@ impl Task for MeanEstimation {
         Some(Self::gradient_at(theta, self.draw(stream(self.seed, Purpose::Root, 0, k))))
     }
 
+    fn loss_is_convex(&self) -> bool {
+        true
+    }
+
     fn loss(&self, theta: &[f32], _step: usize) -> Result<f64, TaskError> {
         let sq: f64 = theta.iter().zip(&self.mean).map(|(t, m)| f64::from(t - m).powi(2)).sum();
         Ok(0.5 * sq)

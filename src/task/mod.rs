@@ -57,6 +57,13 @@ pub trait Task: Send + Sync {
     /// workers see it in `step` (their batches of that step, for data tasks).
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError>;
 
+    /// L_H is convex in θ (a linear model's cross-entropy, a squared
+    /// distance): along a line in θ its maximum over an interval is at an
+    /// end, which a planning adversary may use (JUMP under Krum).
+    fn loss_is_convex(&self) -> bool {
+        false
+    }
+
     /// The honest training loss recorded for `step`: the mean loss the honest
     /// workers' gradients at `theta` come from. It differs from `loss` only
     /// where training is random beyond the batches (dropout).

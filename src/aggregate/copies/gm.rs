@@ -10,8 +10,8 @@ use crate::aggregate::gm::{geometric_median, weiszfeld};
 use crate::aggregate::kernels::{centered_dots_to, centered_gram, weighted_mean};
 
 /// `gm(iters, nu, tol)` of the honest vectors and f copies of one vector, prepared for many candidates.
-pub struct GmWithCopies {
-    honest: Vec<Vec<f32>>,
+pub struct GmWithCopies<'a> {
+    honest: &'a Vectors,
     f: usize,
     iters: usize,
     nu: f64,
@@ -21,13 +21,13 @@ pub struct GmWithCopies {
     finite: bool,
 }
 
-impl GmWithCopies {
+impl<'a> GmWithCopies<'a> {
     /// Prepares `honest` for f copies of a candidate.
-    pub fn new(honest: &Vectors, f: usize, (iters, nu, tol): (usize, f64, f64)) -> Self {
+    pub fn new(honest: &'a Vectors, f: usize, (iters, nu, tol): (usize, f64, f64)) -> Self {
         let rows: Vec<&[f32]> = honest.iter().map(Vec::as_slice).collect();
         let finite = honest.iter().all(|x| x.iter().all(|t| t.is_finite()));
         let between = if finite && !rows.is_empty() { centered_gram(&rows) } else { vec![] };
-        GmWithCopies { honest: honest.to_vec(), f, iters, nu, tol, between, finite }
+        GmWithCopies { honest, f, iters, nu, tol, between, finite }
     }
 
     /// `gm` of the honest vectors and f copies of `v`.

@@ -11,8 +11,8 @@ use crate::aggregate::kernels::{mean_of, pairwise_sq_distances, sq_distances_to}
 use crate::aggregate::krum::scores_from_distances;
 
 /// Krum (`m = None`) or Multi-Krum of the honest vectors and f copies of one vector, prepared for many candidates.
-pub struct KrumWithCopies {
-    honest: Vec<Vec<f32>>,
+pub struct KrumWithCopies<'a> {
+    honest: &'a Vectors,
     f: usize,
     discard: usize,
     /// Multi-Krum's m; `None` for Krum, which returns the chosen vector itself.
@@ -21,19 +21,23 @@ pub struct KrumWithCopies {
     between: Vec<f64>,
 }
 
-impl KrumWithCopies {
+impl<'a> KrumWithCopies<'a> {
     /// Prepares `honest` for f copies of a candidate.
-    pub fn new(honest: &Vectors, f: usize, discard: usize, m: Option<usize>) -> Self {
-        KrumWithCopies { honest: honest.to_vec(), f, discard, m, between: pairwise_sq_distances(honest) }
+    pub fn new(honest: &'a Vectors, f: usize, discard: usize, m: Option<usize>) -> Self {
+        KrumWithCopies { honest, f, discard, m, between: pairwise_sq_distances(honest) }
     }
 
     /// The rule's choice among the honest vectors and f copies of `v`: rows
     /// below H are honest, the others copies; as `krum_select`.
     fn choose(&self, v: &[f32]) -> Vec<usize> {
-        let (h, n) = (self.honest.len(), self.honest.len() + self.f);
         let rows: Vec<&[f32]> = self.honest.iter().map(Vec::as_slice).collect();
-        let to_v = sq_distances_to(v, &rows);
         let itself = if self.f > 1 { sq_distances_to(v, &[v])[0] } else { 0.0 };
+        self.choose_at(&sq_distances_to(v, &rows), itself)
+    }
+
+    /// The choice given the candidate's squared distances to the honest vectors and to its own copies.
+    fn choose_at(&self, to_v: &[f64], itself: f64) -> Vec<usize> {
+        let (h, n) = (self.honest.len(), self.honest.len() + self.f);
         let mut d = vec![0.0; n * n];
         for i in 0..n {
             for j in 0..n {
@@ -52,6 +56,30 @@ impl KrumWithCopies {
         idx.truncate(self.m.unwrap_or(1).max(1));
         idx.sort_unstable();
         idx
+    }
+
+    /// Whether Krum (not Multi-Krum) picks a copy of (1 − η) ḡ, for many η,
+    /// from ‖h_i − (1 − η) ḡ‖² = ‖e_i‖² + 2η⟨e_i, ḡ⟩ + η²‖ḡ‖² with e_i = h_i − ḡ:
+    /// three numbers per honest vector, so each η costs Krum's scores alone.
+    /// Exact but for rounding (not bit for bit: the attack's vector is not
+    /// rounded to `f32` here), for a search that scores its answers exactly.
+    pub fn krum_picks_along(&self, mean: &[f32]) -> Option<impl Fn(f64) -> bool + '_> {
+        self.m.is_none().then_some(())?;
+        let g: Vec<f64> = mean.iter().map(|&x| f64::from(x)).collect();
+        let c: f64 = g.iter().map(|x| x * x).sum();
+        let (e, b): (Vec<f64>, Vec<f64>) = self
+            .honest
+            .iter()
+            .map(|h| {
+                let dev = h.iter().zip(&g).map(|(&x, y)| f64::from(x) - y);
+                dev.zip(&g).fold((0.0, 0.0), |(e, b), (d, y)| (e + d * d, b + d * y))
+            })
+            .unzip();
+        let h = self.honest.len();
+        Some(move |eta: f64| {
+            let to_v: Vec<f64> = e.iter().zip(&b).map(|(e, b)| (e + 2.0 * eta * b + eta * eta * c).max(0.0)).collect();
+            self.choose_at(&to_v, 0.0).iter().any(|&r| r >= h)
+        })
     }
 
     /// The aggregate for candidate `v`, or the honest rows it chose.
@@ -75,7 +103,7 @@ impl KrumWithCopies {
     pub fn honest_aggregate(&self, rows: &[usize]) -> Vec<f32> {
         match self.m {
             None => rows.first().map_or_else(Vec::new, |&r| self.honest[r].clone()),
-            Some(_) => mean_of(&self.honest, rows),
+            Some(_) => mean_of(self.honest, rows),
         }
     }
 }
@@ -114,6 +142,16 @@ mod tests {
                             bits(&slow),
                             "h {h} f {f} discard {discard} m {m:?} λ {lambda}"
                         );
+                    }
+                    if m.is_none() {
+                        let picks = prepared.krum_picks_along(&mean).expect("krum");
+                        let mut agree = 0;
+                        for k in -400..400 {
+                            let eta = f64::from(k) / 40.0;
+                            let v: Vec<f32> = mean.iter().map(|x| (f64::from(*x) * (1.0 - eta)) as f32).collect();
+                            agree += usize::from(picks(eta) == matches!(prepared.candidate(&v), Candidate::Vector(_)));
+                        }
+                        assert!(agree >= 798, "Krum's choice along the line: {agree} of 800 agree");
                     }
                     if m.unwrap_or(1) <= h {
                         assert!(seen_honest, "some candidate should leave the copies out");

@@ -15,13 +15,13 @@ pub use median::MedianWithCopies;
 use super::Vectors;
 
 /// A rule prepared for the honest vectors and f copies of one vector.
-pub enum WithCopies {
+pub enum WithCopies<'a> {
     /// The coordinate-wise median: a per-coordinate clamp.
     Median(MedianWithCopies),
     /// Krum and Multi-Krum: the honest vectors' distances to each other are kept.
-    Krum(KrumWithCopies),
+    Krum(KrumWithCopies<'a>),
     /// The geometric median: the honest rows of its Gram matrix are kept.
-    Gm(GmWithCopies),
+    Gm(GmWithCopies<'a>),
 }
 
 /// The aggregate of the honest vectors and f copies of a candidate v.
@@ -35,15 +35,24 @@ pub enum Candidate {
 }
 
 /// How a rule prepares itself for many candidates (`Capabilities::with_copies`).
-pub type PrepareFn = Box<dyn Fn(&Vectors, usize) -> WithCopies + Send + Sync>;
+pub type PrepareFn = Box<dyn for<'a> Fn(&'a Vectors, usize) -> WithCopies<'a> + Send + Sync>;
 
-impl WithCopies {
+impl WithCopies<'_> {
     /// The rule's aggregate of the honest vectors and f copies of `v`.
     pub fn candidate(&self, v: &[f32]) -> Candidate {
         match self {
             WithCopies::Median(m) => Candidate::Vector(m.aggregate(v)),
             WithCopies::Krum(k) => k.candidate(v),
             WithCopies::Gm(g) => Candidate::Vector(g.aggregate(v)),
+        }
+    }
+
+    /// Whether Krum picks a copy of (1 − η) ḡ (its aggregate is then that vector), for
+    /// many η, from three numbers per honest vector (`KrumWithCopies::krum_picks_along`); `None` but for Krum.
+    pub fn krum_picks_along(&self, mean: &[f32]) -> Option<impl Fn(f64) -> bool + '_> {
+        match self {
+            WithCopies::Krum(k) => k.krum_picks_along(mean),
+            _ => None,
         }
     }
 

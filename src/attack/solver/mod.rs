@@ -83,6 +83,49 @@ fn options(c: &ComponentPlan) -> SolverOptions {
 pub static SOLVERS: &[SolverEntry] = &[
     SolverEntry {
         spec: Spec {
+            name: "auto",
+            kind: Kind::Solver,
+            aliases: &[],
+            summary: "Powell, or where JUMP knows the rule a search as strong and faster",
+            doc: "JUMP's default. With one-step segments maximising the honest loss under a plain `cm`: \
+                  Brent to 1e-2 from the previous step's λ (as `solver: brent(xtol: 0.01), start: previous`; \
+                  as strong as Powell on MNIST and two-wells at a fifth of the run time). Otherwise, and for \
+                  other attacks, Powell with its defaults (001 Table 5): no faster search matched Powell \
+                  under `gm` and `krum` (benches/README.md).",
+            params: &[],
+            requires: None,
+            degenerate: None,
+            needs_labels: false,
+        },
+        build: |_| {
+            let o = SolverOptions::default();
+            std::sync::Arc::new(move |f, x0| powell::minimize(f, x0, &o))
+        },
+    },
+    SolverEntry {
+        spec: Spec {
+            name: "ends",
+            kind: Kind::Solver,
+            aliases: &[],
+            summary: "JUMP-1 under Krum: the better end of the interval of λ where Krum picks the attack",
+            doc: "With one-step segments maximising the honest loss, under a plain `krum` and a convex loss \
+                  (logistic regression, mean estimation): Krum returns the attack a = λḡ or an honest vector, \
+                  and the loss along θ − γλḡ is largest at an end of the interval of λ where it picks the \
+                  attack. The interval around λ = init is found from Krum's choice alone (no loss evaluated) \
+                  and bisected to 1e-4; its two ends and the first λ's beyond them are scored, the best kept. \
+                  Stronger than Powell against Krum on MNIST (benches/README.md). Elsewhere Powell.",
+            params: &[],
+            requires: None,
+            degenerate: None,
+            needs_labels: false,
+        },
+        build: |_| {
+            let o = SolverOptions::default();
+            std::sync::Arc::new(move |f, x0| powell::minimize(f, x0, &o))
+        },
+    },
+    SolverEntry {
+        spec: Spec {
             name: "powell",
             kind: Kind::Solver,
             aliases: &[],

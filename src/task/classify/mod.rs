@@ -269,6 +269,12 @@ impl Task for Classification {
     }
 
     /// The honest workers' mean loss at θ on their batches of `step` (no dropout).
+    /// Cross-entropy of logits linear in θ is convex in θ: a model of one
+    /// linear layer (logistic regression).
+    fn loss_is_convex(&self) -> bool {
+        matches!(self.model.layers[..], [Layer::Linear { .. }])
+    }
+
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
         if let Some(loss) = self.linear_model_loss(theta, step)? {
             return Ok(loss);
