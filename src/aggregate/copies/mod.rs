@@ -59,12 +59,13 @@ impl WithCopies<'_> {
     /// The aggregate of a `Candidate::Honest` choice.
     pub fn honest_aggregate(&self, rows: &[usize]) -> Vec<f32> {
         match self {
-            WithCopies::Median(_) | WithCopies::Gm(_) => vec![],
+            WithCopies::Median(_) | WithCopies::Gm(_) => unreachable!("only Krum chooses honest rows alone"),
             WithCopies::Krum(k) => k.honest_aggregate(rows),
         }
     }
 
     /// The aggregate of the honest vectors and f copies of `v`, whatever its form.
+    #[cfg(test)]
     pub fn aggregate(&self, v: &[f32]) -> Vec<f32> {
         match self.candidate(v) {
             Candidate::Vector(a) => a,

@@ -8,8 +8,9 @@
 //! and scores the last λ inside and the first outside at both ends.
 
 /// Where the interval of `inside` around `start` ends, on each side: the
-/// last λ found inside and the first outside (`None` when even a λ of 2^40
-/// away is inside), to a tolerance of `xtol` relative to λ.
+/// last point found inside and the first outside (`None` when even a point
+/// 2^40 away is inside), to a tolerance of `xtol` relative to the point
+/// (JUMP passes η = 1 − λ).
 pub(super) fn interval_ends(inside: &mut dyn FnMut(f64) -> bool, start: f64, xtol: f64) -> [(f64, Option<f64>); 2] {
     [1.0, -1.0].map(|direction| {
         let (mut last_in, mut step) = (start, 1.0);

@@ -157,17 +157,19 @@ enum Search {
     /// regression and two-wells it is as strong as Powell (benches/README.md)
     /// at a twelfth of the evaluations. Under `gm` it is not (two-wells: mean
     /// loss 0.597 against Powell's 0.658), nor under `krum` (MNIST: mean loss
-    /// 14 against 49), so those keep Powell.
+    /// 14 against 49), so those keep Powell (numbers in README.md, "JUMP-1 / SF").
     WarmBrent,
-    /// `ends` under a plain `krum` with a convex loss: the ends of Krum's
-    /// interval of η = 1 − λ picking the attack (`ends`), found around λ = init.
+    /// `ends` under a plain `krum` with a convex loss, when Krum picks the
+    /// attack at λ = init (else Powell): the ends of Krum's interval of
+    /// η = 1 − λ picking the attack (`ends`), found around λ = init.
     KrumEnds([(f64, Option<f64>); 2]),
 }
 
 impl Jump {
     /// The search for this segment: `Given` unless `solver: auto` or `ends` knows the rule.
     fn search(&self, view: &View, first: &FirstStep, horizon: usize) -> Search {
-        let Some(prepared) = first.copies.as_ref().filter(|_| horizon == 1 && self.measure == Measure::Loss) else {
+        let one_step = self.segment == 1 && horizon == 1 && self.measure == Measure::Loss;
+        let Some(prepared) = first.copies.as_ref().filter(|_| one_step) else {
             return Search::Given;
         };
         if self.solver_name == "auto" && matches!(prepared, WithCopies::Median(_)) {
@@ -178,7 +180,8 @@ impl Jump {
         }
         // In the solver's η = 1 − λ, as every candidate is scored.
         let start = 1.0 - self.init;
-        if let Some(picks) = prepared.krum_picks_along(&first.mean).filter(|_| view.dynamics.loss_is_convex())
+        if view.dynamics.loss_is_convex()
+            && let Some(picks) = prepared.krum_picks_along(&first.mean)
             && picks(start)
         {
             return Search::KrumEnds(ends::interval_ends(&mut |eta| picks(eta), start, 1e-4));
@@ -222,12 +225,14 @@ impl Attack for Jump {
                 }
                 Search::KrumEnds(ends) => {
                     let x = vec![ends::best_end(&ends, &mut |eta| cost(&[eta]))];
+                    // A point `best_end` scored: the memo answers without simulating again.
                     solver::Minimum { value: cost(&x), x, evaluations: 0 }
                 }
             };
-            // No candidate kept the model finite: play λ = init, as a search
-            // from init then does, rather than a previous λ that led here.
-            if !best.value.is_finite() {
+            // No candidate kept the model finite: `auto` and `ends` play λ = init,
+            // as a search from init then does, rather than a previous λ that led
+            // here (a solver the scenario names keeps its own answer).
+            if !matches!(search, Search::Given) && !best.value.is_finite() {
                 best.x = vec![1.0 - self.init; horizon];
             }
             let best = best.x;
@@ -258,7 +263,8 @@ const START: Param = Param {
     ty: ParamType::Choice(&["init", "previous"]),
     default: Default::Choice("init"),
     doc: "where each segment's search starts: λ = init (001 Algorithm 1), or the previous \
-          segment's solution (fewer evaluations when consecutive steps want similar λ's)",
+          segment's solution (fewer evaluations when consecutive steps want similar λ's); \
+          `solver: auto` under a plain `cm` always starts from the previous one",
 };
 
 const INIT: Param = Param {

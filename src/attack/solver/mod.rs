@@ -79,51 +79,51 @@ fn options(c: &ComponentPlan) -> SolverOptions {
     SolverOptions { max_iters: c.int("iters") as usize, xtol: c.float("xtol"), ftol: c.float("ftol") }
 }
 
+/// A search JUMP runs itself where it knows the rule (`attack::jump`,
+/// `Search`); as a solver, anywhere else, it is Powell with its defaults.
+const fn jump_search(name: &'static str, summary: &'static str, doc: &'static str) -> SolverEntry {
+    SolverEntry {
+        spec: Spec {
+            name,
+            kind: Kind::Solver,
+            aliases: &[],
+            summary,
+            doc,
+            params: &[],
+            requires: None,
+            degenerate: None,
+            needs_labels: false,
+        },
+        build: |_| {
+            let o = SolverOptions::default();
+            std::sync::Arc::new(move |f, x0| powell::minimize(f, x0, &o))
+        },
+    }
+}
+
 /// Every derivative-free solver an attack may use.
 pub static SOLVERS: &[SolverEntry] = &[
-    SolverEntry {
-        spec: Spec {
-            name: "auto",
-            kind: Kind::Solver,
-            aliases: &[],
-            summary: "Powell, or where JUMP knows the rule a search as strong and faster",
-            doc: "JUMP's default. With one-step segments maximising the honest loss under a plain `cm`: \
-                  Brent to 1e-2 from the previous step's λ (as `solver: brent(xtol: 0.01), start: previous`; \
-                  as strong as Powell on MNIST and two-wells at a fifth of the run time). Otherwise, and for \
-                  other attacks, Powell with its defaults (001 Table 5): no faster search matched Powell \
-                  under `gm` and `krum` (benches/README.md).",
-            params: &[],
-            requires: None,
-            degenerate: None,
-            needs_labels: false,
-        },
-        build: |_| {
-            let o = SolverOptions::default();
-            std::sync::Arc::new(move |f, x0| powell::minimize(f, x0, &o))
-        },
-    },
-    SolverEntry {
-        spec: Spec {
-            name: "ends",
-            kind: Kind::Solver,
-            aliases: &[],
-            summary: "JUMP-1 under Krum: the better end of the interval of λ where Krum picks the attack",
-            doc: "With one-step segments maximising the honest loss, under a plain `krum` and a convex loss \
-                  (logistic regression, mean estimation): Krum returns the attack a = λḡ or an honest vector, \
-                  and the loss along θ − γλḡ is largest at an end of the interval of λ where it picks the \
-                  attack. The interval around λ = init is found from Krum's choice alone (no loss evaluated) \
-                  and bisected to 1e-4; its two ends and the first λ's beyond them are scored, the best kept. \
-                  Stronger than Powell against Krum on MNIST (benches/README.md). Elsewhere Powell.",
-            params: &[],
-            requires: None,
-            degenerate: None,
-            needs_labels: false,
-        },
-        build: |_| {
-            let o = SolverOptions::default();
-            std::sync::Arc::new(move |f, x0| powell::minimize(f, x0, &o))
-        },
-    },
+    jump_search(
+        "auto",
+        "Powell, or where JUMP knows the rule a search as strong and faster",
+        "JUMP's default. With one-step segments maximising the honest loss under a plain `cm`: \
+         Brent to 1e-2 from the previous step's λ (as `solver: brent(xtol: 0.01), start: previous`; \
+         as strong as Powell on MNIST and two-wells at a fifth of the run time). Otherwise, and for \
+         other attacks, Powell with its defaults (001 Table 5): no faster search matched Powell \
+         under `gm` and `krum` (README.md, \"JUMP-1 / SF\"). When no candidate keeps the model \
+         finite it plays λ = init.",
+    ),
+    jump_search(
+        "ends",
+        "JUMP-1 under Krum: the better end of the interval of λ where Krum picks the attack",
+        "With one-step segments maximising the honest loss, under a plain `krum` and a convex loss \
+         (logistic regression, mean estimation): Krum returns the attack a = λḡ or an honest vector, \
+         and the loss along θ − γλḡ is largest at an end of the interval of λ where it picks the \
+         attack. The interval around λ = init is found from Krum's choice alone (no loss evaluated) \
+         and bisected to 1e-4; its two ends and the first λ's beyond them are scored, the best kept. \
+         Stronger than Powell against Krum on MNIST (README.md, \"JUMP-1 / SF\"). Elsewhere, or when \
+         Krum does not pick the attack at λ = init, Powell.",
+    ),
     SolverEntry {
         spec: Spec {
             name: "powell",

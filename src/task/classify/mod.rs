@@ -268,13 +268,13 @@ impl Task for Classification {
         Ok(scores.iter().map(|s| s.0).sum::<f64>() / scores.len().max(1) as f64)
     }
 
-    /// The honest workers' mean loss at θ on their batches of `step` (no dropout).
     /// Cross-entropy of logits linear in θ is convex in θ: a model of one
     /// linear layer (logistic regression).
     fn loss_is_convex(&self) -> bool {
         matches!(self.model.layers[..], [Layer::Linear { .. }])
     }
 
+    /// The honest workers' mean loss at θ on their batches of `step` (no dropout).
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError> {
         if let Some(loss) = self.linear_model_loss(theta, step)? {
             return Ok(loss);

@@ -48,6 +48,7 @@ fn product_avx512(x: &[f32], rows: usize, inputs: usize, w: &[f32], bias: &[f32]
         let pair = (rows - r).min(2);
         (pair, x[r * inputs..(r + 1) * inputs].as_ptr(), x[(r + pair - 1) * inputs..(r + pair) * inputs].as_ptr())
     };
+    debug_assert!(chunk > 0 && chunk.is_multiple_of(LANES), "whole 16-lane loads per chunk");
     let mut sums = vec![([_mm512_setzero_ps(); OUT], [_mm512_setzero_ps(); OUT]); rows.div_ceil(2)];
     for start in (0..full).step_by(chunk) {
         let end = (start + chunk).min(full);
