@@ -23,9 +23,9 @@ use super::{Capabilities, RuleEntry};
 use crate::plan::{ArgValue, Args};
 use crate::spec::{Default, Kind, Param, ParamType, Setting, Spec, Unmet};
 
-/// Krum score of every vector. `_f` is accepted for interface uniformity; the
-/// neighbour count depends only on `discard` (see the module docs).
-pub(crate) fn krum_scores(v: &Vectors, _f: usize, discard: usize) -> Vec<f64> {
+/// Krum score of every vector (the tests' view of `scores_from_distances`).
+#[cfg(test)]
+fn krum_scores(v: &Vectors, _f: usize, discard: usize) -> Vec<f64> {
     scores_from_distances(&pairwise_sq_distances(v), v.len(), discard)
 }
 
@@ -50,9 +50,16 @@ pub(crate) fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<
 }
 
 /// Indices of the `m` (at most `n`) smallest scores, in increasing score order.
-pub(crate) fn krum_select(v: &Vectors, f: usize, discard: usize, m: usize) -> Vec<usize> {
-    let scores = krum_scores(v, f, discard);
-    let mut idx: Vec<usize> = (0..v.len()).collect();
+/// `_f` is accepted for interface uniformity; the neighbour count depends
+/// only on `discard` (see the module docs).
+pub(crate) fn krum_select(v: &Vectors, _f: usize, discard: usize, m: usize) -> Vec<usize> {
+    select_from_distances(&pairwise_sq_distances(v), v.len(), discard, m)
+}
+
+/// `krum_select` from a row-major n × n matrix of squared distances.
+pub(crate) fn select_from_distances(d: &[f64], n: usize, discard: usize, m: usize) -> Vec<usize> {
+    let scores = scores_from_distances(d, n, discard);
+    let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
     idx.truncate(m);
     idx

@@ -42,8 +42,7 @@ enum Owner<'a> {
 /// Every field a sweep can vary, for "did you mean" help.
 fn known_fields() -> Vec<String> {
     let mut out = vec!["aggregate".to_string(), "attack".to_string()];
-    out.extend(settings::sweep_fields().map(String::from));
-    out.push("workers.heterogeneity.alpha".into());
+    out.extend(settings::sweep_fields());
     out
 }
 
@@ -54,8 +53,9 @@ fn field<'a>(parts: &[&'a str]) -> Option<Field<'a>> {
         [block, key] if sections::is_settings(block) && settings::names(block).contains(&key) => {
             Some(Field::Setting { block, key })
         }
-        ["workers", "heterogeneity", arg] => {
-            Some(Field::Arg { owner: Owner::Setting { block: "workers", key: "heterogeneity" }, arg })
+        [block, key, arg] if sections::is_settings(block) => {
+            let (block, key, _) = settings::component_setting(block, key)?;
+            Some(Field::Arg { owner: Owner::Setting { block, key }, arg })
         }
         ["attack", arg] => Some(Field::Arg { owner: Owner::Attack, arg }),
         ["aggregate", arg] => Some(Field::Arg { owner: Owner::Rule, arg }),

@@ -149,7 +149,12 @@ impl Place {
                 }
             }
             Some(block) if sections::is_settings(block) && words.is_empty() => settings_of(block),
-            Some("workers") if words == ["heterogeneity"] => components(Kind::Split),
+            Some(block)
+                if let [key] = words
+                    && let Some((.., kind)) = registry::settings::component_setting(block, key) =>
+            {
+                components(kind)
+            }
             // `table { rows ...; worst attack; value max accuracy }` and `expect { final loss < 0.5 }`.
             Some("table") => match words {
                 [] => keywords(check::TABLE_ITEMS),

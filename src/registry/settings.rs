@@ -14,6 +14,10 @@ pub struct SettingEntry {
     /// Its name, summary and doc (which says the value it takes and its
     /// default); its alias is the field a sweep names (`train.lr`).
     pub spec: Spec,
+    /// The kind of component its value is (`heterogeneity dirichlet(alpha: 0.1)`):
+    /// a sweep may then vary the component's arguments (`workers.heterogeneity.alpha`)
+    /// and completion offers the components.
+    pub component: Option<Kind>,
 }
 
 const fn setting(
@@ -23,7 +27,11 @@ const fn setting(
     summary: &'static str,
     doc: &'static str,
 ) -> SettingEntry {
-    SettingEntry { block, spec: Spec { aliases: field, ..super::words::word(Kind::Setting, name, summary, doc) } }
+    SettingEntry {
+        block,
+        spec: Spec { aliases: field, ..super::words::word(Kind::Setting, name, summary, doc) },
+        component: None,
+    }
 }
 
 /// Every setting, block by block, in the order completion offers them.
@@ -53,14 +61,17 @@ pub const SETTINGS: &[SettingEntry] = &[
          see the declared f; the attacks control the real number of workers. An under-estimated f is\n\
          an experiment worth running (ByzFL drops such settings).",
     ),
-    setting(
-        "workers",
-        "heterogeneity",
-        &["workers.heterogeneity"],
-        "how the training data is divided among the honest workers",
-        "A data split, default `iid`: `dirichlet(alpha: 0.1)`, `extreme`, `longtail(beta: 0.5)`,\n\
-         `gamma_similarity(gamma: 0.5)` (`byz explain dirichlet`). Data tasks only.",
-    ),
+    SettingEntry {
+        component: Some(Kind::Split),
+        ..setting(
+            "workers",
+            "heterogeneity",
+            &["workers.heterogeneity"],
+            "how the training data is divided among the honest workers",
+            "A data split, default `iid`: `dirichlet(alpha: 0.1)`, `extreme`, `longtail(beta: 0.5)`,\n\
+             `gamma_similarity(gamma: 0.5)` (`byz explain dirichlet`). Data tasks only.",
+        )
+    },
     setting(
         "train",
         "steps",
@@ -154,7 +165,22 @@ pub fn names(block: &str) -> Vec<&'static str> {
     SETTINGS.iter().filter(|s| s.block == block).map(|s| s.spec.name).collect()
 }
 
+/// The setting `key` of `block`, with its name as the registry spells it, when its value is a component: that kind.
+pub fn component_setting(block: &str, key: &str) -> Option<(&'static str, &'static str, Kind)> {
+    SETTINGS
+        .iter()
+        .find(|s| s.block == block && s.spec.name == key)
+        .and_then(|s| Some((s.block, s.spec.name, s.component?)))
+}
+
 /// The fields a sweep can vary through settings: `workers.byzantine`, `train.lr`, ...
-pub fn sweep_fields() -> impl Iterator<Item = &'static str> {
-    SETTINGS.iter().flat_map(|s| s.spec.aliases.iter().copied())
+pub fn sweep_fields() -> impl Iterator<Item = String> {
+    let settings = SETTINGS.iter().flat_map(|s| s.spec.aliases.iter().map(|a| a.to_string()));
+    // And the arguments of a component-valued setting's components: `workers.heterogeneity.alpha`.
+    let arguments = SETTINGS.iter().filter_map(|s| Some((s, s.component?))).flat_map(|(s, kind)| {
+        super::specs(kind)
+            .into_iter()
+            .flat_map(move |c| c.params.iter().map(move |p| format!("{}.{}.{}", s.block, s.spec.name, p.name)))
+    });
+    settings.chain(arguments)
 }

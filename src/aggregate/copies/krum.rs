@@ -8,7 +8,7 @@
 use super::Candidate;
 use crate::aggregate::Vectors;
 use crate::aggregate::kernels::{mean_of, pairwise_sq_distances, sq_distances_to};
-use crate::aggregate::krum::scores_from_distances;
+use crate::aggregate::krum::select_from_distances;
 
 /// Krum (`m = None`) or Multi-Krum of the honest vectors and f copies of one vector, prepared for many candidates.
 pub struct KrumWithCopies<'a> {
@@ -50,10 +50,7 @@ impl<'a> KrumWithCopies<'a> {
                 };
             }
         }
-        let scores = scores_from_distances(&d, n, self.discard);
-        let mut idx: Vec<usize> = (0..n).collect();
-        idx.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
-        idx.truncate(self.m.unwrap_or(1).max(1));
+        let mut idx = select_from_distances(&d, n, self.discard, self.m.unwrap_or(1).max(1));
         idx.sort_unstable();
         idx
     }
