@@ -130,10 +130,9 @@ impl<'a> FirstStep<'a> {
             self.all = self.honest.to_vec();
             self.all.extend(std::iter::repeat_n(vec![0.0; self.mean.len()], self.f));
         }
+        let attack = scaled(&self.mean, lambda);
         for row in &mut self.all[self.honest.len()..] {
-            for (b, g) in row.iter_mut().zip(&self.mean) {
-                *b = (f64::from(*g) * lambda) as f32;
-            }
+            row.copy_from_slice(&attack);
         }
         dynamics.server_aggregate(state, &self.all)
     }
@@ -154,8 +153,8 @@ enum Search {
     Given,
     /// `auto` under a plain `cm`: Brent to 1e-2 from the previous step's λ.
     /// Consecutive steps want similar λ's there, and on MNIST logistic
-    /// regression and two-wells it is as strong as Powell (benches/README.md)
-    /// at a twelfth of the evaluations. Under `gm` it is not (two-wells: mean
+    /// regression and two-wells it is as strong as Powell at a twelfth of the
+    /// evaluations. Under `gm` it is not (two-wells: mean
     /// loss 0.597 against Powell's 0.658), nor under `krum` (MNIST: mean loss
     /// 14 against 49), so those keep Powell (numbers in README.md, "JUMP-1 / SF").
     WarmBrent,
