@@ -11,6 +11,8 @@
 //! index is ever out of bounds (callers that accept user input check lengths
 //! themselves and report the mismatch).
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::Vectors;
@@ -39,20 +41,57 @@ pub fn dim(v: &Vectors) -> usize {
 /// (NaN or infinite input) becomes `+inf`, so such a vector is maximally far.
 ///
 /// Computed from differences, not from a Gram matrix: ‖a‖² + ‖b‖² − 2a·b
-/// cancels catastrophically for close vectors (exactly the case an attack such
-/// as ALIE creates), while Σ(a_j − b_j)² has only positive terms. Everything
-/// is in `f64` (an `f32` accumulation changed Krum's choices among near-equal
-/// vectors, e.g. under `attack none`); within a block 8 lanes accumulate, and
-/// block sums are added in block order. For d < 8 the sum is the plain
-/// sequential one.
+/// cancels for close vectors (exactly the case an attack such as ALIE
+/// creates), while Σ(a_j − b_j)² has only positive terms (see [`pair_tile`]
+/// for what the Gram matrix measured). Everything is in `f64` (an `f32`
+/// accumulation changed Krum's choices among near-equal vectors, e.g. under
+/// `attack none`); within a block 8 lanes accumulate (each square fused into
+/// its addition), and block sums are added in block order. For d < 8 the sum
+/// is the plain sequential one.
+///
+/// A finite vector equal (bit for bit) to the one before it is not compared
+/// again but given that one's row: attacks send f copies of one vector
+/// (`sf`, `alie`, `ipm`, `foe`, ...), and a copy's distances are the first
+/// copy's additions, 0 among the copies.
+///
+/// [`pair_tile`]: super::pair_tile
 pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
     let n = v.len();
     let d = dim(v);
-    // Tasks are (block of coordinates, pair of tiles of vectors): the 2 × TILE
-    // slices a task reads (16 KB each) stay in L2 while it computes its
-    // TILE² pairs, instead of streaming all n slices from memory for every
-    // vector (n = 1,200: 1.3 s → see benches/README.md). Each pair's block
-    // sum is the same `block_sq_distance` as before, so the bits do not change.
+    let copy_of_last = |x: &[f32], last: &[f32]| {
+        x[..d].iter().zip(last).all(|(a, b)| a.to_bits() == b.to_bits()) && last.iter().all(|a| a.is_finite())
+    };
+    // The distinct vectors, and which of them each vector is.
+    let mut rows: Vec<&[f32]> = Vec::with_capacity(n);
+    let mut of = Vec::with_capacity(n);
+    for x in v {
+        if !rows.last().is_some_and(|last| copy_of_last(x, last)) {
+            rows.push(&x[..d]);
+        }
+        of.push(rows.len() - 1);
+    }
+    let m = rows.len();
+    let distinct = distinct_sq_distances(&rows);
+    if m == n {
+        return distinct;
+    }
+    let mut full = vec![0.0f64; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            full[i * n + j] = distinct[of[i] * m + of[j]];
+        }
+    }
+    full
+}
+
+/// [`pairwise_sq_distances`] of `v`'s rows, all equally long.
+fn distinct_sq_distances(v: &[&[f32]]) -> Vec<f64> {
+    let n = v.len();
+    let d = v.first().map_or(0, |x| x.len());
+    // Tasks are (block of coordinates, pair of tiles of vectors, the second
+    // not before the first): the 2 × TILE slices a task reads (16 KB each)
+    // stay in L2 while it computes its pairs, instead of streaming all n
+    // slices from memory for every vector.
     let tiles = n.div_ceil(TILE);
     let tasks: Vec<(usize, usize, usize)> = (0..d.div_ceil(BLOCK))
         .flat_map(|b| (0..tiles).flat_map(move |ti| (ti..tiles).map(move |tj| (b, ti, tj))))
@@ -63,33 +102,60 @@ pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
         .with_min_len(blocks_per_task(per_task))
         .map(|&(b, ti, tj)| {
             let r = b * BLOCK..((b + 1) * BLOCK).min(d);
-            let mut out = Vec::with_capacity(TILE * TILE);
+            let (rows, cols) = (ti * TILE..((ti + 1) * TILE).min(n), tj * TILE..((tj + 1) * TILE).min(n));
+            let slice = |i: usize| &v[i][r.clone()];
+            // Pair (i, j) of the tile at (i − rows.start) · TILE + j − cols.start; only j > i is read.
+            let mut out = vec![0.0f64; TILE * TILE];
+            let mut put = |i: usize, j: usize, x: f64| out[(i - rows.start) * TILE + j - cols.start] = x;
             vectorized(
                 #[inline(always)]
                 || {
-                    for i in ti * TILE..((ti + 1) * TILE).min(n) {
-                        let a = &v[i][r.clone()];
-                        let js = (tj * TILE).max(i + 1)..((tj + 1) * TILE).min(n);
-                        // Four pairs at once where there are four (same bits, see `four_pairs`).
-                        let mut quads = v[js].chunks_exact(4);
-                        for q in quads.by_ref() {
-                            let b = [&q[0][r.clone()], &q[1][r.clone()], &q[2][r.clone()], &q[3][r.clone()]];
-                            out.extend(super::four_pairs::block_sq_distances(a, b));
+                    for j0 in cols.clone().step_by(4) {
+                        let js = j0..(j0 + 4).min(cols.end);
+                        // Rows with a pair above the diagonal in these columns.
+                        let is = rows.start..rows.end.min(js.end - 1);
+                        if js.len() < 4 {
+                            for i in is {
+                                for j in js.clone().filter(|&j| j > i) {
+                                    put(i, j, block_sq_distance(slice(i), slice(j)));
+                                }
+                            }
+                            continue;
                         }
-                        out.extend(quads.remainder().iter().map(|b| block_sq_distance(a, &b[r.clone()])));
+                        // 4 × 4 tiles, the diagonal's too (its pairs below the diagonal are computed
+                        // and not read: a tile costs a third of four rows one by one), then rows one by one.
+                        let b: [&[f32]; 4] = std::array::from_fn(|q| slice(j0 + q));
+                        let mut i = is.start;
+                        while i < is.end {
+                            if i + 4 <= rows.end {
+                                let t =
+                                    super::pair_tile::block_sq_distances::<4>(std::array::from_fn(|p| slice(i + p)), b);
+                                for (p, row) in t.iter().enumerate() {
+                                    for (q, &x) in row.iter().enumerate() {
+                                        put(i + p, j0 + q, x);
+                                    }
+                                }
+                                i += 4;
+                            } else {
+                                let [row] = super::pair_tile::block_sq_distances([slice(i)], b);
+                                for (q, &x) in row.iter().enumerate() {
+                                    put(i, j0 + q, x);
+                                }
+                                i += 1;
+                            }
+                        }
                     }
                 },
             );
             out
         })
         .collect();
-    // Block sums added in block order, as they always were: tasks are listed block by block.
+    // Block sums added in block order: tasks are listed block by block.
     let mut sums = vec![0.0f64; n * n];
     for (&(_, ti, tj), p) in tasks.iter().zip(&partials) {
-        let mut p = p.iter();
         for i in ti * TILE..((ti + 1) * TILE).min(n) {
             for j in (tj * TILE).max(i + 1)..((tj + 1) * TILE).min(n) {
-                sums[i * n + j] += p.next().copied().unwrap_or(0.0);
+                sums[i * n + j] += p[(i - ti * TILE) * TILE + j - tj * TILE];
             }
         }
     }
@@ -120,7 +186,7 @@ pub(crate) fn sq_distances_to(v: &[f32], rows: &[&[f32]]) -> Vec<f64> {
                 let mut quads = rows.chunks_exact(4);
                 let mut at = 0;
                 for q in quads.by_ref() {
-                    let four = super::four_pairs::block_sq_distances(a, std::array::from_fn(|p| &q[p][r.clone()]));
+                    let [four] = super::pair_tile::block_sq_distances([a], std::array::from_fn(|p| &q[p][r.clone()]));
                     for (s, p) in sums[at..at + 4].iter_mut().zip(four) {
                         *s += p;
                     }
@@ -147,7 +213,9 @@ fn blocks_per_task(work: usize) -> usize {
 /// Vectors per tile of `pairwise_sq_distances`: 2 × 16 slices of a block, 512 KB, in L2.
 const TILE: usize = 16;
 
-/// Σ_j (a_j − b_j)² over one block, in `f64` (8 lanes, then the remainder in order).
+/// Σ_j (a_j − b_j)² over one block, in `f64`: 8 lanes, each square fused into
+/// its lane's addition (`mul_add` rounds once, as the vector kernels' FMA),
+/// then [`finish`].
 #[inline(always)]
 pub(super) fn block_sq_distance(a: &[f32], b: &[f32]) -> f64 {
     const LANES: usize = 8;
@@ -157,13 +225,15 @@ pub(super) fn block_sq_distance(a: &[f32], b: &[f32]) -> f64 {
     for (x, y) in ca.zip(cb) {
         for k in 0..LANES {
             let t = f64::from(x[k]) - f64::from(y[k]);
-            acc[k] += t * t;
+            acc[k] = t.mul_add(t, acc[k]);
         }
     }
     finish(acc, ra, rb)
 }
 
-/// The lanes' sum in lane order, then the remainder's squared differences in order.
+/// The lanes' sum in lane order, then the remainder's squared differences in
+/// order (not fused: a vector shorter than 8, as the two-wells problem's,
+/// keeps the plain sum of squares).
 #[inline(always)]
 pub(super) fn finish(acc: [f64; 8], ra: &[f32], rb: &[f32]) -> f64 {
     let mut s: f64 = acc.iter().sum();
@@ -185,7 +255,36 @@ pub(crate) fn mean_of(v: &Vectors, idx: &[usize]) -> Vec<f32> {
 /// every output that needs it is summed. Each coordinate's sum is the same
 /// sequence of `f64` additions in the order of its set, whatever the chunks
 /// or threads.
+///
+/// A set that repeats an earlier one is summed once: the same additions give
+/// the same bits. NNM under an attack far from the honest vectors has one set
+/// for every honest vector and one for every copy of the attack.
 pub(crate) fn means_of(v: &Vectors, sets: &[Vec<usize>]) -> Vec<Vec<f32>> {
+    let mut first: HashMap<&[usize], usize> = HashMap::with_capacity(sets.len());
+    let mut distinct: Vec<&[usize]> = Vec::new();
+    let which: Vec<usize> = sets
+        .iter()
+        .map(|s| {
+            *first.entry(s).or_insert_with(|| {
+                distinct.push(s);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    let mut means: Vec<Option<Vec<f32>>> = means_of_distinct(v, &distinct).into_iter().map(Some).collect();
+    // Each mean moves to its last user and is copied for the others.
+    let mut last = vec![0; distinct.len()];
+    for (at, &k) in which.iter().enumerate() {
+        last[k] = at;
+    }
+    let copy = |k: usize, at: usize, means: &mut [Option<Vec<f32>>]| {
+        if last[k] == at { means[k].take() } else { means[k].clone() }.unwrap_or_default()
+    };
+    which.iter().enumerate().map(|(at, &k)| copy(k, at, &mut means)).collect()
+}
+
+/// [`means_of`] for sets that do not repeat.
+fn means_of_distinct(v: &Vectors, sets: &[&[usize]]) -> Vec<Vec<f32>> {
     let d = dim(v);
     let mut outs: Vec<Vec<f32>> = sets.iter().map(|s| vec![0.0f32; if s.is_empty() { 0 } else { d }]).collect();
     let mut chunks: Vec<Vec<&mut [f32]>> =
@@ -213,7 +312,7 @@ pub(crate) fn means_of(v: &Vectors, sets: &[Vec<usize>]) -> Vec<Vec<f32>> {
                     let mut at = start;
                     for run in runs.by_ref() {
                         let mut sums = [0.0f64; SUMS];
-                        for &i in set {
+                        for &i in set.iter() {
                             let x: &[f32; SUMS] = v[i][at..at + SUMS].try_into().expect("a run of SUMS");
                             for (s, &x) in sums.iter_mut().zip(x) {
                                 *s += f64::from(x);
@@ -227,7 +326,7 @@ pub(crate) fn means_of(v: &Vectors, sets: &[Vec<usize>]) -> Vec<Vec<f32>> {
                     let rest = runs.into_remainder();
                     let acc = &mut acc[..rest.len()];
                     acc.fill(0.0);
-                    for &i in set {
+                    for &i in set.iter() {
                         for (a, &x) in acc.iter_mut().zip(&v[i][at..at + rest.len()]) {
                             *a += f64::from(x);
                         }
@@ -406,6 +505,38 @@ mod tests {
         assert_eq!(clipped(&[3.0, 4.0], 1.0), vec![0.6, 0.8]);
         assert_eq!(clipped(&[3.0, 4.0], 5.0), vec![3.0, 4.0]);
         assert!(clipped(&[f32::NAN, 1.0], 1.0)[0].is_nan());
+    }
+
+    /// Close vectors keep their distances (coordinates 1 ± 0.005: norms about
+    /// 250 times the distances), against Σ(a_j − b_j)² summed in `f64` one
+    /// coordinate at a time; a copy of a vector has its row and is at distance
+    /// exactly 0, while copies of a NaN vector stay infinitely far apart.
+    #[test]
+    fn close_vectors_and_copies() {
+        let d = 7850;
+        let mut v: Vec<Vec<f32>> = (0..6)
+            .map(|i| (0..d).map(|j| 1.0 + 0.01 * (((i * 7919 + j * 104_729) % 1000) as f32 * 1e-3 - 0.5)).collect())
+            .collect();
+        v.insert(3, v[2].clone());
+        let n = v.len();
+        let got = pairwise_sq_distances(&v);
+        let mut worst = 0.0f64;
+        for i in 0..n {
+            for j in 0..n {
+                let exact: f64 = v[i].iter().zip(&v[j]).map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2)).sum();
+                if exact == 0.0 {
+                    assert_eq!(got[i * n + j], 0.0, "({i}, {j})");
+                } else {
+                    worst = worst.max((got[i * n + j] / exact - 1.0).abs());
+                }
+            }
+        }
+        assert!(worst < 1e-13, "relative error {worst:e}");
+        assert_eq!(got[2 * n..3 * n], got[3 * n..4 * n]);
+        let nan = vec![f32::NAN; 9];
+        let got = pairwise_sq_distances(&[vec![0.0; 9], nan.clone(), nan]);
+        assert_eq!(got[5], f64::INFINITY);
+        assert_eq!(got[1], f64::INFINITY);
     }
 
     /// The tiled loops give exactly the sums of the plain ones: per pair, the
