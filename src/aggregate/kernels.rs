@@ -360,12 +360,17 @@ pub(crate) fn centered_gram(rows: &[&[f32]]) -> Vec<f64> {
         .map(|b| {
             let r = b * BLOCK..((b + 1) * BLOCK).min(d);
             let base = &rows[0][r.clone()];
+            // Plain loops: an iterator adapter's fold is a function of its own,
+            // compiled for baseline x86-64 outside `vectorized` (measured: SSE2
+            // code, 20 % of a JUMP run under GM).
             vectorized(
                 #[inline(always)]
                 || {
-                    let dot =
-                        |(i, k): &(usize, usize)| block_centered_dot(&rows[*i][r.clone()], &rows[*k][r.clone()], base);
-                    pairs.iter().map(dot).collect()
+                    let mut out = Vec::with_capacity(pairs.len());
+                    for &(i, k) in &pairs {
+                        out.push(block_centered_dot(&rows[i][r.clone()], &rows[k][r.clone()], base));
+                    }
+                    out
                 },
             )
         })
@@ -388,16 +393,22 @@ pub(crate) fn centered_gram(rows: &[&[f32]]) -> Vec<f64> {
 /// depend on their order): for callers that hold the rest of the matrix.
 pub(crate) fn centered_dots_to(v: &[f32], rows: &[&[f32]], base: &[f32]) -> Vec<f64> {
     let d = rows.iter().fold(v.len().min(base.len()), |m, r| m.min(r.len()));
+    // Plain loops, as in `centered_gram`.
     vectorized(
         #[inline(always)]
         || {
-            let dot = |r: &&[f32]| {
-                (0..d).step_by(BLOCK).fold(0.0, |s, b| {
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let mut s = 0.0;
+                let mut b = 0;
+                while b < d {
                     let at = b..(b + BLOCK).min(d);
-                    s + block_centered_dot(&r[at.clone()], &v[at.clone()], &base[at])
-                })
-            };
-            rows.iter().map(dot).collect()
+                    s += block_centered_dot(&r[at.clone()], &v[at.clone()], &base[at]);
+                    b += BLOCK;
+                }
+                out.push(s);
+            }
+            out
         },
     )
 }
@@ -537,6 +548,18 @@ mod tests {
         let got = pairwise_sq_distances(&[vec![0.0; 9], nan.clone(), nan]);
         assert_eq!(got[5], f64::INFINITY);
         assert_eq!(got[1], f64::INFINITY);
+    }
+
+    /// A repeated set is summed once and handed to each of its places.
+    #[test]
+    fn repeated_sets_have_the_mean_of_each() {
+        let v: Vec<Vec<f32>> =
+            (0..5).map(|i| (0..300).map(|j| ((i * 31 + j * 7) % 13) as f32 * 0.1).collect()).collect();
+        let (a, b) = (vec![0, 2, 4], vec![1, 2, 3]);
+        let got = means_of(&v, &[a.clone(), b.clone(), a.clone(), vec![], a.clone()]);
+        let (ma, mb) = (mean_of(&v, &a), mean_of(&v, &b));
+        assert_ne!(ma, mb);
+        assert_eq!(got, vec![ma.clone(), mb, ma.clone(), vec![], ma]);
     }
 
     /// The tiled loops give exactly the sums of the plain ones: per pair, the
