@@ -9,7 +9,7 @@ use crate::aggregate::copies::WithCopies;
 use crate::aggregate::{Aggregator, Ctx, rule_entry};
 use crate::plan::{RunPlan, Train};
 use crate::rng::{Purpose, stream};
-use crate::task::{self, Task, TaskError};
+use crate::task::{self, LossLine, Task, TaskError};
 
 /// A failure that ends a run: numbers that blew up, or a task that broke.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -291,6 +291,26 @@ impl Dynamics {
     /// L_H(θ), the global honest loss, as seen in `step`.
     pub fn loss(&self, theta: &[f32], step: usize) -> Result<f64, SimError> {
         Ok(self.task.loss(theta, step)?)
+    }
+
+    /// γ_t, the step size `descend` takes from `step`'s model (as the `f32` it multiplies by).
+    pub(crate) fn lr_at(&self, step: usize) -> f64 {
+        f64::from(self.train.lr_at(step) as f32)
+    }
+
+    /// L_H(θ − γ λ Δ) as a function of λ, seen in `step`, for the server's
+    /// step from `state` with aggregate λΔ (`Task::loss_along`: equal to
+    /// `loss` of `descend`'s model but for rounding); `None` where the task
+    /// has no such form.
+    pub(crate) fn loss_along_step(
+        &self,
+        state: &State,
+        direction: &[f32],
+        step: usize,
+    ) -> Result<Option<LossLine>, SimError> {
+        let lr = self.lr_at(state.step);
+        let line = self.task.loss_along(&state.theta, direction, step)?;
+        Ok(line.map(|line| -> LossLine { Box::new(move |lambda| line(lr * lambda)) }))
     }
 
     /// The honest training loss recorded for `step` (see `Task::training_loss`).

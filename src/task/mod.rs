@@ -40,6 +40,9 @@ impl From<candle_core::Error> for TaskError {
     }
 }
 
+/// L_H at θ − tΔ as a function of t (`Task::loss_along`).
+pub type LossLine = Box<dyn Fn(f64) -> f64 + Send + Sync>;
+
 /// The honest workers' side of a learning problem.
 pub trait Task: Send + Sync {
     /// The model's dimension d.
@@ -56,6 +59,16 @@ pub trait Task: Send + Sync {
     /// The global honest loss L_H(θ) (001 eq. (2)) at `theta`, as the honest
     /// workers see it in `step` (their batches of that step, for data tasks).
     fn loss(&self, theta: &[f32], step: usize) -> Result<f64, TaskError>;
+
+    /// L_H along the line θ − tΔ, for many t, where the task has a form much
+    /// cheaper than `loss` at each point: a linear model's logits are linear
+    /// in θ, so the logits of θ and of Δ are computed once and each t costs
+    /// the cross-entropy alone. Equal to `loss(θ − tΔ, step)` but for
+    /// rounding (θ − tΔ is not rounded to `f32`, and the logits are combined
+    /// instead of recomputed). `None` where the task has no such form.
+    fn loss_along(&self, _theta: &[f32], _direction: &[f32], _step: usize) -> Result<Option<LossLine>, TaskError> {
+        Ok(None)
+    }
 
     /// L_H is convex in θ (a linear model's cross-entropy, a squared
     /// distance): along a line in θ its maximum over an interval is at an

@@ -10,6 +10,14 @@ use crate::aggregate::Vectors;
 use crate::aggregate::kernels::{mean_of, pairwise_sq_distances, sq_distances_to};
 use crate::aggregate::krum::select_from_distances;
 
+/// The squared distances from the honest vectors to (1 − η) ḡ as
+/// e_i + 2η b_i + η² c ([`KrumWithCopies::line`]).
+pub struct KrumLine {
+    e: Vec<f64>,
+    b: Vec<f64>,
+    c: f64,
+}
+
 /// Krum (`m = None`) or Multi-Krum of the honest vectors and f copies of one vector, prepared for many candidates.
 pub struct KrumWithCopies<'a> {
     honest: &'a Vectors,
@@ -25,6 +33,11 @@ impl<'a> KrumWithCopies<'a> {
     /// Prepares `honest` for f copies of a candidate.
     pub fn new(honest: &'a Vectors, f: usize, discard: usize, m: Option<usize>) -> Self {
         KrumWithCopies { honest, f, discard, m, between: pairwise_sq_distances(honest) }
+    }
+
+    /// H, the number of honest vectors (rows below it are honest).
+    pub fn honest_count(&self) -> usize {
+        self.honest.len()
     }
 
     /// The rule's choice among the honest vectors and f copies of `v`: rows
@@ -55,12 +68,21 @@ impl<'a> KrumWithCopies<'a> {
         idx
     }
 
-    /// Whether Krum (not Multi-Krum) picks a copy of (1 − η) ḡ, for many η,
-    /// from ‖h_i − (1 − η) ḡ‖² = ‖e_i‖² + 2η⟨e_i, ḡ⟩ + η²‖ḡ‖² with e_i = h_i − ḡ:
-    /// three numbers per honest vector, so each η costs Krum's scores alone.
-    /// Exact but for rounding (not bit for bit: the attack's vector is not
-    /// rounded to `f32` here), for a search that scores its answers exactly.
+    /// Whether Krum (not Multi-Krum) picks a copy of (1 − η) ḡ, for many η
+    /// (see [`KrumWithCopies::line`]).
     pub fn krum_picks_along(&self, mean: &[f32]) -> Option<impl Fn(f64) -> bool + '_> {
+        let line = self.line(mean)?;
+        let h = self.honest.len();
+        Some(move |eta: f64| self.choice_on_line(&line, eta).iter().any(|&r| r >= h))
+    }
+
+    /// Krum's (not Multi-Krum's) distances to copies of (1 − η) ḡ, for many
+    /// η, from ‖h_i − (1 − η) ḡ‖² = ‖e_i‖² + 2η⟨e_i, ḡ⟩ + η²‖ḡ‖² with
+    /// e_i = h_i − ḡ: three numbers per honest vector, so each η costs Krum's
+    /// scores alone. Exact but for rounding (not bit for bit: the attack's
+    /// vector is not rounded to `f32` here), for a search that scores its
+    /// answers exactly or tolerates rounding (`solver: auto`).
+    pub fn line(&self, mean: &[f32]) -> Option<KrumLine> {
         self.m.is_none().then_some(())?;
         let g: Vec<f64> = mean.iter().map(|&x| f64::from(x)).collect();
         let c: f64 = g.iter().map(|x| x * x).sum();
@@ -72,11 +94,14 @@ impl<'a> KrumWithCopies<'a> {
                 dev.zip(&g).fold((0.0, 0.0), |(e, b), (d, y)| (e + d * d, b + d * y))
             })
             .unzip();
-        let h = self.honest.len();
-        Some(move |eta: f64| {
-            let to_v: Vec<f64> = e.iter().zip(&b).map(|(e, b)| (e + 2.0 * eta * b + eta * eta * c).max(0.0)).collect();
-            self.choose_at(&to_v, 0.0).iter().any(|&r| r >= h)
-        })
+        Some(KrumLine { e, b, c })
+    }
+
+    /// Krum's choice (rows below H honest, the others copies) for copies of (1 − η) ḡ on `line`.
+    pub fn choice_on_line(&self, line: &KrumLine, eta: f64) -> Vec<usize> {
+        let to_v: Vec<f64> =
+            line.e.iter().zip(&line.b).map(|(e, b)| (e + 2.0 * eta * b + eta * eta * line.c).max(0.0)).collect();
+        self.choose_at(&to_v, 0.0)
     }
 
     /// The aggregate for candidate `v`, or the honest rows it chose.
@@ -87,7 +112,7 @@ impl<'a> KrumWithCopies<'a> {
             return Candidate::Honest(rows);
         }
         match self.m {
-            None => Candidate::Vector(v.to_vec()),
+            None => Candidate::Copy,
             Some(_) => {
                 let chosen: Vec<Vec<f32>> =
                     rows.iter().map(|&r| if r < h { self.honest[r].clone() } else { v.to_vec() }).collect();
@@ -146,7 +171,7 @@ mod tests {
                         for k in -400..400 {
                             let eta = f64::from(k) / 40.0;
                             let v: Vec<f32> = mean.iter().map(|x| (f64::from(*x) * (1.0 - eta)) as f32).collect();
-                            agree += usize::from(picks(eta) == matches!(prepared.candidate(&v), Candidate::Vector(_)));
+                            agree += usize::from(picks(eta) == matches!(prepared.candidate(&v), Candidate::Copy));
                         }
                         assert!(agree >= 798, "Krum's choice along the line: {agree} of 800 agree");
                     }

@@ -9,7 +9,7 @@ mod krum;
 mod median;
 
 pub use gm::GmWithCopies;
-pub use krum::KrumWithCopies;
+pub use krum::{KrumLine, KrumWithCopies};
 pub use median::MedianWithCopies;
 
 use super::Vectors;
@@ -28,6 +28,8 @@ pub enum WithCopies<'a> {
 pub enum Candidate {
     /// It depends on v.
     Vector(Vec<f32>),
+    /// It is v itself (Krum picking a copy).
+    Copy,
     /// The rule chose only honest vectors (these, in increasing order): every
     /// candidate that makes the same choice gives the same aggregate, so a
     /// planner need compute its consequences once.
@@ -56,6 +58,25 @@ impl WithCopies<'_> {
         }
     }
 
+    /// Krum's (not Multi-Krum's) line of copies of (1 − η) ḡ (`KrumWithCopies::line`); `None` but for Krum.
+    pub fn krum_line(&self, mean: &[f32]) -> Option<KrumLine> {
+        match self {
+            WithCopies::Krum(k) => k.line(mean),
+            _ => None,
+        }
+    }
+
+    /// The candidate (1 − η) ḡ on Krum's `line`, from its choice: `Copy`, or the honest rows.
+    pub fn krum_candidate_on_line(&self, line: &KrumLine, eta: f64) -> Candidate {
+        match self {
+            WithCopies::Krum(k) => {
+                let rows = k.choice_on_line(line, eta);
+                if rows.iter().all(|&r| r < k.honest_count()) { Candidate::Honest(rows) } else { Candidate::Copy }
+            }
+            _ => unreachable!("a Krum line comes from Krum"),
+        }
+    }
+
     /// The aggregate of a `Candidate::Honest` choice.
     pub fn honest_aggregate(&self, rows: &[usize]) -> Vec<f32> {
         match self {
@@ -69,6 +90,7 @@ impl WithCopies<'_> {
     pub fn aggregate(&self, v: &[f32]) -> Vec<f32> {
         match self.candidate(v) {
             Candidate::Vector(a) => a,
+            Candidate::Copy => v.to_vec(),
             Candidate::Honest(rows) => self.honest_aggregate(&rows),
         }
     }

@@ -108,9 +108,12 @@ pub static SOLVERS: &[SolverEntry] = &[
         "Powell, or where JUMP knows the rule a search as strong and faster",
         "JUMP's default. With one-step segments maximising the honest loss under a plain `cm`: \
          Brent to 1e-2 from the previous step's λ (as `solver: brent(xtol: 0.01), start: previous`; \
-         as strong as Powell on MNIST and two-wells at a fifth of the run time). Otherwise, and for \
-         other attacks, Powell with its defaults (001 Table 5): no faster search matched Powell \
-         under `gm` and `krum` (README.md, \"JUMP-1 / SF\"). When no candidate keeps the model \
+         as strong as Powell on MNIST and two-wells at a fifth of the run time). Under a plain `krum` \
+         (not Multi-Krum): Powell, with Krum's choice read from three numbers per honest vector and, \
+         for a linear model, the loss along θ − γλḡ from the logits of θ and ḡ (equal to the exact \
+         ones but for rounding; on MNIST seeds 1–3 the same runs as Powell's, in less time). \
+         Otherwise, and for other attacks, Powell with its defaults (001 Table 5): no faster search \
+         matched Powell under `gm` (README.md, \"JUMP-1 / SF\"). When no candidate keeps the model \
          finite it plays λ = init.",
     ),
     jump_search(

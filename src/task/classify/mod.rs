@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use super::data::{self, Dataset};
 use super::layers::ParamGrads;
 use super::split;
-use super::{Task, TaskError};
+use super::{LossLine, Task, TaskError};
 use crate::plan::{Heterogeneity, Layer, ModelPlan, Shape};
 use crate::rng::{Purpose, stream};
 
@@ -272,6 +272,10 @@ impl Task for Classification {
     /// linear layer (logistic regression).
     fn loss_is_convex(&self) -> bool {
         matches!(self.model.layers[..], [Layer::Linear { .. }])
+    }
+
+    fn loss_along(&self, theta: &[f32], direction: &[f32], step: usize) -> Result<Option<LossLine>, TaskError> {
+        self.linear_model_line(theta, direction, step)
     }
 
     /// The honest workers' mean loss at θ on their batches of `step` (no dropout).

@@ -4,8 +4,8 @@
 use candle_core::{CpuStorage, D, Storage, Tensor};
 
 use crate::plan::Layer;
-use crate::task::TaskError;
 use crate::task::layers::narrow;
+use crate::task::{LossLine, TaskError};
 
 use super::batches::push_hwc;
 use super::{Classification, Evaluation};
@@ -47,6 +47,51 @@ impl Classification {
     /// regression) without a candle graph: JUMP and the planner evaluate it
     /// dozens of times per step (see `layers::narrow`).
     pub(super) fn linear_model_loss(&self, theta: &[f32], step: usize) -> Result<Option<f64>, TaskError> {
+        self.with_linear_batch(step, |x, labels| {
+            let rows = labels.len();
+            let weights = narrow::OUT * (x.len() / rows.max(1));
+            let mut z = vec![0f32; rows * narrow::OUT];
+            narrow::product(x, rows, &theta[..weights], &theta[weights..weights + narrow::OUT], &mut z);
+            Self::score_numbers(&z, labels, 1, rows, narrow::OUT)[0].0
+        })
+    }
+
+    /// `linear_model_loss` along θ − tΔ (`Task::loss_along`): the logits of θ
+    /// and of Δ once (two products), then z(t) = z(θ) − t·z(Δ) in `f64`,
+    /// rounded to `f32` as the product's logits are, and the cross-entropy.
+    /// z = xWᵀ + b is linear in θ = (W, b), so z(θ − tΔ) = z(θ) − t·z(Δ),
+    /// with Δ's weights and bias in the second product.
+    pub(super) fn linear_model_line(
+        &self,
+        theta: &[f32],
+        direction: &[f32],
+        step: usize,
+    ) -> Result<Option<LossLine>, TaskError> {
+        if theta.len() != direction.len() {
+            return Ok(None);
+        }
+        self.with_linear_batch(step, |x, labels| {
+            let rows = labels.len();
+            let weights = narrow::OUT * (x.len() / rows.max(1));
+            let logits = |p: &[f32]| {
+                let mut z = vec![0f32; rows * narrow::OUT];
+                narrow::product(x, rows, &p[..weights], &p[weights..weights + narrow::OUT], &mut z);
+                z
+            };
+            let (at, along, labels) = (logits(theta), logits(direction), labels.to_vec());
+            let line: LossLine = Box::new(move |t| {
+                let z: Vec<f32> =
+                    at.iter().zip(&along).map(|(&a, &b)| (f64::from(a) - t * f64::from(b)) as f32).collect();
+                Self::score_numbers(&z, &labels, 1, rows, narrow::OUT)[0].0
+            });
+            line
+        })
+    }
+
+    /// `f` of the step's images and labels as slices, for a model of one
+    /// linear layer with ten outputs whose batch candle keeps contiguous on
+    /// the CPU; `None` otherwise.
+    fn with_linear_batch<R>(&self, step: usize, f: impl FnOnce(&[f32], &[u32]) -> R) -> Result<Option<R>, TaskError> {
         let [Layer::Linear { out: narrow::OUT }] = self.model.layers[..] else { return Ok(None) };
         // The step's batch, read where candle keeps it.
         let (x, y) = self.batches(step)?;
@@ -57,12 +102,7 @@ impl Classification {
         let (Some((x0, x1)), Some((y0, y1))) = (xl.contiguous_offsets(), yl.contiguous_offsets()) else {
             return Ok(None);
         };
-        let (x, labels) = (&xs[x0..x1], &ys[y0..y1]);
-        let rows = labels.len();
-        let weights = narrow::OUT * (x.len() / rows.max(1));
-        let mut z = vec![0f32; rows * narrow::OUT];
-        narrow::product(x, rows, &theta[..weights], &theta[weights..weights + narrow::OUT], &mut z);
-        Ok(Some(Self::score_numbers(&z, labels, 1, rows, narrow::OUT)[0].0))
+        Ok(Some(f(&xs[x0..x1], &ys[y0..y1])))
     }
 
     /// Mean cross-entropy per parameter copy (h), as a candle graph for the backward pass.
