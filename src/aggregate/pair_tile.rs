@@ -2,12 +2,13 @@
 //! Bulyan, with explicit vector instructions.
 //!
 //! One pair at a time costs a load and a conversion of both slices per
-//! coordinate, and its one chain of additions waits 4 cycles per step. A tile
-//! of 4 × 4 pairs converts 8 slices for 16 pairs, keeps 16 chains in flight,
-//! and takes a subtraction and a fused multiply-add per coordinate and pair
-//! (on AMD's Zen 4 these go to separate pipes: about one cycle per 8
-//! coordinates and pair). The autovectoriser turned such loops into shuffles
-//! (2.2× slower, measured), hence the intrinsics.
+//! coordinate, and its one chain of additions waits 4 cycles per step. With
+//! AVX-512 a tile of 4 × 4 pairs converts 8 slices for 16 pairs, keeps 16
+//! chains in flight, and takes a subtraction and a fused multiply-add per
+//! coordinate and pair (on AMD's Zen 4 these go to separate pipes: about one
+//! cycle per 8 coordinates and pair); with AVX's sixteen registers, one row
+//! of four pairs at a time. The autovectoriser turned such loops into
+//! shuffles (2.2× slower, measured), hence the intrinsics.
 //!
 //! Differences, not a Gram matrix: (‖a‖² + ‖b‖²) − 2⟨a, b⟩ would save the
 //! subtraction, but it cancels for close vectors (10⁻⁹ of the distance at
@@ -15,8 +16,9 @@
 //! two-wells problem, where honest gradients nearly tie.
 //!
 //! Every lane adds exactly what [`block_sq_distance`] adds, in the same order,
-//! on every path: a fused multiply-add (AVX-512, AVX2 with FMA, or
-//! `f64::mul_add`, which rounds once on every platform).
+//! on every path: a fused multiply-add (AVX-512, AVX with FMA, or
+//! `f64::mul_add`, which rounds once on every platform; without an FMA
+//! instruction it is a call to libm's `fma`, slow but exact).
 
 use super::kernels::{block_sq_distance, finish};
 

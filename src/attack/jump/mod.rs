@@ -103,8 +103,9 @@ struct FirstStep<'a> {
     line: Option<Option<LossLine>>,
     /// Krum's distances along the line, once asked for (`None` inside: the rule is not a plain Krum).
     krum_line: Option<Option<KrumLine>>,
-    /// The largest |θ_i| and |ḡ_i|, with `line`: whether a model on it can overflow.
-    largest: (f64, f64),
+    /// The largest |θ_i| and |ḡ_i| (+∞ if one is not finite), under `on_line`:
+    /// where λḡ and the model θ − γλḡ cannot overflow.
+    largest: Option<(f64, f64)>,
 }
 
 impl<'a> FirstStep<'a> {
@@ -121,7 +122,7 @@ impl<'a> FirstStep<'a> {
             on_line: false,
             line: None,
             krum_line: None,
-            largest: (0.0, 0.0),
+            largest: None,
         }
     }
 
@@ -133,32 +134,35 @@ impl<'a> FirstStep<'a> {
             return next(self.server_aggregate(dynamics, state, lambda));
         };
         let on_line = self.on_line && measure == Measure::Loss;
-        if on_line && self.krum_line.is_none() {
+        if on_line && self.largest.is_none() {
+            // A NaN or infinite coordinate counts as +∞.
+            let largest = |x: &[f32]| {
+                x.iter().fold(0.0f64, |m, v| if v.is_finite() { m.max(f64::from(v.abs())) } else { f64::INFINITY })
+            };
+            self.largest = Some((largest(&state.theta), largest(&self.mean)));
             self.krum_line = Some(prepared.krum_line(&self.mean));
         }
+        // λḡ and θ − γλḡ surely inside f32's range: read off lines, they lose
+        // nothing the exact path would report (an infinite distance, a divergence).
+        let within = self.largest.is_some_and(|(theta, mean)| {
+            let attack = lambda.abs() * mean;
+            let model = theta + dynamics.lr_at(state.step) * attack;
+            attack < f64::from(f32::MAX) / 2.0 && model < f64::from(f32::MAX) / 2.0
+        });
         let candidate = match self.krum_line.as_ref().and_then(Option::as_ref) {
             // Krum's choice from three numbers per honest vector (exact but
             // for rounding) instead of H distances of d coordinates.
-            Some(line) if on_line => prepared.krum_candidate_on_line(line, 1.0 - lambda),
+            Some(line) if on_line && within => prepared.krum_candidate_on_line(line, 1.0 - lambda),
             _ => prepared.candidate(&scaled(&self.mean, lambda)),
         };
         match candidate {
             Candidate::Vector(agg) => next(agg),
-            Candidate::Copy if on_line => {
+            Candidate::Copy if on_line && within => {
                 // θ − γλḡ for every λ Krum lets through: the logits of θ and
                 // ḡ once, then each λ costs the cross-entropy (an 11th of the
                 // loss of a linear model on MNIST).
                 if self.line.is_none() {
                     self.line = Some(dynamics.loss_along_step(state, &self.mean, state.step + 1)?);
-                    let largest = |x: &[f32]| x.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs())));
-                    self.largest = (largest(&state.theta), largest(&self.mean));
-                }
-                // The model is made, for `descend`'s divergence check, only where
-                // |θ| + γ|λ||ḡ| might leave f32's range (or θ or ḡ is not finite).
-                let bound = self.largest.0 + dynamics.lr_at(state.step) * lambda.abs() * self.largest.1;
-                let safe = bound.is_finite() && bound < f64::from(f32::MAX) / 2.0;
-                if !safe {
-                    dynamics.descend(state, scaled(&self.mean, lambda))?;
                 }
                 match self.line.as_ref().and_then(Option::as_ref) {
                     Some(line) => Ok(line(lambda)),

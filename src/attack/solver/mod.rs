@@ -113,8 +113,8 @@ pub static SOLVERS: &[SolverEntry] = &[
          for a linear model, the loss along θ − γλḡ from the logits of θ and ḡ (equal to the exact \
          ones but for rounding; on MNIST seeds 1–3 the same runs as Powell's, in less time). \
          Otherwise, and for other attacks, Powell with its defaults (001 Table 5): no faster search \
-         matched Powell under `gm` (README.md, \"JUMP-1 / SF\"). When no candidate keeps the model \
-         finite it plays λ = init.",
+         matched Powell under `gm` (README.md, \"JUMP-1 / SF\"). Under `cm`, when no candidate keeps \
+         the model finite it plays λ = init.",
     ),
     jump_search(
         "ends",
