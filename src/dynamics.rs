@@ -275,7 +275,7 @@ impl Dynamics {
 
     /// θ_{t+1} = θ_t − γ_t F, or a divergence: the server's step from an aggregate F.
     pub(crate) fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
-        let lr = self.train.lr_at(state.step) as f32;
+        let lr = self.lr_at(state.step) as f32;
         let theta: Vec<f32> = state.theta.iter().zip(&agg).map(|(t, a)| t - lr * a).collect();
         if theta.iter().any(|x| !x.is_finite()) {
             return Err(SimError::Diverged { step: state.step + 1, cause: Divergence::Model });

@@ -35,11 +35,6 @@ impl<'a> KrumWithCopies<'a> {
         KrumWithCopies { honest, f, discard, m, between: pairwise_sq_distances(honest) }
     }
 
-    /// H, the number of honest vectors (rows below it are honest).
-    pub fn honest_count(&self) -> usize {
-        self.honest.len()
-    }
-
     /// The rule's choice among the honest vectors and f copies of `v`: rows
     /// below H are honest, the others copies; as `krum_select`.
     fn choose(&self, v: &[f32]) -> Vec<usize> {
@@ -97,8 +92,19 @@ impl<'a> KrumWithCopies<'a> {
         Some(KrumLine { e, b, c })
     }
 
+    /// Krum's aggregate for copies of (1 − η) ḡ on `line`: `Copy`, or the honest rows it chose.
+    pub fn candidate_on_line(&self, line: &KrumLine, eta: f64) -> Candidate {
+        let rows = self.choice_on_line(line, eta);
+        if self.only_honest(&rows) { Candidate::Honest(rows) } else { Candidate::Copy }
+    }
+
+    /// The choice holds no copy.
+    fn only_honest(&self, rows: &[usize]) -> bool {
+        rows.iter().all(|&r| r < self.honest.len())
+    }
+
     /// Krum's choice (rows below H honest, the others copies) for copies of (1 − η) ḡ on `line`.
-    pub fn choice_on_line(&self, line: &KrumLine, eta: f64) -> Vec<usize> {
+    fn choice_on_line(&self, line: &KrumLine, eta: f64) -> Vec<usize> {
         let to_v: Vec<f64> =
             line.e.iter().zip(&line.b).map(|(e, b)| (e + 2.0 * eta * b + eta * eta * line.c).max(0.0)).collect();
         self.choose_at(&to_v, 0.0)
@@ -108,7 +114,7 @@ impl<'a> KrumWithCopies<'a> {
     pub fn candidate(&self, v: &[f32]) -> Candidate {
         let rows = self.choose(v);
         let h = self.honest.len();
-        if rows.iter().all(|&r| r < h) {
+        if self.only_honest(&rows) {
             return Candidate::Honest(rows);
         }
         match self.m {

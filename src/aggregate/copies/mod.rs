@@ -69,10 +69,7 @@ impl WithCopies<'_> {
     /// The candidate (1 − η) ḡ on Krum's `line`, from its choice: `Copy`, or the honest rows.
     pub fn krum_candidate_on_line(&self, line: &KrumLine, eta: f64) -> Candidate {
         match self {
-            WithCopies::Krum(k) => {
-                let rows = k.choice_on_line(line, eta);
-                if rows.iter().all(|&r| r < k.honest_count()) { Candidate::Honest(rows) } else { Candidate::Copy }
-            }
+            WithCopies::Krum(k) => k.candidate_on_line(line, eta),
             _ => unreachable!("a Krum line comes from Krum"),
         }
     }

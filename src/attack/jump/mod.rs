@@ -149,12 +149,17 @@ impl<'a> FirstStep<'a> {
             let model = theta + dynamics.lr_at(state.step) * attack;
             attack < f64::from(f32::MAX) / 2.0 && model < f64::from(f32::MAX) / 2.0
         });
-        let candidate = match self.krum_line.as_ref().and_then(Option::as_ref) {
+        // The attack's vector, where the exact path has made it.
+        let (candidate, attack) = match self.krum_line.as_ref().and_then(Option::as_ref) {
             // Krum's choice from three numbers per honest vector (exact but
             // for rounding) instead of H distances of d coordinates.
-            Some(line) if on_line && within => prepared.krum_candidate_on_line(line, 1.0 - lambda),
-            _ => prepared.candidate(&scaled(&self.mean, lambda)),
+            Some(line) if on_line && within => (prepared.krum_candidate_on_line(line, 1.0 - lambda), None),
+            _ => {
+                let attack = scaled(&self.mean, lambda);
+                (prepared.candidate(&attack), Some(attack))
+            }
         };
+        let attack = || attack.unwrap_or_else(|| scaled(&self.mean, lambda));
         match candidate {
             Candidate::Vector(agg) => next(agg),
             Candidate::Copy if on_line && within => {
@@ -166,10 +171,10 @@ impl<'a> FirstStep<'a> {
                 }
                 match self.line.as_ref().and_then(Option::as_ref) {
                     Some(line) => Ok(line(lambda)),
-                    None => next(scaled(&self.mean, lambda)),
+                    None => next(attack()),
                 }
             }
-            Candidate::Copy => next(scaled(&self.mean, lambda)),
+            Candidate::Copy => next(attack()),
             Candidate::Honest(rows) => {
                 if let Some(&known) = self.honest_choices.get(&rows) {
                     return Ok(known);

@@ -48,11 +48,7 @@ impl Classification {
     /// dozens of times per step (see `layers::narrow`).
     pub(super) fn linear_model_loss(&self, theta: &[f32], step: usize) -> Result<Option<f64>, TaskError> {
         self.with_linear_batch(step, |x, labels| {
-            let rows = labels.len();
-            let weights = narrow::OUT * (x.len() / rows.max(1));
-            let mut z = vec![0f32; rows * narrow::OUT];
-            narrow::product(x, rows, &theta[..weights], &theta[weights..weights + narrow::OUT], &mut z);
-            Self::score_numbers(&z, labels, 1, rows, narrow::OUT)[0].0
+            Self::score_numbers(&linear_logits(x, labels.len(), theta), labels, 1, labels.len(), narrow::OUT)[0].0
         })
     }
 
@@ -72,13 +68,8 @@ impl Classification {
         }
         self.with_linear_batch(step, |x, labels| {
             let rows = labels.len();
-            let weights = narrow::OUT * (x.len() / rows.max(1));
-            let logits = |p: &[f32]| {
-                let mut z = vec![0f32; rows * narrow::OUT];
-                narrow::product(x, rows, &p[..weights], &p[weights..weights + narrow::OUT], &mut z);
-                z
-            };
-            let (at, along, labels) = (logits(theta), logits(direction), labels.to_vec());
+            let (at, along) = (linear_logits(x, rows, theta), linear_logits(x, rows, direction));
+            let labels = labels.to_vec();
             let line: LossLine = Box::new(move |t| {
                 let z: Vec<f32> =
                     at.iter().zip(&along).map(|(&a, &b)| (f64::from(a) - t * f64::from(b)) as f32).collect();
@@ -132,4 +123,12 @@ impl Classification {
         let n = test.len().max(1) as f64;
         Ok(Evaluation { accuracy: correct / n, loss: loss / n })
     }
+}
+
+/// The logits x·Wᵀ + b of the `rows` inputs `x` under the linear model θ = (W, b) with ten outputs.
+fn linear_logits(x: &[f32], rows: usize, theta: &[f32]) -> Vec<f32> {
+    let weights = narrow::OUT * (x.len() / rows.max(1));
+    let mut z = vec![0f32; rows * narrow::OUT];
+    narrow::product(x, rows, &theta[..weights], &theta[weights..weights + narrow::OUT], &mut z);
+    z
 }
