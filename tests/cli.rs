@@ -380,3 +380,43 @@ fn check_reports_json_for_tools() {
     assert_eq!((w["kind"].as_str(), w["code"].as_str()), (Some("degenerate"), Some("degenerate")), "ALIE's z = 0");
     assert!(common::text(&out.stderr).is_empty(), "no miette report in JSON mode");
 }
+
+/// `byz bench --ratio A/B --rounds R`: each run timed R times, in turn, and
+/// A's runs divided by B's with the same rule, attack and seed, round by round.
+#[test]
+fn bench_divides_paired_runs_round_by_round() {
+    let dir = common::temp_dir("bench_ratio");
+    let file = dir.join("grow.byz");
+    let scenario = |name: &str, honest: usize| {
+        format!(
+            "scenario {name} {{\n  task mean_estimation {{\n    dim 2\n    mean [2, 2]\n    std 1\n    init [0, 0]\n  }}\n  \
+             workers {{\n    honest {honest}\n    byzantine 2\n  }}\n  train {{\n    steps 5\n    lr 0.1\n  }}\n  \
+             aggregate cm\n  sweep {{\n    attack in [sf, foe]\n  }}\n}}\n"
+        )
+    };
+    std::fs::write(&file, scenario("small", 8) + &scenario("large", 64)).expect("write");
+    let path = file.to_str().expect("utf-8");
+    let out = byz(&["bench", path, "--ratio", "large/small", "--rounds", "3", "--steps", "4"]);
+    let stdout = common::text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", common::text(&out.stderr));
+    let ratios: Vec<&str> = stdout.lines().filter(|l| l.starts_with("large / small")).collect();
+    assert_eq!(ratios.len(), 2, "one ratio per paired run (sf, foe):\n{stdout}");
+    for line in ratios {
+        let value: f64 = line
+            .split("ratio ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .expect("a ratio")
+            .parse()
+            .expect("a number");
+        assert!(value.is_finite() && value > 0.0, "{line}");
+        assert_eq!(line.matches("median of 3 rounds").count(), 1, "{line}");
+    }
+    assert_eq!(stdout.lines().filter(|l| l.contains(" ms/step")).count(), 4, "{stdout}");
+    // A scenario the file lacks, and a ratio that is not A/B, are refused with a help.
+    let out = byz(&["bench", path, "--ratio", "large/tiny"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::text(&out.stderr).contains("help: its scenarios are small, large"));
+    let out = byz(&["bench", path, "--ratio", "large"]);
+    assert!(!out.status.success() && common::text(&out.stderr).contains("is not A/B"));
+}

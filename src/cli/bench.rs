@@ -10,56 +10,154 @@ use super::load;
 use crate::check::Need;
 use crate::sim;
 
-/// Milliseconds per step: the median time between consecutive steps of one
-/// run of `WARM + steps` steps, leaving out the first WARM steps (they take
-/// memory from the system and fill caches) and the setup before the first
-/// step (data loading, the split). A median, because this machine's speed
-/// wanders and a step's time has outliers.
-pub fn bench(file: &Path, only: Option<&str>, steps: usize) -> ExitCode {
+/// What `byz bench` times and how often.
+pub struct Options<'a> {
+    /// Only this scenario.
+    pub only: Option<&'a str>,
+    /// Steps timed per run.
+    pub steps: usize,
+    /// Times each run is timed, the runs taken in turn each round.
+    pub rounds: usize,
+    /// Scenarios A and B whose runs are paired (same rule, attack and seed)
+    /// and whose step times are divided, round by round.
+    pub ratio: Option<(&'a str, &'a str)>,
+}
+
+/// One run's step times: its median ms/step in each round, and the largest peak memory.
+struct Timed {
+    scenario: String,
+    label: String,
+    per_round: Vec<f64>,
+    rate: Option<f64>,
+    peak: Option<u64>,
+}
+
+/// Times the runs of `file` (see `Options`). Rounds interleave the runs, so
+/// that this machine's drift (±25 % within minutes, benches/README.md) falls
+/// on all of them alike; a ratio is the median of each round's own ratio,
+/// not a ratio of medians taken minutes apart.
+pub fn bench(file: &Path, options: &Options) -> ExitCode {
     let plans = match load(file, Need::Run, Need::Run.memory(), super::Warn::Print) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    const WARM: usize = 3;
-    for plan in plans.iter().filter(|p| only.is_none_or(|o| o == p.name)) {
-        for run in &plan.runs {
-            let mut r = run.clone();
-            r.train.steps = WARM + steps.max(1);
-            r.report = Default::default();
-            peak::reset();
-            let ends = Mutex::new(Vec::with_capacity(r.train.steps));
-            let record = || ends.lock().map(|mut e| e.push(Instant::now())).unwrap_or(());
-            // On a pool thread, as `byz run` runs: the step's parallel loops
-            // then start without a hand-over from outside the pool.
-            if let Err(e) = rayon::scope(|_| sim::run_observed(&r, &record)) {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
+    let wanted = |name: &str| match options.ratio {
+        Some((a, b)) => name == a || name == b,
+        None => options.only.is_none_or(|o| o == name),
+    };
+    if let Some((a, b)) = options.ratio {
+        for name in [a, b] {
+            if !plans.iter().any(|p| p.name == name) {
+                let known: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+                eprintln!("error: --ratio {a}/{b}: {file:?} has no scenario `{name}`");
+                eprintln!("  help: its scenarios are {}", known.join(", "));
+                return ExitCode::from(2);
             }
-            let ends = ends.into_inner().unwrap_or_default();
-            let mut times: Vec<f64> =
-                ends.windows(2).skip(WARM - 1).map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0).collect();
-            times.sort_by(f64::total_cmp);
-            let Some(&median) = times.get(times.len() / 2) else {
-                eprintln!("error: {} diverged before {} steps; nothing to time", plan.name, WARM + 1);
-                return ExitCode::from(1);
+        }
+    }
+    let runs: Vec<(&str, &crate::plan::RunPlan)> =
+        plans.iter().filter(|p| wanted(&p.name)).flat_map(|p| p.runs.iter().map(|r| (p.name.as_str(), r))).collect();
+    let mut timed: Vec<Timed> = runs
+        .iter()
+        .map(|(scenario, run)| Timed {
+            scenario: scenario.to_string(),
+            label: format!("[{}, {}]  seed {}", run.aggregate, run.attack, run.seed),
+            per_round: vec![],
+            rate: None,
+            peak: None,
+        })
+        .collect();
+    for _ in 0..options.rounds.max(1) {
+        for ((scenario, run), t) in runs.iter().zip(&mut timed) {
+            let (median, peak) = match time_steps(run, options.steps) {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    eprintln!("error: {scenario} diverged before {} steps; nothing to time", WARM + 1);
+                    return ExitCode::from(1);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(1);
+                }
             };
-            let memory = peak::resident().map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
+            t.per_round.push(median);
+            t.peak = t.peak.max(peak);
             // The honest workers' forward and backward passes (benches/README.md
             // compares the figure with the matrix product's).
-            let rate = match &run.task {
-                crate::plan::TaskPlan::Classification { model, batch, .. } => {
-                    let flops = model.training_flops() as f64 * (*batch * run.workers.honest) as f64;
-                    format!("  {:.1} GFLOP/s", flops / (median * 1e6))
-                }
-                _ => String::new(),
-            };
-            println!(
-                "{}  [{}, {}]  seed {}  {median:.3} ms/step{rate}{memory}",
-                plan.name, run.aggregate, run.attack, run.seed
-            );
+            if let crate::plan::TaskPlan::Classification { model, batch, .. } = &run.task {
+                let flops = model.training_flops() as f64 * (batch * run.workers.honest) as f64;
+                t.rate = Some(flops / (median_of(&t.per_round) * 1e6));
+            }
+        }
+    }
+    for t in &timed {
+        let rate = t.rate.map_or(String::new(), |r| format!("  {r:.1} GFLOP/s"));
+        let memory = t.peak.map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
+        println!(
+            "{}  {}  {:.3} ms/step{rate}{memory}{}",
+            t.scenario,
+            t.label,
+            median_of(&t.per_round),
+            rounds(&t.per_round)
+        );
+    }
+    if let Some((a, b)) = options.ratio {
+        let mut paired = 0;
+        for top in timed.iter().filter(|t| t.scenario == a) {
+            let Some(bottom) = timed.iter().find(|t| t.scenario == b && t.label == top.label) else { continue };
+            let each: Vec<f64> = top.per_round.iter().zip(&bottom.per_round).map(|(x, y)| x / y).collect();
+            println!("{a} / {b}  {}  ratio {:.2}{}", top.label, median_of(&each), rounds(&each));
+            paired += 1;
+        }
+        if paired == 0 {
+            eprintln!("error: --ratio {a}/{b}: no run of `{a}` has the rule, attack and seed of a run of `{b}`");
+            return ExitCode::from(2);
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Untimed steps before the timed ones: they take memory from the system and fill caches.
+const WARM: usize = 3;
+
+/// Milliseconds per step of `run`: the median time between consecutive
+/// steps of a run of `WARM + steps` steps, leaving out the WARM steps and
+/// the setup before the first step (data loading, the split). A median,
+/// because this machine's speed wanders and a step's time has outliers.
+/// Also the peak resident memory the process reached. `None` if the run
+/// diverged before a step could be timed.
+fn time_steps(
+    run: &crate::plan::RunPlan,
+    steps: usize,
+) -> Result<Option<(f64, Option<u64>)>, crate::dynamics::SimError> {
+    let mut r = run.clone();
+    r.train.steps = WARM + steps.max(1);
+    r.report = Default::default();
+    peak::reset();
+    let ends = Mutex::new(Vec::with_capacity(r.train.steps));
+    let record = || ends.lock().map(|mut e| e.push(Instant::now())).unwrap_or(());
+    // On a pool thread, as `byz run` runs: the step's parallel loops
+    // then start without a hand-over from outside the pool.
+    rayon::scope(|_| sim::run_observed(&r, &record))?;
+    let ends = ends.into_inner().unwrap_or_default();
+    let times: Vec<f64> = ends.windows(2).skip(WARM - 1).map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0).collect();
+    Ok((!times.is_empty()).then(|| (median_of(&times), peak::resident())))
+}
+
+/// The middle value (the upper one of an even count); NaN for none.
+fn median_of(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Each round's value, when there are several.
+fn rounds(values: &[f64]) -> String {
+    if values.len() < 2 {
+        return String::new();
+    }
+    let each: Vec<String> = values.iter().map(|v| format!("{v:.2}")).collect();
+    format!("  (median of {} rounds: {})", values.len(), each.join(" "))
 }
 
 /// The process's peak resident memory, from Linux's `/proc` (elsewhere: none).

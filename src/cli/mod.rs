@@ -71,6 +71,13 @@ enum Command {
         /// Steps to time per run (after three untimed warm ones).
         #[arg(long, default_value_t = 20)]
         steps: usize,
+        /// Time every run this many times, the runs in turn each round; print medians.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        rounds: u64,
+        /// A/B: divide the step times of scenario A's runs by those of B's
+        /// with the same rule, attack and seed, round by round (times only A and B).
+        #[arg(long, value_name = "A/B", conflicts_with = "scenario", value_parser = parse_ratio)]
+        ratio: Option<(String, String)>,
     },
     /// Rewrite .byz files in the canonical layout (comments kept).
     Fmt {
@@ -157,7 +164,15 @@ pub fn main() -> ExitCode {
         Command::Status(o) => status::status(&o),
         Command::Slurm(o) => slurm::slurm(&o),
         Command::Explain { name } => explain::explain(&name),
-        Command::Bench { file, scenario, steps } => bench::bench(&file, scenario.as_deref(), steps),
+        Command::Bench { file, scenario, steps, rounds, ratio } => bench::bench(
+            &file,
+            &bench::Options {
+                only: scenario.as_deref(),
+                steps,
+                rounds: rounds as usize,
+                ratio: ratio.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+            },
+        ),
         Command::Test(o) => test::test(&o),
         Command::Fmt { check, paths } => fmt::fmt(&paths, check),
         Command::Lsp => match crate::lsp::run() {
@@ -268,4 +283,12 @@ fn command_line(cmd: &str, file: &Path, out: &Path) -> String {
 /// `--shard K/N` as clap reads it.
 fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse()
+}
+
+/// `--ratio A/B`: two scenario names.
+fn parse_ratio(s: &str) -> Result<(String, String), String> {
+    match s.split_once('/') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains('/') => Ok((a.to_string(), b.to_string())),
+        _ => Err(format!("`{s}` is not A/B: give two scenario names, e.g. `--ratio logreg_120/logreg_15`")),
+    }
 }
