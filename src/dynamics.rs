@@ -274,13 +274,35 @@ impl Dynamics {
     }
 
     /// θ_{t+1} = θ_t − γ_t F, or a divergence: the server's step from an aggregate F.
-    pub(crate) fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
+    pub fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let lr = self.lr_at(state.step) as f32;
         let theta: Vec<f32> = state.theta.iter().zip(&agg).map(|(t, a)| t - lr * a).collect();
         if theta.iter().any(|x| !x.is_finite()) {
             return Err(SimError::Diverged { step: state.step + 1, cause: Divergence::Model });
         }
         Ok((theta, agg))
+    }
+
+    /// The largest aggregate the server's step from `state` surely ignores:
+    /// if every |F_j| is below it, `descend` returns θ_t bit for bit. 0 if θ_t
+    /// has a zero or non-finite weight. A model that has blown up (weights
+    /// near 1e32) is left as it is by any step of ordinary size.
+    ///
+    /// Why: the f32 numbers below a normal |θ_j| are at least |θ_j|·2⁻²⁵ apart,
+    /// and round-to-nearest maps θ_j − δ back to θ_j when |δ| is less than half
+    /// of that; the product γF_j rounds up by at most a factor 1 + 2⁻²⁴, so a
+    /// factor 2 to spare gives |F_j| < min|θ_j|·2⁻²⁷ / γ (subnormal weights
+    /// are further apart than this assumes).
+    pub fn ignored_below(&self, state: &State) -> f64 {
+        let lr = self.lr_at(state.step).abs();
+        let smallest = state
+            .theta
+            .iter()
+            .fold(f64::INFINITY, |m, &t| if t.is_finite() && t != 0.0 { m.min(f64::from(t.abs())) } else { 0.0 });
+        if smallest == 0.0 || !smallest.is_finite() {
+            return 0.0;
+        }
+        if lr == 0.0 { f64::INFINITY } else { smallest * 2f64.powi(-27) / lr }
     }
 
     /// L_H is convex in θ (`Task::loss_is_convex`).

@@ -5,6 +5,8 @@
 //! products with the honest vectors and its own. The iterations and the final
 //! weighted mean are then `gm`'s own, so the bits are the rule's (tested).
 
+use std::sync::OnceLock;
+
 use crate::aggregate::Vectors;
 use crate::aggregate::gm::{geometric_median, weiszfeld};
 use crate::aggregate::kernels::{centered_dots_to, centered_gram, weighted_mean};
@@ -16,18 +18,25 @@ pub struct GmWithCopies<'a> {
     iters: usize,
     nu: f64,
     tol: f64,
-    /// The honest vectors' Gram matrix centred on the first, H × H.
-    between: Vec<f64>,
-    finite: bool,
+    /// Whether the honest vectors are finite, and their Gram matrix centred
+    /// on the first (H × H), made at the first candidate: a planner that
+    /// needs none (its model no longer moves) does not pay for it.
+    prepared: OnceLock<(bool, Vec<f64>)>,
 }
 
 impl<'a> GmWithCopies<'a> {
     /// Prepares `honest` for f copies of a candidate.
     pub fn new(honest: &'a Vectors, f: usize, (iters, nu, tol): (usize, f64, f64)) -> Self {
-        let rows: Vec<&[f32]> = honest.iter().map(Vec::as_slice).collect();
-        let finite = honest.iter().all(|x| x.iter().all(|t| t.is_finite()));
-        let between = if finite && !rows.is_empty() { centered_gram(&rows) } else { vec![] };
-        GmWithCopies { honest, f, iters, nu, tol, between, finite }
+        GmWithCopies { honest, f, iters, nu, tol, prepared: OnceLock::new() }
+    }
+
+    /// `prepared`, made on first use.
+    fn prepared(&self) -> &(bool, Vec<f64>) {
+        self.prepared.get_or_init(|| {
+            let rows: Vec<&[f32]> = self.honest.iter().map(Vec::as_slice).collect();
+            let finite = self.honest.iter().all(|x| x.iter().all(|t| t.is_finite()));
+            (finite, if finite && !rows.is_empty() { centered_gram(&rows) } else { vec![] })
+        })
     }
 
     /// `gm` of the honest vectors and f copies of `v`.
@@ -36,7 +45,8 @@ impl<'a> GmWithCopies<'a> {
         let d = self.honest.iter().fold(v.len(), |m, x| m.min(x.len()));
         let mut rows: Vec<&[f32]> = self.honest.iter().map(|x| &x[..d]).collect();
         rows.extend(std::iter::repeat_n(&v[..d], self.f));
-        if h == 0 || !self.finite || v[..d].iter().any(|t| !t.is_finite()) {
+        let (finite, between) = self.prepared();
+        if h == 0 || !finite || v[..d].iter().any(|t| !t.is_finite()) {
             let all: Vec<Vec<f32>> = rows.iter().map(|r| r.to_vec()).collect();
             return geometric_median(&all, self.iters, self.nu, self.tol);
         }
@@ -47,7 +57,7 @@ impl<'a> GmWithCopies<'a> {
         for i in 1..n {
             for k in 1..n {
                 gram[i * n + k] = match (i < h, k < h) {
-                    (true, true) => self.between[i * h + k],
+                    (true, true) => between[i * h + k],
                     (true, false) => with_v[i - 1],
                     (false, true) => with_v[k - 1],
                     (false, false) => itself,

@@ -9,6 +9,7 @@
 //! θ_{s+1}..θ_{s+τ}, so that JUMP-1 maximises the next step's loss.
 
 mod ends;
+mod models;
 
 use super::objective::{self, Objective};
 use super::solver::{self, Solver, SolverOptions};
@@ -96,6 +97,8 @@ struct FirstStep<'a> {
     /// The next model's score for each choice of honest vectors only (Krum
     /// leaving the copies out): every λ making that choice leads to that model.
     honest_choices: HashMap<Vec<usize>, f64>,
+    /// The scores of the models the candidates lead to, each distinct model scored once.
+    models: models::ModelScores,
     /// Score the models on the line θ − γλḡ (Krum picking the copy) by
     /// `Dynamics::loss_along_step` rather than one by one: `solver: auto`.
     on_line: bool,
@@ -103,6 +106,10 @@ struct FirstStep<'a> {
     line: Option<Option<LossLine>>,
     /// Krum's distances along the line, once asked for (`None` inside: the rule is not a plain Krum).
     krum_line: Option<Option<KrumLine>>,
+    /// `Dynamics::ignored_below` of the step (0 unless every honest |x_i| is
+    /// below it) and the largest |ḡ_i|: a candidate λ with |λ|·max|ḡ_i|
+    /// below it leaves θ as it is.
+    ignored: Option<(f64, f64)>,
     /// The largest |θ_i| and |ḡ_i| (+∞ if one is not finite), under `on_line`:
     /// where λḡ and the model θ − γλḡ cannot overflow.
     largest: Option<(f64, f64)>,
@@ -119,6 +126,8 @@ impl<'a> FirstStep<'a> {
             all: vec![],
             copies,
             honest_choices: HashMap::new(),
+            models: models::ModelScores::default(),
+            ignored: None,
             on_line: false,
             line: None,
             krum_line: None,
@@ -129,16 +138,30 @@ impl<'a> FirstStep<'a> {
     /// The score of θ_{s+1}, the model the server's step makes of the honest
     /// vectors and f copies of λ ḡ.
     fn scored(&mut self, dynamics: &Dynamics, state: &State, lambda: f64, measure: Measure) -> Result<f64, SimError> {
-        let next = |agg| score(dynamics, &dynamics.descend(state, agg)?.0, state.step + 1, measure);
-        let Some(prepared) = &self.copies else {
-            return next(self.server_aggregate(dynamics, state, lambda));
-        };
+        if self.copies.is_none() {
+            let agg = self.server_aggregate(dynamics, state, lambda);
+            return self.models.score_next(dynamics, state, agg, measure);
+        }
+        // Each coordinate of a prepared rule's aggregate lies between the
+        // inputs' (`aggregate::copies`): below `ignored_below`, the step
+        // leaves θ bit for bit, whichever λ (a model that has blown up).
+        let (ignored, mean) = *self.ignored.get_or_insert_with(|| {
+            let bound = dynamics.ignored_below(state);
+            // While training moves, the first honest coordinate already fails.
+            let below = |x: &Vec<f32>| x.iter().all(|v| f64::from(v.abs()) < bound);
+            if bound == 0.0 || !self.honest.iter().all(below) {
+                return (0.0, f64::INFINITY);
+            }
+            (bound, largest(&self.mean))
+        });
+        if lambda.abs() * mean < ignored {
+            return self.models.score(dynamics, state, state.theta.clone(), measure);
+        }
+        let models = &mut self.models;
+        let mut next = |agg| models.score_next(dynamics, state, agg, measure);
+        let Some(prepared) = &self.copies else { unreachable!("checked just above") };
         let on_line = self.on_line && measure == Measure::Loss;
         if on_line && self.largest.is_none() {
-            // A NaN or infinite coordinate counts as +∞.
-            let largest = |x: &[f32]| {
-                x.iter().fold(0.0f64, |m, v| if v.is_finite() { m.max(f64::from(v.abs())) } else { f64::INFINITY })
-            };
             self.largest = Some((largest(&state.theta), largest(&self.mean)));
             self.krum_line = Some(prepared.krum_line(&self.mean));
         }
@@ -198,6 +221,11 @@ impl<'a> FirstStep<'a> {
         }
         dynamics.server_aggregate(state, &self.all)
     }
+}
+
+/// The largest |x_i|; +∞ if a coordinate is NaN or infinite.
+fn largest(x: &[f32]) -> f64 {
+    x.iter().fold(0.0f64, |m, v| if v.is_finite() { m.max(f64::from(v.abs())) } else { f64::INFINITY })
 }
 
 /// λ ḡ, computed in f64 as 001 Table 5 writes it.
