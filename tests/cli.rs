@@ -394,7 +394,8 @@ fn bench_divides_paired_runs_round_by_round() {
              aggregate cm\n  sweep {{\n    attack in [sf, foe]\n  }}\n}}\n"
         )
     };
-    std::fs::write(&file, scenario("small", 8) + &scenario("large", 64)).expect("write");
+    let swept = scenario("swept", 8).replace("attack in [sf, foe]", "attack in [sf, foe]\n    train.lr in [0.1, 0.2]");
+    std::fs::write(&file, scenario("small", 8) + &scenario("large", 64) + &swept).expect("write");
     let path = file.to_str().expect("utf-8");
     let out = byz(&["bench", path, "--ratio", "large/small", "--rounds", "3", "--steps", "4"]);
     let stdout = common::text(&out.stdout);
@@ -416,7 +417,11 @@ fn bench_divides_paired_runs_round_by_round() {
     // A scenario the file lacks, and a ratio that is not A/B, are refused with a help.
     let out = byz(&["bench", path, "--ratio", "large/tiny"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(common::text(&out.stderr).contains("help: its scenarios are small, large"));
+    assert!(common::text(&out.stderr).contains("help: its scenarios are small, large, swept"));
+    // Two runs of one rule, attack and seed (a sweep of lr) make the pairing ambiguous.
+    let out = byz(&["bench", path, "--ratio", "swept/small"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::text(&out.stderr).contains("sweeps more than the rule and the attack"));
     let out = byz(&["bench", path, "--ratio", "large"]);
     assert!(!out.status.success() && common::text(&out.stderr).contains("is not A/B"));
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::load;
 use crate::check::Need;
+use crate::plan::RunPlan;
 use crate::sim;
 
 /// What `byz bench` times and how often.
@@ -41,33 +42,45 @@ pub fn bench(file: &Path, options: &Options) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let wanted = |name: &str| match options.ratio {
-        Some((a, b)) => name == a || name == b,
-        None => options.only.is_none_or(|o| o == name),
-    };
-    if let Some((a, b)) = options.ratio {
-        for name in [a, b] {
-            if !plans.iter().any(|p| p.name == name) {
-                let known: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
-                eprintln!("error: --ratio {a}/{b}: {file:?} has no scenario `{name}`");
-                eprintln!("  help: its scenarios are {}", known.join(", "));
-                return ExitCode::from(2);
-            }
+    let names: Vec<&str> = options.ratio.map_or_else(|| options.only.into_iter().collect(), |(a, b)| vec![a, b]);
+    for name in &names {
+        if !plans.iter().any(|p| p.name == *name) {
+            let known: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+            eprintln!("error: {file:?} has no scenario `{name}`");
+            eprintln!("  help: its scenarios are {}", known.join(", "));
+            return ExitCode::from(2);
         }
     }
-    let runs: Vec<(&str, &crate::plan::RunPlan)> =
-        plans.iter().filter(|p| wanted(&p.name)).flat_map(|p| p.runs.iter().map(|r| (p.name.as_str(), r))).collect();
+    let mut runs: Vec<(&str, &RunPlan)> = plans
+        .iter()
+        .filter(|p| names.is_empty() || names.contains(&p.name.as_str()))
+        .flat_map(|p| p.runs.iter().map(|r| (p.name.as_str(), r)))
+        .collect();
+    let pairs = match options.ratio {
+        Some((a, b)) => match pair(&mut runs, a, b) {
+            Ok(pairs) => pairs,
+            Err(message) => {
+                eprintln!("error: --ratio {a}/{b}: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => vec![],
+    };
     let mut timed: Vec<Timed> = runs
         .iter()
         .map(|(scenario, run)| Timed {
             scenario: scenario.to_string(),
-            label: format!("[{}, {}]  seed {}", run.aggregate, run.attack, run.seed),
+            label: label(run),
             per_round: vec![],
             rate: None,
             peak: None,
         })
         .collect();
-    for _ in 0..options.rounds.max(1) {
+    let rounds = options.rounds;
+    for round in 1..=rounds {
+        if rounds > 1 {
+            eprintln!("round {round} of {rounds}");
+        }
         for ((scenario, run), t) in runs.iter().zip(&mut timed) {
             let (median, peak) = match time_steps(run, options.steps) {
                 Ok(Some(m)) => m,
@@ -81,7 +94,11 @@ pub fn bench(file: &Path, options: &Options) -> ExitCode {
                 }
             };
             t.per_round.push(median);
-            t.peak = t.peak.max(peak);
+            // The first round's peak: mimalloc keeps what earlier runs freed
+            // (`alloc`), so in later rounds every run would show the largest's.
+            if round == 1 {
+                t.peak = peak;
+            }
             // The honest workers' forward and backward passes (benches/README.md
             // compares the figure with the matrix product's).
             if let crate::plan::TaskPlan::Classification { model, batch, .. } = &run.task {
@@ -98,23 +115,63 @@ pub fn bench(file: &Path, options: &Options) -> ExitCode {
             t.scenario,
             t.label,
             median_of(&t.per_round),
-            rounds(&t.per_round)
+            each_round(&t.per_round)
         );
     }
-    if let Some((a, b)) = options.ratio {
-        let mut paired = 0;
-        for top in timed.iter().filter(|t| t.scenario == a) {
-            let Some(bottom) = timed.iter().find(|t| t.scenario == b && t.label == top.label) else { continue };
-            let each: Vec<f64> = top.per_round.iter().zip(&bottom.per_round).map(|(x, y)| x / y).collect();
-            println!("{a} / {b}  {}  ratio {:.2}{}", top.label, median_of(&each), rounds(&each));
-            paired += 1;
-        }
-        if paired == 0 {
-            eprintln!("error: --ratio {a}/{b}: no run of `{a}` has the rule, attack and seed of a run of `{b}`");
-            return ExitCode::from(2);
-        }
+    for (top, bottom) in pairs {
+        let (top, bottom) = (&timed[top], &timed[bottom]);
+        let each: Vec<f64> = top.per_round.iter().zip(&bottom.per_round).map(|(x, y)| x / y).collect();
+        println!(
+            "{} / {}  {}  ratio {:.2}{}",
+            top.scenario,
+            bottom.scenario,
+            top.label,
+            median_of(&each),
+            each_round(&each)
+        );
     }
     ExitCode::SUCCESS
+}
+
+/// A run as `byz bench` names it, and pairs it: its rule, attack and seed.
+fn label(run: &RunPlan) -> String {
+    format!("[{}, {}]  seed {}", run.aggregate, run.attack, run.seed)
+}
+
+/// Pairs each run of scenario `a` with the run of `b` of the same rule,
+/// attack and seed, keeps only the runs that pair (in `runs`, A's then B's),
+/// and returns the pairs as indices into them. An error where a scenario has
+/// two runs of the same rule, attack and seed (it sweeps something else: the
+/// ratio would be ambiguous) or where no run pairs.
+fn pair<'a>(runs: &mut Vec<(&'a str, &'a RunPlan)>, a: &str, b: &str) -> Result<Vec<(usize, usize)>, String> {
+    for name in [a, b] {
+        let labels: Vec<String> = runs.iter().filter(|(s, _)| *s == name).map(|(_, r)| label(r)).collect();
+        if let Some(twice) = labels.iter().find(|l| labels.iter().filter(|m| m == l).count() > 1) {
+            return Err(format!(
+                "`{name}` has several runs {twice} (it sweeps more than the rule and the attack); \
+                 help: compare scenarios whose runs differ only in rule, attack and seed"
+            ));
+        }
+    }
+    let (tops, bottoms): (Vec<_>, Vec<_>) = runs.iter().copied().partition(|(s, _)| *s == a);
+    let mut kept = vec![];
+    let mut bottom_kept = vec![];
+    for top in &tops {
+        match bottoms.iter().find(|(_, r)| label(r) == label(top.1)) {
+            Some(bottom) => {
+                kept.push(*top);
+                bottom_kept.push(*bottom);
+            }
+            None => eprintln!("note: {a}  {} has no run of `{b}` to pair with: not timed", label(top.1)),
+        }
+    }
+    if kept.is_empty() {
+        return Err(format!("no run of `{a}` has the rule, attack and seed of a run of `{b}`"));
+    }
+    let n = kept.len();
+    kept.extend(bottom_kept);
+    *runs = kept;
+    Ok((0..n).map(|i| (i, n + i)).collect())
 }
 
 /// Untimed steps before the timed ones: they take memory from the system and fill caches.
@@ -152,7 +209,7 @@ fn median_of(values: &[f64]) -> f64 {
 }
 
 /// Each round's value, when there are several.
-fn rounds(values: &[f64]) -> String {
+fn each_round(values: &[f64]) -> String {
     if values.len() < 2 {
         return String::new();
     }

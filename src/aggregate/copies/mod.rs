@@ -16,11 +16,12 @@ use super::Vectors;
 
 /// A rule prepared for the honest vectors and f copies of one vector.
 ///
-/// Every rule here puts each coordinate of its aggregate between the
-/// smallest and the largest value of that coordinate among its inputs (a
-/// median, a chosen vector, a mean of chosen vectors, Weiszfeld's positive
-/// weights): a planner may bound the aggregate by the inputs alone (JUMP,
-/// with `Dynamics::ignored_below`). A rule added here must keep this.
+/// Every rule here keeps each coordinate of its aggregate within the largest
+/// magnitude of that coordinate among its inputs, |F_j| ≤ max_i |x_ij|, after
+/// rounding to f32 (a median, a chosen vector, a mean of chosen vectors, a
+/// mean with Weiszfeld's positive finite weights): a planner may bound the
+/// aggregate by the inputs alone (JUMP, with `Dynamics::ignored_below`). A
+/// rule added here must keep this.
 pub enum WithCopies<'a> {
     /// The coordinate-wise median: a per-coordinate clamp.
     Median(MedianWithCopies),

@@ -152,7 +152,8 @@ impl<'a> FirstStep<'a> {
             if bound == 0.0 || !self.honest.iter().all(below) {
                 return (0.0, f64::INFINITY);
             }
-            (bound, largest(&self.mean))
+            // Also keeps λḡ inside f32's range, as the exact path needs.
+            (bound.min(f64::from(f32::MAX) / 2.0), largest(&self.mean))
         });
         if lambda.abs() * mean < ignored {
             return self.models.score(dynamics, state, state.theta.clone(), measure);
