@@ -138,13 +138,14 @@ impl<'a> FirstStep<'a> {
     /// The score of θ_{s+1}, the model the server's step makes of the honest
     /// vectors and f copies of λ ḡ.
     fn scored(&mut self, dynamics: &Dynamics, state: &State, lambda: f64, measure: Measure) -> Result<f64, SimError> {
-        if self.copies.is_none() {
+        let Some(prepared) = &self.copies else {
             let agg = self.server_aggregate(dynamics, state, lambda);
             return self.models.score_next(dynamics, state, agg, measure);
-        }
-        // Each coordinate of a prepared rule's aggregate lies between the
-        // inputs' (`aggregate::copies`): below `ignored_below`, the step
-        // leaves θ bit for bit, whichever λ (a model that has blown up).
+        };
+        // No coordinate of a prepared rule's aggregate is larger in magnitude
+        // than the inputs' largest (`aggregate::copies`): below
+        // `ignored_below`, the step leaves θ bit for bit, whichever λ (a model
+        // that has blown up).
         let (ignored, mean) = *self.ignored.get_or_insert_with(|| {
             let bound = dynamics.ignored_below(state);
             // While training moves, the first honest coordinate already fails.
@@ -160,7 +161,6 @@ impl<'a> FirstStep<'a> {
         }
         let models = &mut self.models;
         let mut next = |agg| models.score_next(dynamics, state, agg, measure);
-        let Some(prepared) = &self.copies else { unreachable!("checked just above") };
         let on_line = self.on_line && measure == Measure::Loss;
         if on_line && self.largest.is_none() {
             self.largest = Some((largest(&state.theta), largest(&self.mean)));
