@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::Vectors;
+use super::exact_sums;
 
 /// Coordinates per block: 15 vectors × 4096 × 4 bytes = 240 KB, in L2.
 pub const BLOCK: usize = 4096;
@@ -294,36 +295,88 @@ fn means_of_distinct(v: &Vectors, sets: &[&[usize]]) -> Vec<Vec<f32>> {
             chunks[c].push(chunk);
         }
     }
+    let n = v.len();
+    // Sets summed from the total or the set before, where that keeps the bits.
+    let plan = exact_sums::plan(n, sets);
     chunks.into_par_iter().enumerate().for_each(|(c, outs)| {
         let start = c * MEAN_CHUNK;
+        let runs_here = (d - start).min(MEAN_CHUNK) / SUMS;
         // The remainder after the runs of SUMS: fewer than SUMS coordinates.
         let mut acc = [0.0f64; SUMS];
-        let nonempty = sets.iter().filter(|s| !s.is_empty());
+        let mut total = [0.0f64; MEAN_CHUNK];
+        let mut exact = [false; MEAN_CHUNK / SUMS];
+        // The last planned set's sums, run by run.
+        let mut previous = [[0.0f64; SUMS]; MEAN_CHUNK / SUMS];
+        let nonempty = sets.iter().enumerate().filter(|(_, s)| !s.is_empty());
         vectorized(
             #[inline(always)]
             || {
-                for (out, set) in outs.into_iter().zip(nonempty) {
+                if plan.is_some() {
+                    // All n vectors summed in order, and each coordinate's span of exponents.
+                    let len = runs_here * SUMS;
+                    let mut span = [exact_sums::Span::EMPTY; MEAN_CHUNK];
+                    for x in v {
+                        for ((t, s), &x) in total.iter_mut().zip(span.iter_mut()).zip(&x[start..start + len]) {
+                            *t += f64::from(x);
+                            *s = s.add(x);
+                        }
+                    }
+                    for (e, run) in exact.iter_mut().zip(span[..len].chunks_exact(SUMS)) {
+                        *e = run.iter().all(|s| s.exact_for(n));
+                    }
+                }
+                for (out, (k_set, set)) in outs.into_iter().zip(nonempty) {
                     let k = set.len() as f64;
+                    let via = plan.as_ref().and_then(|p| p[k_set].as_ref());
                     // Runs of `SUMS` coordinates whose sums stay in registers
                     // over the whole set (no load and store of the sums per
                     // vector); each coordinate still adds the set's vectors in
                     // the set's order, so the bits are those of one long loop.
                     let mut runs = out.chunks_exact_mut(SUMS);
                     let mut at = start;
-                    for run in runs.by_ref() {
-                        let mut sums = [0.0f64; SUMS];
-                        for &i in set.iter() {
-                            let x: &[f32; SUMS] = v[i][at..at + SUMS].try_into().expect("a run of SUMS");
-                            for (s, &x) in sums.iter_mut().zip(x) {
-                                *s += f64::from(x);
+                    for (r, run) in runs.by_ref().enumerate() {
+                        let sums = match via {
+                            Some(via) if exact[r] => {
+                                let mut sums: [f64; SUMS] = if via.from_previous {
+                                    previous[r]
+                                } else {
+                                    total[r * SUMS..(r + 1) * SUMS].try_into().expect("a run of SUMS")
+                                };
+                                for &i in &via.subtract {
+                                    let x: &[f32; SUMS] = v[i][at..at + SUMS].try_into().expect("a run of SUMS");
+                                    for (s, &x) in sums.iter_mut().zip(x) {
+                                        *s -= f64::from(x);
+                                    }
+                                }
+                                for &i in &via.add {
+                                    let x: &[f32; SUMS] = v[i][at..at + SUMS].try_into().expect("a run of SUMS");
+                                    for (s, &x) in sums.iter_mut().zip(x) {
+                                        *s += f64::from(x);
+                                    }
+                                }
+                                previous[r] = sums;
+                                sums
                             }
-                        }
+                            _ => {
+                                let mut sums = [0.0f64; SUMS];
+                                for &i in set.iter() {
+                                    let x: &[f32; SUMS] = v[i][at..at + SUMS].try_into().expect("a run of SUMS");
+                                    for (s, &x) in sums.iter_mut().zip(x) {
+                                        *s += f64::from(x);
+                                    }
+                                }
+                                sums
+                            }
+                        };
                         for (o, s) in run.iter_mut().zip(sums) {
                             *o = (s / k) as f32;
                         }
                         at += SUMS;
                     }
                     let rest = runs.into_remainder();
+                    if rest.is_empty() {
+                        continue; // every chunk but the last: not a pass over the set for nothing
+                    }
                     let acc = &mut acc[..rest.len()];
                     acc.fill(0.0);
                     for &i in set.iter() {
@@ -548,6 +601,50 @@ mod tests {
         let got = pairwise_sq_distances(&[vec![0.0; 9], nan.clone(), nan]);
         assert_eq!(got[5], f64::INFINITY);
         assert_eq!(got[1], f64::INFINITY);
+    }
+
+    /// Sets summed as the total minus what they leave out keep the bits of the
+    /// sum in the set's order: runs whose values span few binades take that
+    /// path, runs with a wide span, a NaN or an infinity are summed in order.
+    #[test]
+    fn sums_via_the_total_keep_every_bit() {
+        let (n, d) = (41, 3 * MEAN_CHUNK + 70);
+        let v: Vec<Vec<f32>> = (0..n)
+            .map(|i| {
+                (0..d)
+                    .map(|j| {
+                        let x = ((i * 7919 + j * 104_729) as f32).sin() * 3.0;
+                        match j / SUMS {
+                            // Few binades: the exact path.
+                            0 | 2 => x,
+                            // ±2^40 in vectors 0, 7, 14 and 21 (in every set), cancelling
+                            // within each set: refused, summed in order.
+                            1 if i % 7 == 0 && i < 28 => [1.0, -1.0, 3.0, -3.0][i / 7] * 2f32.powi(40),
+                            1 => x,
+                            // Mostly zeros and -0.0, one subnormal.
+                            3 => [0.0, -0.0, f32::from_bits(3), 0.0][(i + j) % 4],
+                            4 if i == 5 && j % 3 == 0 => [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][j % 9 / 3],
+                            _ => x * 2f32.powi((i % 5) as i32),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        // Sets far apart (from the total), and sets a vector apart (each from the one before).
+        let sets: Vec<Vec<usize>> = (0..n)
+            .map(|i| (0..n).filter(|j| (i * j) % 7 != 3).collect())
+            .chain((0..n).map(|i| (0..n).filter(|j| !(i..i + 3).contains(j)).collect()))
+            .collect();
+        for (set, mean) in sets.iter().zip(means_of(&v, &sets)) {
+            for (c, m) in mean.iter().enumerate() {
+                let want = (set.iter().fold(0.0f64, |s, &i| s + f64::from(v[i][c])) / set.len() as f64) as f32;
+                assert_eq!(m.to_bits(), want.to_bits(), "coordinate {c} of {set:?}");
+            }
+        }
+        // Both ways were taken.
+        let plan = exact_sums::plan(n, &sets.iter().map(Vec::as_slice).collect::<Vec<_>>()).expect("a plan");
+        assert!(plan.iter().flatten().any(|via| via.from_previous));
+        assert!(plan.iter().flatten().any(|via| !via.from_previous && !via.subtract.is_empty()));
     }
 
     /// A repeated set is summed once and handed to each of its places.

@@ -39,6 +39,7 @@ pub mod clipped_clustering;
 pub mod cm;
 pub mod copies;
 pub mod dnc;
+mod exact_sums;
 pub mod fltrust;
 pub mod gm;
 pub mod kernels;
