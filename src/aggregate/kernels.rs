@@ -58,21 +58,9 @@ pub fn dim(v: &Vectors) -> usize {
 /// [`pair_tile`]: super::pair_tile
 pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
     let n = v.len();
-    let d = dim(v);
-    let copy_of_last = |x: &[f32], last: &[f32]| {
-        x[..d].iter().zip(last).all(|(a, b)| a.to_bits() == b.to_bits()) && last.iter().all(|a| a.is_finite())
-    };
-    // The distinct vectors, and which of them each vector is.
-    let mut rows: Vec<&[f32]> = Vec::with_capacity(n);
-    let mut of = Vec::with_capacity(n);
-    for x in v {
-        if !rows.last().is_some_and(|last| copy_of_last(x, last)) {
-            rows.push(&x[..d]);
-        }
-        of.push(rows.len() - 1);
-    }
+    let (rows, of) = distinct_rows(v, dim(v));
     let m = rows.len();
-    let distinct = distinct_sq_distances(&rows);
+    let distinct = distinct_sq_distances::<Exact>(&rows);
     if m == n {
         return distinct;
     }
@@ -85,8 +73,49 @@ pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
     full
 }
 
-/// [`pairwise_sq_distances`] of `v`'s rows, all equally long.
-fn distinct_sq_distances(v: &[&[f32]]) -> Vec<f64> {
+/// The distinct vectors (cut to `d`), and which of them each vector is: a
+/// finite vector equal, bit for bit, to the one before it is that one.
+pub(super) fn distinct_rows(v: &Vectors, d: usize) -> (Vec<&[f32]>, Vec<usize>) {
+    let copy_of_last = |x: &[f32], last: &[f32]| {
+        x[..d].iter().zip(last).all(|(a, b)| a.to_bits() == b.to_bits()) && last.iter().all(|a| a.is_finite())
+    };
+    let mut rows: Vec<&[f32]> = Vec::with_capacity(v.len());
+    let mut of = Vec::with_capacity(v.len());
+    for x in v {
+        if !rows.last().is_some_and(|last| copy_of_last(x, last)) {
+            rows.push(&x[..d]);
+        }
+        of.push(rows.len() - 1);
+    }
+    (rows, of)
+}
+
+/// How one block's squared distances are summed: [`Exact`] here, or in single
+/// precision to screen Krum's choices (`aggregate::screen`).
+pub(super) trait BlockKernel {
+    /// The R × 4 pairs of one block, as [`pair_tile::block_sq_distances`].
+    ///
+    /// [`pair_tile::block_sq_distances`]: super::pair_tile::block_sq_distances
+    fn rows<const R: usize>(a: [&[f32]; R], b: [&[f32]; 4]) -> [[f64; 4]; R];
+    /// One pair of one block.
+    fn pair(a: &[f32], b: &[f32]) -> f64 {
+        block_sq_distance(a, b)
+    }
+}
+
+/// The `f64` sums every rule's distances are.
+pub(super) struct Exact;
+
+impl BlockKernel for Exact {
+    #[inline(always)]
+    fn rows<const R: usize>(a: [&[f32]; R], b: [&[f32]; 4]) -> [[f64; 4]; R] {
+        super::pair_tile::block_sq_distances(a, b)
+    }
+}
+
+/// [`pairwise_sq_distances`] of `v`'s rows, all equally long, each block's
+/// pairs summed by `K`.
+pub(super) fn distinct_sq_distances<K: BlockKernel>(v: &[&[f32]]) -> Vec<f64> {
     let n = v.len();
     let d = v.first().map_or(0, |x| x.len());
     // Tasks are (block of coordinates, pair of tiles of vectors, the second
@@ -118,7 +147,7 @@ fn distinct_sq_distances(v: &[&[f32]]) -> Vec<f64> {
                         if js.len() < 4 {
                             for i in is {
                                 for j in js.clone().filter(|&j| j > i) {
-                                    put(i, j, block_sq_distance(slice(i), slice(j)));
+                                    put(i, j, K::pair(slice(i), slice(j)));
                                 }
                             }
                             continue;
@@ -129,8 +158,7 @@ fn distinct_sq_distances(v: &[&[f32]]) -> Vec<f64> {
                         let mut i = is.start;
                         while i < is.end {
                             if i + 4 <= rows.end {
-                                let t =
-                                    super::pair_tile::block_sq_distances::<4>(std::array::from_fn(|p| slice(i + p)), b);
+                                let t = K::rows::<4>(std::array::from_fn(|p| slice(i + p)), b);
                                 for (p, row) in t.iter().enumerate() {
                                     for (q, &x) in row.iter().enumerate() {
                                         put(i + p, j0 + q, x);
@@ -138,7 +166,7 @@ fn distinct_sq_distances(v: &[&[f32]]) -> Vec<f64> {
                                 }
                                 i += 4;
                             } else {
-                                let [row] = super::pair_tile::block_sq_distances([slice(i)], b);
+                                let [row] = K::rows([slice(i)], b);
                                 for (q, &x) in row.iter().enumerate() {
                                     put(i, j0 + q, x);
                                 }

@@ -9,6 +9,10 @@
 //! Allouah et al., "Fixing by Mixing", AISTATS 2023 use `discard = f`
 //! (`n − f − 1` neighbours).
 //!
+//! Krum and Multi-Krum first screen their choice with single-precision
+//! distances and a bound on their error (`aggregate::screen`); only when the
+//! bounds cannot separate the chosen vectors from the others are the exact
+//! distances below computed. The choice is the exact one either way.
 //! Squared distances are computed once (n×n, `f64`); a non-finite distance
 //! (NaN/inf input) is treated as `+inf`, so such a vector is maximally far and
 //! gets score `+inf`. Each score sums its `k` distances in ascending order, so
@@ -33,7 +37,7 @@ fn krum_scores(v: &Vectors, _f: usize, discard: usize) -> Vec<f64> {
 /// callers that have the distances already (Fang's attack on Krum, which
 /// tries many placements of its vector against fixed honest ones).
 pub(crate) fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<f64> {
-    let k = n.saturating_sub(discard + 1).max(1).min(n.saturating_sub(1));
+    let k = neighbours(n, discard);
     let mut row = Vec::with_capacity(n);
     (0..n)
         .map(|i| {
@@ -47,6 +51,11 @@ pub(crate) fn scores_from_distances(d: &[f64], n: usize, discard: usize) -> Vec<
             near.iter().sum()
         })
         .collect()
+}
+
+/// The neighbours each score sums (see the module docs).
+pub(crate) fn neighbours(n: usize, discard: usize) -> usize {
+    n.saturating_sub(discard + 1).max(1).min(n.saturating_sub(1))
 }
 
 /// Indices of the `m` (at most `n`) smallest scores, in increasing score order.
@@ -65,17 +74,27 @@ pub(crate) fn select_from_distances(d: &[f64], n: usize, discard: usize, m: usiz
     idx
 }
 
+/// The `m` vectors of smallest score, in index order: screened in single
+/// precision first (`aggregate::screen`), which decides them on most steps,
+/// and from the exact distances when it cannot; the same choice either way.
+fn chosen(v: &Vectors, f: usize, discard: usize, m: usize) -> Vec<usize> {
+    let k = neighbours(v.len(), discard);
+    super::screen::krum_chosen(v, k, m).unwrap_or_else(|| {
+        let mut sel = krum_select(v, f, discard, m);
+        sel.sort_unstable();
+        sel
+    })
+}
+
 /// Krum: the input vector with the smallest score.
 pub fn krum(v: &Vectors, f: usize, discard: usize) -> Vec<f32> {
-    krum_select(v, f, discard, 1).first().map_or_else(Vec::new, |&i| v[i].clone())
+    chosen(v, f, discard, 1).first().map_or_else(Vec::new, |&i| v[i].clone())
 }
 
 /// Multi-Krum: mean (in `f64`, index order) of the `m` selected vectors; `m` is
 /// clamped into `[1, n]`.
 pub fn multikrum(v: &Vectors, f: usize, discard: usize, m: usize) -> Vec<f32> {
-    let mut sel = krum_select(v, f, discard, m.max(1));
-    sel.sort_unstable();
-    mean_of(v, &sel)
+    mean_of(v, &chosen(v, f, discard, m.max(1)))
 }
 
 fn discard_f_plus_1(s: &Setting) -> ArgValue {

@@ -52,6 +52,7 @@ pub mod monna;
 pub mod nnm;
 mod pair_tile;
 pub mod scc;
+mod screen;
 pub mod signguard;
 pub mod smea;
 pub mod sortnet;
