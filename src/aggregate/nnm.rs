@@ -7,8 +7,9 @@
 //! NNM is a pre-aggregation step: apply any rule (CM, TM, GM, Krum, …) to its output.
 //!
 //! `v_i` itself is always one of its neighbours; the other `n − f − 1` are the
-//! closest, ties broken by lower index. Squared distances are computed once
-//! (n×n, `f64`); a non-finite distance (NaN/inf input) is treated as `+inf`, so
+//! closest, ties broken by lower index. They are screened in single precision
+//! first (`aggregate::screen`), which settles most rows; otherwise squared
+//! distances are computed once (n×n, `f64`); a non-finite distance (NaN/inf input) is treated as `+inf`, so
 //! such a vector is maximally far and is only picked when nothing finite is left.
 //! Each mean is accumulated in `f64` over the chosen indices in increasing order.
 //! Preconditions (caller guarantees): all vectors have the same length. The
@@ -23,21 +24,25 @@ use crate::spec::{Kind, Spec};
 pub(crate) fn nearest_neighbor_mixing(v: &Vectors, f: usize) -> Vec<Vec<f32>> {
     let n = v.len();
     let k = n.saturating_sub(f).max(1);
-    let d = pairwise_sq_distances(v);
-    let sets: Vec<Vec<usize>> = (0..n)
-        .map(|i| {
-            let row = &d[i * n..(i + 1) * n];
-            let mut idx: Vec<usize> = (0..n).filter(|&j| j != i).collect();
-            if k - 1 < idx.len() {
-                idx.select_nth_unstable_by(k - 1, |&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
-            }
-            idx.truncate(k - 1);
-            idx.push(i);
-            idx.sort_unstable();
-            idx
-        })
-        .collect();
+    // Screened in single precision first (`aggregate::screen`): the same sets.
+    let sets = super::screen::nearest_sets(v, k, neighbours).unwrap_or_else(|| {
+        let d = pairwise_sq_distances(v);
+        (0..n).map(|i| neighbours(&d[i * n..(i + 1) * n], i, k)).collect()
+    });
     means_of(v, &sets)
+}
+
+/// Vector i and its `k − 1` nearest others by the distances in `row` (ties by
+/// lower index), in increasing index order.
+pub(super) fn neighbours(row: &[f64], i: usize, k: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..row.len()).filter(|&j| j != i).collect();
+    if k - 1 < idx.len() {
+        idx.select_nth_unstable_by(k - 1, |&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
+    }
+    idx.truncate(k - 1);
+    idx.push(i);
+    idx.sort_unstable();
+    idx
 }
 
 /// The registry entry of nearest-neighbour mixing (`nnm`).

@@ -1,5 +1,5 @@
-//! Krum's choice from single-precision distances, where they provably make
-//! the same choice as the exact ones.
+//! Krum's and NNM's choices from single-precision distances, where they
+//! provably make the same choices as the exact ones.
 //!
 //! Krum's pairwise distances are the part of its step that grows as n²: at
 //! n = 120 on MNIST about 30 % of the step. The exact kernel
@@ -11,20 +11,23 @@
 //!
 //! The bound: every term (a_j − b_j)² is nonnegative, so each lane's chain of
 //! `c` fused multiply-adds, after one rounded subtraction per term, is within
-//! a relative `(c + 2)·u` of the real sum (u = 2⁻²⁴; Higham, *Accuracy and
-//! Stability of Numerical Algorithms*, 2nd ed., §3.1, for sums of
-//! nonnegative terms), plus `2⁻¹⁴⁹` per operation where it underflows. The
+//! a relative `(c + 2)·u` of the real sum, to first order (u = 2⁻²⁴: the
+//! usual bound γ_c·Σ|terms| of a recursive sum, relative when no term is
+//! negative), plus `2⁻¹⁴⁹` per operation where it underflows. The
 //! exact kernel's own `f64` rounding and the scores' `f64` sums are within
 //! 10⁻¹² of the real values. A Krum score is a sum of the k smallest distances
 //! of a row, which moves by at most the same relative amount. So if the `m`
 //! vectors of smallest single-precision score have upper bounds below every
 //! other vector's lower bound, they are exactly the `m` vectors the exact
-//! scores choose, whatever the ties among them.
+//! scores choose, whatever the ties among them. NNM's sets are settled row by
+//! row the same way: a row whose chosen neighbours' upper bounds are below
+//! the others' lower bounds keeps them, and any other row takes its exact
+//! distances (n − 1 of them, not the whole matrix).
 //!
 //! [`pairwise_sq_distances`]: super::kernels::pairwise_sq_distances
 
 use super::Vectors;
-use super::kernels::{BLOCK, BlockKernel, dim, distinct_rows, distinct_sq_distances};
+use super::kernels::{BLOCK, BlockKernel, dim, distinct_rows, distinct_sq_distances, sq_distances_to};
 
 /// Below this many coordinates the exact kernel is cheap and the screen is not
 /// tried (two-wells has d = 2).
@@ -42,30 +45,15 @@ pub(crate) fn krum_chosen(v: &Vectors, k: usize, m: usize) -> Option<Vec<usize>>
     if n < 2 || m >= n || k == 0 || k >= n || d < MIN_DIM || !has_avx512() {
         return None;
     }
-    let (rows, of) = distinct_rows(v, d);
-    let near = distinct_sq_distances::<Single>(&rows);
-    // An overflow (an infinity where the exact sum is finite) or a NaN input.
-    if !near.iter().all(|x| x.is_finite()) {
-        return None;
-    }
-    let r = rows.len();
-    // Relative error of one distance: a lane's chain within a block and its
-    // subtractions, then (1e-12) the lanes' and blocks' f64 sums and the exact
-    // kernel's and the scores' own f64 rounding; 1 − ε for bounds taken
-    // around the single-precision value rather than the real one.
-    let chain = d.min(BLOCK).div_ceil(LANES) + 2;
-    let epsilon = chain as f64 * f64::from(f32::EPSILON) / 2.0 + 1e-12;
-    let relative = epsilon / (1.0 - epsilon);
-    // Underflow: at most 2^-150 per fused multiply-add.
-    let absolute = d as f64 * 2f64.powi(-149);
+    let near = Screened::of(v, d)?;
     let mut row = Vec::with_capacity(n);
     let bounds: Vec<(f64, f64, f64)> = (0..n)
         .map(|i| {
             row.clear();
-            row.extend((0..n).filter(|&j| j != i).map(|j| near[of[i] * r + of[j]]));
+            row.extend((0..n).filter(|&j| j != i).map(|j| near.get(i, j)));
             row.select_nth_unstable_by(k - 1, f64::total_cmp);
             let score: f64 = row[..k].iter().sum();
-            let slack = score * relative + k as f64 * absolute;
+            let slack = score * near.relative + k as f64 * near.absolute;
             (score, score - slack, score + slack)
         })
         .collect();
@@ -79,6 +67,91 @@ pub(crate) fn krum_chosen(v: &Vectors, k: usize, m: usize) -> Option<Vec<usize>>
         chosen.sort_unstable();
         chosen
     })
+}
+
+/// For each vector i, its `k − 1` nearest others and itself, in increasing
+/// index order, as NNM chooses them (ties by lower index): from the
+/// single-precision distances for the rows whose bounds separate the chosen
+/// from the rest, from that row's exact distances for the others. `None` when
+/// the screen does not apply (then the caller computes the exact matrix).
+pub(crate) fn nearest_sets(
+    v: &Vectors,
+    k: usize,
+    choose: impl Fn(&[f64], usize, usize) -> Vec<usize>,
+) -> Option<Vec<Vec<usize>>> {
+    settled(v, k, choose).map(|(sets, _)| sets)
+}
+
+/// [`nearest_sets`], and how many rows took their exact distances.
+fn settled(
+    v: &Vectors,
+    k: usize,
+    choose: impl Fn(&[f64], usize, usize) -> Vec<usize>,
+) -> Option<(Vec<Vec<usize>>, usize)> {
+    let n = v.len();
+    let d = dim(v);
+    if n < 3 || k < 2 || k >= n || d < MIN_DIM || !has_avx512() {
+        return None;
+    }
+    let near = Screened::of(v, d)?;
+    let all: Vec<&[f32]> = v.iter().map(|x| &x[..d]).collect();
+    let mut exact_rows = 0;
+    let sets = (0..n)
+        .map(|i| {
+            let row: Vec<f64> = (0..n).map(|j| if j == i { 0.0 } else { near.get(i, j) }).collect();
+            let set = choose(&row, i, k);
+            let inside = |j: usize| set.binary_search(&j).is_ok();
+            let slack = |x: f64| x * near.relative + near.absolute;
+            let others = (0..n).filter(|&j| j != i);
+            let highest =
+                others.clone().filter(|&j| inside(j)).map(|j| row[j] + slack(row[j])).fold(f64::NEG_INFINITY, f64::max);
+            let lowest = others.filter(|&j| !inside(j)).map(|j| row[j] - slack(row[j])).fold(f64::INFINITY, f64::min);
+            if highest < lowest {
+                set
+            } else {
+                exact_rows += 1;
+                choose(&sq_distances_to(all[i], &all), i, k)
+            }
+        })
+        .collect();
+    Some((sets, exact_rows))
+}
+
+/// Single-precision squared distances of a set of vectors, with the bound on
+/// each one's error relative to the exact kernel's: |exact − near| ≤
+/// near · relative + absolute.
+struct Screened {
+    /// Row-major over the `r` distinct vectors.
+    near: Vec<f64>,
+    r: usize,
+    /// Which distinct vector each vector is.
+    of: Vec<usize>,
+    relative: f64,
+    absolute: f64,
+}
+
+impl Screened {
+    /// `None` on an overflow (an infinity where the exact sum is finite) or a NaN input.
+    fn of(v: &Vectors, d: usize) -> Option<Screened> {
+        let (rows, of) = distinct_rows(v, d);
+        let near = distinct_sq_distances::<Single>(&rows);
+        if !near.iter().all(|x| x.is_finite()) {
+            return None;
+        }
+        // A lane's chain within a block and its subtractions, then (1e-12) the
+        // lanes' and blocks' f64 sums and the exact kernel's and the scores'
+        // own f64 rounding; 1 − ε for bounds taken around the single-precision
+        // value rather than the real one.
+        let chain = d.min(BLOCK).div_ceil(LANES) + 2;
+        let epsilon = chain as f64 * f64::from(f32::EPSILON) / 2.0 + 1e-12;
+        // Underflow: at most 2^-150 per fused multiply-add.
+        let (r, relative, absolute) = (rows.len(), epsilon / (1.0 - epsilon), d as f64 * 2f64.powi(-149));
+        Some(Screened { near, r, of, relative, absolute })
+    }
+
+    fn get(&self, i: usize, j: usize) -> f64 {
+        self.near[self.of[i] * self.r + self.of[j]]
+    }
 }
 
 fn has_avx512() -> bool {
@@ -207,6 +280,50 @@ mod tests {
         }
         if has_avx512() {
             assert!(decided >= 30, "decided {decided} of 180");
+        }
+    }
+
+    /// NNM's sets from the screen are the exact ones, on vectors in near
+    /// pairs (whose rows the bounds cannot always settle: those rows take
+    /// their exact distances) and with f copies of one vector.
+    #[test]
+    fn nearest_sets_are_the_exact_ones() {
+        use crate::aggregate::nnm::neighbours;
+        let (n, d) = (16, 700);
+        let (mut screened, mut rows) = (0, (0, 0));
+        for draw in 0..30usize {
+            let mut v: Vec<Vec<f32>> = (0..n)
+                .map(|i| {
+                    (0..d)
+                        .map(|j| {
+                            ((i / 2 * 7919 + j * 104_729 + draw * 31) as f32).sin()
+                                + ((i * 13 + j * 7 + draw) % 5) as f32 * 3e-7
+                        })
+                        .collect()
+                })
+                .collect();
+            if draw % 3 == 0 {
+                for i in 12..n {
+                    v[i] = v[11].clone(); // copies, as an attack sends
+                }
+            }
+            let exact = pairwise_sq_distances(&v);
+            for k in [2, 5, 9, 13] {
+                let want: Vec<Vec<usize>> = (0..n).map(|i| neighbours(&exact[i * n..(i + 1) * n], i, k)).collect();
+                if let Some(got) = nearest_sets(&v, k, neighbours) {
+                    assert_eq!(got, want, "draw {draw}, k {k}");
+                    screened += 1;
+                }
+                if let Some((_, exact_rows)) = settled(&v, k, neighbours) {
+                    rows.0 += exact_rows;
+                    rows.1 += n - exact_rows;
+                }
+            }
+        }
+        if has_avx512() {
+            assert_eq!(screened, 120);
+            // Both ways were taken: rows from their exact distances, rows from the screen.
+            assert!(rows.0 > 0 && rows.1 > 0, "{rows:?}");
         }
     }
 
