@@ -61,9 +61,44 @@ pub(crate) fn network(n: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// The compare-exchanges of `net` that the values left at positions `needed`
+/// depend on: walking back from the end, a compare-exchange is kept when it
+/// writes a position still needed, and then both its inputs are needed. The
+/// kept ones leave at `needed` exactly what the whole network leaves there.
+/// For the median of 120 values, 1,124 of 1,372.
+pub(crate) fn pruned(net: &[(usize, usize)], needed: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+    let mut live: Vec<bool> =
+        (0..net.iter().map(|&(_, j)| j + 1).max().unwrap_or(0).max(needed.end)).map(|p| needed.contains(&p)).collect();
+    let mut kept: Vec<(usize, usize)> = net
+        .iter()
+        .rev()
+        .filter(|&&(i, j)| {
+            let keep = live[i] || live[j];
+            if keep {
+                (live[i], live[j]) = (true, true);
+            }
+            keep
+        })
+        .copied()
+        .collect();
+    kept.reverse();
+    kept
+}
+
 /// For each run of up to [`LANES`] coordinates, sorts their values and calls
 /// `g(rows, out)`, which writes `out.len()` (≤ LANES) results, one per lane.
 pub(crate) fn sorted_coordinatewise<R, G>(v: &[R], g: G) -> Vec<f32>
+where
+    R: AsRef<[f32]> + Sync,
+    G: Fn(&Rows, &mut [f32]) + Sync,
+{
+    sorted_rows_coordinatewise(v, 0..v.len(), g)
+}
+
+/// [`sorted_coordinatewise`] where `g` reads only the rows `needed` (the
+/// others are left partly sorted): the median needs about 80 % of the
+/// compare-exchanges of a sort.
+pub(crate) fn sorted_rows_coordinatewise<R, G>(v: &[R], needed: std::ops::Range<usize>, g: G) -> Vec<f32>
 where
     R: AsRef<[f32]> + Sync,
     G: Fn(&Rows, &mut [f32]) + Sync,
@@ -73,7 +108,7 @@ where
     if n == 0 {
         return Vec::new();
     }
-    let net = network(n);
+    let net = pruned(&network(n), needed);
     let mut out = vec![0.0f32; d];
     out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, block)| {
         let mut rows = vec![[0i32; LANES]; n];
@@ -137,6 +172,34 @@ mod tests {
             }
         }
         assert_eq!((network(15).len(), network(16).len()), (59, 63));
+    }
+
+    /// A pruned network leaves every 0-1 input's needed positions as the sort
+    /// does (the 0-1 principle holds for each output position), and on the
+    /// median of 120 it drops about a fifth of the network.
+    #[test]
+    fn pruned_networks_keep_the_needed_positions() {
+        for n in 1..=14 {
+            let net = network(n);
+            for needed in [0..1, n / 2..n / 2 + 1, (n - 1) / 2..n / 2 + 1, n - 1..n, 1..(n - 1).max(1)] {
+                let kept = pruned(&net, needed.clone());
+                for bits in 0u32..(1 << n) {
+                    let run = |net: &[(usize, usize)]| {
+                        let mut a: Vec<u32> = (0..n).map(|i| (bits >> i) & 1).collect();
+                        for &(i, j) in net {
+                            if a[i] > a[j] {
+                                a.swap(i, j);
+                            }
+                        }
+                        a
+                    };
+                    let (want, got) = (run(&net), run(&kept));
+                    assert_eq!(got[needed.clone()], want[needed.clone()], "n = {n}, {needed:?}, input {bits:b}");
+                }
+            }
+        }
+        assert_eq!((network(120).len(), pruned(&network(120), 59..61).len()), (1372, 1124));
+        assert_eq!(pruned(&network(120), 0..120).len(), 1372);
     }
 
     #[test]
