@@ -11,9 +11,10 @@
 //!
 //! The bound: every term (a_j − b_j)² is nonnegative, so each lane's chain of
 //! `c` fused multiply-adds, after one rounded subtraction per term, is within
-//! a relative `(c + 2)·u` of the real sum, to first order (u = 2⁻²⁴: the
-//! usual bound γ_c·Σ|terms| of a recursive sum, relative when no term is
-//! negative), plus `2⁻¹⁴⁹` per operation where it underflows. The
+//! a relative γ_(c+2) = (c + 2)·u / (1 − (c + 2)·u) of the real sum, with 1 %
+//! more for second-order products (u = 2⁻²⁴: the usual bound γ_c·Σ|terms| of
+//! a recursive sum, relative when no term is negative), plus `2⁻¹⁴⁹` per
+//! operation where it underflows. The
 //! exact kernel's own `f64` rounding and the scores' `f64` sums are within
 //! 10⁻¹² of the real values. A Krum score is a sum of the k smallest distances
 //! of a row, which moves by at most the same relative amount. So if the `m`
@@ -33,6 +34,13 @@ use super::kernels::{BLOCK, BlockKernel, dim, distinct_rows, distinct_sq_distanc
 /// tried (two-wells has d = 2).
 const MIN_DIM: usize = 256;
 
+/// The 10⁻¹² allowed for the `f64` parts of the bound (the exact kernel's
+/// chains and block sums, the scores' sums of up to n distances) holds with a
+/// margin of about 2.5 up to these sizes (reviewed: about 4·10⁻¹³ at n = 1,200,
+/// d = 1.2 M); beyond them the screen is not tried.
+const MAX_N: usize = 2048;
+const MAX_DIM: usize = 1 << 24;
+
 /// Lanes of one single-precision register.
 const LANES: usize = 16;
 
@@ -42,7 +50,7 @@ const LANES: usize = 16;
 pub(crate) fn krum_chosen(v: &Vectors, k: usize, m: usize) -> Option<Vec<usize>> {
     let n = v.len();
     let d = dim(v);
-    if n < 2 || m >= n || k == 0 || k >= n || d < MIN_DIM || !has_avx512() {
+    if n < 2 || m >= n || k == 0 || k >= n || n > MAX_N || !(MIN_DIM..=MAX_DIM).contains(&d) || !has_avx512() {
         return None;
     }
     let near = Screened::of(v, d)?;
@@ -90,7 +98,7 @@ fn settled(
 ) -> Option<(Vec<Vec<usize>>, usize)> {
     let n = v.len();
     let d = dim(v);
-    if n < 3 || k < 2 || k >= n || d < MIN_DIM || !has_avx512() {
+    if n < 3 || k < 2 || k >= n || n > MAX_N || !(MIN_DIM..=MAX_DIM).contains(&d) || !has_avx512() {
         return None;
     }
     let near = Screened::of(v, d)?;
@@ -138,12 +146,14 @@ impl Screened {
         if !near.iter().all(|x| x.is_finite()) {
             return None;
         }
-        // A lane's chain within a block and its subtractions, then (1e-12) the
-        // lanes' and blocks' f64 sums and the exact kernel's and the scores'
-        // own f64 rounding; 1 − ε for bounds taken around the single-precision
-        // value rather than the real one.
-        let chain = d.min(BLOCK).div_ceil(LANES) + 2;
-        let epsilon = chain as f64 * f64::from(f32::EPSILON) / 2.0 + 1e-12;
+        // A lane's chain within a block and its subtractions: γ_c = c·u/(1 − c·u),
+        // and 1 % more for the products of the per-term factors (second order,
+        // about c·u = 1.5·10⁻⁵ of the first); then (1e-12) the lanes' and
+        // blocks' f64 sums and the exact kernel's and the scores' own f64
+        // rounding; 1 − ε for bounds taken around the single-precision value
+        // rather than the real one.
+        let cu = (d.min(BLOCK).div_ceil(LANES) + 2) as f64 * f64::from(f32::EPSILON) / 2.0;
+        let epsilon = 1.01 * cu / (1.0 - cu) + 1e-12;
         // Underflow: at most 2^-150 per fused multiply-add.
         let (r, relative, absolute) = (rows.len(), epsilon / (1.0 - epsilon), d as f64 * 2f64.powi(-149));
         Some(Screened { near, r, of, relative, absolute })
