@@ -50,7 +50,7 @@ const LANES: usize = 16;
 pub(crate) fn krum_chosen(v: &Vectors, k: usize, m: usize) -> Option<Vec<usize>> {
     let n = v.len();
     let d = dim(v);
-    if n < 2 || m >= n || k == 0 || k >= n || n > MAX_N || !(MIN_DIM..=MAX_DIM).contains(&d) || !has_avx512() {
+    if n < 2 || m >= n || k == 0 || k >= n {
         return None;
     }
     let near = Screened::of(v, d)?;
@@ -98,7 +98,7 @@ fn settled(
 ) -> Option<(Vec<Vec<usize>>, usize)> {
     let n = v.len();
     let d = dim(v);
-    if n < 3 || k < 2 || k >= n || n > MAX_N || !(MIN_DIM..=MAX_DIM).contains(&d) || !has_avx512() {
+    if n < 3 || k < 2 || k >= n {
         return None;
     }
     let near = Screened::of(v, d)?;
@@ -139,8 +139,12 @@ struct Screened {
 }
 
 impl Screened {
-    /// `None` on an overflow (an infinity where the exact sum is finite) or a NaN input.
+    /// `None` where the screen is not tried (sizes, no AVX-512), and on an
+    /// overflow (an infinity where the exact sum is finite) or a NaN input.
     fn of(v: &Vectors, d: usize) -> Option<Screened> {
+        if v.len() > MAX_N || !(MIN_DIM..=MAX_DIM).contains(&d) || !has_avx512() {
+            return None;
+        }
         let (rows, of) = distinct_rows(v, d);
         let near = distinct_sq_distances::<Single>(&rows);
         if !near.iter().all(|x| x.is_finite()) {
