@@ -76,18 +76,40 @@ pub(crate) fn pairwise_sq_distances(v: &Vectors) -> Vec<f64> {
 /// The distinct vectors (cut to `d`), and which of them each vector is: a
 /// finite vector equal, bit for bit, to the one before it is that one.
 pub(super) fn distinct_rows(v: &Vectors, d: usize) -> (Vec<&[f32]>, Vec<usize>) {
-    let copy_of_last = |x: &[f32], last: &[f32]| {
-        x[..d].iter().zip(last).all(|(a, b)| a.to_bits() == b.to_bits()) && last.iter().all(|a| a.is_finite())
-    };
     let mut rows: Vec<&[f32]> = Vec::with_capacity(v.len());
     let mut of = Vec::with_capacity(v.len());
     for x in v {
-        if !rows.last().is_some_and(|last| copy_of_last(x, last)) {
+        if !rows.last().is_some_and(|last| copy_of(&x[..d], last)) {
             rows.push(&x[..d]);
         }
         of.push(rows.len() - 1);
     }
     (rows, of)
+}
+
+/// The runs of copies in `v` (cut to `d`), as in [`distinct_rows`]: each
+/// run's vector and length, or `None` once there are more than `most` runs
+/// (the rest of `v` is then not read).
+pub(super) fn runs_of_copies(v: &Vectors, d: usize, most: usize) -> Option<Vec<(&[f32], usize)>> {
+    let mut runs: Vec<(&[f32], usize)> = Vec::with_capacity(most + 1);
+    for x in v {
+        let x = &x[..d];
+        if let Some((last, count)) = runs.last_mut()
+            && copy_of(x, last)
+        {
+            *count += 1;
+        } else if runs.len() == most {
+            return None;
+        } else {
+            runs.push((x, 1));
+        }
+    }
+    Some(runs)
+}
+
+/// Whether `x` is a copy of the finite vector `last`, bit for bit (both cut to one length).
+fn copy_of(x: &[f32], last: &[f32]) -> bool {
+    x.iter().zip(last).all(|(a, b)| a.to_bits() == b.to_bits()) && last.iter().all(|a| a.is_finite())
 }
 
 /// How one block's squared distances are summed: [`Exact`] here, or in single
@@ -234,7 +256,7 @@ pub(crate) fn sq_distances_to(v: &[f32], rows: &[&[f32]]) -> Vec<f64> {
 /// each: about a million operations (a fraction of a millisecond), below which
 /// waking another thread costs more than it saves. JUMP's search calls the
 /// kernels dozens of times per step on MNIST-sized vectors.
-fn blocks_per_task(work: usize) -> usize {
+pub(super) fn blocks_per_task(work: usize) -> usize {
     const TASK: usize = 1 << 20;
     TASK.div_ceil(work.max(1))
 }
