@@ -381,6 +381,35 @@ fn check_reports_json_for_tools() {
     assert!(common::text(&out.stderr).is_empty(), "no miette report in JSON mode");
 }
 
+/// A CNN's step is compared with the matrix product's rate, measured in the
+/// same round (benches/README.md, "The CNN against the hardware's bound").
+#[test]
+fn bench_compares_a_cnn_step_with_the_matrix_product() {
+    common::need_mnist();
+    let dir = common::temp_dir("bench_bound");
+    let file = dir.join("cnn.byz");
+    let data = common::root().join("data/mnist");
+    std::fs::write(
+        &file,
+        format!(
+            "use std.models\nscenario cnn {{\n  data mnist({:?})\n  model cnn_mnist\n  workers {{\n    honest 2\n    \
+             byzantine 1\n  }}\n  train {{\n    steps 5\n    batch 16\n    lr 0.1\n  }}\n  aggregate cm\n  attack sf\n}}\n",
+            data.to_str().expect("utf-8")
+        ),
+    )
+    .expect("write");
+    let out = byz(&["bench", file.to_str().expect("utf-8"), "--steps", "2", "--rounds", "2"]);
+    let stdout = common::text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", common::text(&out.stderr));
+    // 2 workers × 16 digits × 71.6 MFLOP = 2.3 GFLOP a step, above `BOUND_FROM`.
+    let times = |s: &str, before: &str| -> f64 {
+        s.split(before).next().and_then(|l| l.split_whitespace().last()).expect(before).parse().expect("a number")
+    };
+    let line = stdout.lines().find(|l| l.starts_with("cnn ")).expect("the run's line");
+    let (over, rate) = (times(line, "× the bound"), times(&line.replace('(', " "), " GFLOP/s)"));
+    assert!(over.is_finite() && over > 0.0 && rate > 0.0, "{line}");
+}
+
 /// `byz bench --ratio A/B --rounds R`: each run timed R times, in turn, and
 /// A's runs divided by B's with the same rule, attack and seed, round by round.
 #[test]
@@ -414,6 +443,7 @@ fn bench_divides_paired_runs_round_by_round() {
         assert_eq!(line.matches("median of 3 rounds").count(), 1, "{line}");
     }
     assert_eq!(stdout.lines().filter(|l| l.contains(" ms/step")).count(), 4, "{stdout}");
+    assert!(!stdout.contains("the bound"), "a step this small is not compared with the matrix product");
     // A scenario the file lacks, and a ratio that is not A/B, are refused with a help.
     let out = byz(&["bench", path, "--ratio", "large/tiny"]);
     assert_eq!(out.status.code(), Some(2));

@@ -30,6 +30,11 @@ struct Timed {
     label: String,
     per_round: Vec<f64>,
     rate: Option<f64>,
+    /// Each round's step time over the bound's (the same work at the matrix
+    /// product's rate, measured right after the run), for large models.
+    over_bound: Vec<f64>,
+    /// The matrix product's rate in each of those rounds, GFLOP/s.
+    bound_rate: Vec<f64>,
     peak: Option<u64>,
 }
 
@@ -73,6 +78,8 @@ pub fn bench(file: &Path, options: &Options) -> ExitCode {
             label: label(run),
             per_round: vec![],
             rate: None,
+            over_bound: vec![],
+            bound_rate: vec![],
             peak: None,
         })
         .collect();
@@ -104,14 +111,28 @@ pub fn bench(file: &Path, options: &Options) -> ExitCode {
             if let crate::plan::TaskPlan::Classification { model, batch, .. } = &run.task {
                 let flops = model.training_flops() as f64 * (batch * run.workers.honest) as f64;
                 t.rate = Some(flops / (median_of(&t.per_round) * 1e6));
+                if flops >= BOUND_FROM {
+                    match matmul_rate() {
+                        Ok(rate) => {
+                            t.over_bound.push(median * 1e6 * rate / flops);
+                            t.bound_rate.push(rate);
+                        }
+                        Err(e) => eprintln!("warning: the matrix product's rate could not be measured: {e}"),
+                    }
+                }
             }
         }
     }
     for t in &timed {
         let rate = t.rate.map_or(String::new(), |r| format!("  {r:.1} GFLOP/s"));
+        let bound = if t.over_bound.is_empty() {
+            String::new()
+        } else {
+            format!("  {:.2}× the bound ({:.0} GFLOP/s)", median_of(&t.over_bound), median_of(&t.bound_rate))
+        };
         let memory = t.peak.map_or(String::new(), |b| format!("  peak {} MiB", b >> 20));
         println!(
-            "{}  {}  {:.3} ms/step{rate}{memory}{}",
+            "{}  {}  {:.3} ms/step{rate}{bound}{memory}{}",
             t.scenario,
             t.label,
             median_of(&t.per_round),
@@ -131,6 +152,29 @@ pub fn bench(file: &Path, options: &Options) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Steps of at least this many operations (a CNN's, not logistic
+/// regression's) are compared with the machine's matrix product.
+const BOUND_FROM: f64 = 1e9;
+
+/// The compute bound as benches/README.md defines it, measured now, so that
+/// the machine's drift falls on the step and the bound alike: candle's
+/// product of two 1,024 × 1,024 `f32` matrices (the gemm crate's kernels on
+/// every thread, as `cargo bench --bench task -- matmul_1024`), in FLOP per
+/// nanosecond (GFLOP/s); the median of 5 after one untimed.
+fn matmul_rate() -> candle_core::Result<f64> {
+    use candle_core::{Device, Tensor};
+    const N: usize = 1024;
+    let m = Tensor::from_vec((0..N * N).map(|i| ((i * 7919) % 1000) as f32 * 1e-3).collect(), (N, N), &Device::Cpu)?;
+    m.matmul(&m)?;
+    let mut times = vec![];
+    for _ in 0..5 {
+        let start = Instant::now();
+        m.matmul(&m)?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    Ok(2.0 * (N * N * N) as f64 / (median_of(&times) * 1e9))
 }
 
 /// A run as `byz bench` names it, and pairs it: its rule, attack and seed.
