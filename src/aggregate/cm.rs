@@ -155,11 +155,13 @@ mod tests {
                     })
                     .collect()
             };
-        for lengths in [&[4, 4][..], &[6, 3], &[1, 7], &[5, 4, 3], &[3, 3, 3, 3], &[2, 9, 1, 8], &[40, 40]] {
+        for lengths in [&[4, 4][..], &[6, 3], &[1, 7], &[5, 4, 3], &[4, 4, 4, 4], &[2, 9, 1, 8], &[40, 40]] {
             let runs: Vec<Vec<f32>> = lengths.iter().map(|_| row(&mut rng)).collect();
             let v: Vec<Vec<f32>> =
                 runs.iter().zip(lengths.iter()).flat_map(|(r, &k)| std::iter::repeat_n(r.clone(), k)).collect();
+            // Each case takes `median_of_runs`: at most `MOST_RUNS` runs, as many vectors on average.
             assert!(runs_of_copies(&v, d, MOST_RUNS).is_some_and(|r| r.len() == lengths.len()));
+            assert!(lengths.len() * MOST_RUNS <= v.len(), "{lengths:?}");
             let (fast, sorted) = (coordinate_median(&v), median_by_sorting(&v));
             assert!(fast.iter().zip(&sorted).all(|(a, b)| a.to_bits() == b.to_bits()), "runs {lengths:?}");
         }

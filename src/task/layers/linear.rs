@@ -67,16 +67,21 @@ impl CustomOp3 for Linear {
         // which for fc1 (9,216 inputs) fall in one L1 set and evict each other
         // (fc1's forward pass for 12 workers × 32 digits: 34 → 12–18 ms). The
         // copy holds the same numbers, and gemm's blocked kernel sums each
-        // entry in the same order whatever its operands' strides, so fc1's
-        // results keep every bit (tests: `large_linear_layers_keep_the_bits`).
+        // entry in the same order whatever its operands' strides. Pieces that
+        // gemm would give to its matrix-vector or horizontal kernels instead
+        // (one row, or at most 256 entries), whose order depends on the
+        // strides, keep the view. So the bits are the view's for every shape
+        // (tests: `large_linear_layers_keep_the_bits`).
         let copy = (!small(rows * inputs * out)).then(|| transposed(weights, out, inputs));
-        let w = match &copy {
-            Some(t) => Mat::new(t, inputs, out),
-            None => Mat::new(weights, out, inputs).t(),
-        };
+        let view = Mat::new(weights, out, inputs).t();
         y.par_chunks_mut(piece * out).zip(x.par_chunks(piece * inputs)).for_each(|(y, x)| {
             y.chunks_mut(out).for_each(|r| r.copy_from_slice(bias));
-            matmul(y, Mat::new(x, y.len() / out, inputs), w, true);
+            let r = y.len() / out;
+            let w = match &copy {
+                Some(t) if r > 1 && r * out > 256 => Mat::new(t, inputs, out),
+                _ => view,
+            };
+            matmul(y, Mat::new(x, r, inputs), w, true);
             if self.relu {
                 relu_in_place(y);
             }

@@ -169,23 +169,28 @@ fn max_pool_passes_nan_on() {
 }
 
 /// A large layer's forward pass reads Wᵀ from a contiguous copy (linear.rs):
-/// the same bits as the product through W's transposed view, piece by piece.
+/// the same bits as the product through W's transposed view, piece by piece,
+/// also for the pieces gemm gives to other kernels (a last piece of one row;
+/// pieces of at most 256 entries).
 #[test]
 fn large_linear_layers_keep_the_bits() {
     use super::gemm::{Mat, matmul};
-    // 64 rows × 1,100 inputs (three blocks of gemm's depth) × 60 outputs: above `SMALL_WORK`.
-    let (workers, batch, inputs, out) = (2, 32, 1100, 60);
-    assert!(!small(workers * batch * inputs * out));
-    let (x, w, b) = (random(workers * batch * inputs, 1), random(out * inputs, 2), random(out, 3));
-    let op = Linear { workers, batch, inputs, out, relu: true, grads: None };
-    let t = |v: &[f32], shape: &[usize]| Tensor::from_slice(v, shape, &DEV).unwrap();
-    let y = t(&x, &[workers, batch, inputs]).apply_op3(&t(&w, &[out * inputs]), &t(&b, &[out]), op).unwrap();
-    let y: Vec<f32> = y.flatten_all().unwrap().to_vec1().unwrap();
-    let mut want = vec![0f32; workers * batch * out];
-    for (piece, xs) in want.chunks_mut(32 * out).zip(x.chunks(32 * inputs)) {
-        piece.chunks_mut(out).for_each(|r| r.copy_from_slice(&b));
-        matmul(piece, Mat::new(xs, 32, inputs), Mat::new(&w, out, inputs).t(), true);
+    // All above `SMALL_WORK`: 1,100 inputs are three of gemm's depth blocks;
+    // 65 rows end in a piece of one; 8 outputs make pieces of 256 entries.
+    for (workers, batch, inputs, out) in [(2, 32, 1100, 60), (1, 65, 1100, 60), (1, 65, 8100, 8), (3, 11, 1100, 128)] {
+        assert!(!small(workers * batch * inputs * out));
+        let (x, w, b) = (random(workers * batch * inputs, 1), random(out * inputs, 2), random(out, 3));
+        let op = Linear { workers, batch, inputs, out, relu: true, grads: None };
+        let t = |v: &[f32], shape: &[usize]| Tensor::from_slice(v, shape, &DEV).unwrap();
+        let y = t(&x, &[workers, batch, inputs]).apply_op3(&t(&w, &[out * inputs]), &t(&b, &[out]), op).unwrap();
+        let y: Vec<f32> = y.flatten_all().unwrap().to_vec1().unwrap();
+        let mut want = vec![0f32; workers * batch * out];
+        for (piece, xs) in want.chunks_mut(32 * out).zip(x.chunks(32 * inputs)) {
+            piece.chunks_mut(out).for_each(|r| r.copy_from_slice(&b));
+            matmul(piece, Mat::new(xs, piece.len() / out, inputs), Mat::new(&w, out, inputs).t(), true);
+        }
+        super::relu::relu_in_place(&mut want);
+        let same = y.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "the forward pass changed: {workers} × {batch} × {inputs} → {out}");
     }
-    super::relu::relu_in_place(&mut want);
-    assert!(y.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "the forward pass changed");
 }
