@@ -32,9 +32,9 @@ impl<'a> Mat<'a> {
 /// The rows × cols row-major matrix `a` transposed into a new row-major
 /// cols × rows one, in strips of 64 columns, one strip per task: each row's
 /// 64 numbers are read in one run and written to the strip's 64 output rows,
-/// which stay in cache from one row to the next (1.8 → 0.9 ms for fc1's
-/// 128 × 9,216 against 32 × 32 tiles, whose 32 rows, 36 KiB apart, share an
-/// L1 set).
+/// which stay in cache from one row to the next (fc1's 128 × 9,216 on one
+/// thread, warm: 0.9 ms against 1.8 in 32 × 32 tiles, whose 32 rows, 36 KiB
+/// apart, share an L1 set).
 pub(crate) fn transposed(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     use rayon::prelude::*;
     const STRIP: usize = 64;
@@ -52,6 +52,17 @@ pub(crate) fn transposed(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
         }
     });
     t
+}
+
+/// Whether gemm sums each entry of an m × n product in an order that does not
+/// depend on the operands' strides: its blocked kernel (one chain of fused
+/// multiply-adds per depth block) does; the matrix-vector kernels it takes
+/// for one row or column and the horizontal one for at most 256 entries read
+/// along the strides (gemm-common 0.19, `gemm.rs`, the dispatch before
+/// `kernel_params`). Only then may a product read a rearranged copy of an
+/// operand and keep its bits.
+pub(crate) fn order_ignores_strides(m: usize, n: usize) -> bool {
+    m > 1 && n > 1 && m * n > 256
 }
 
 /// `dst` (row-major, a.rows × b.cols) = a·b, or `dst` += a·b with `accumulate`.
@@ -98,7 +109,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transposed_swaps_rows_and_columns_across_tiles() {
+    fn transposed_swaps_rows_and_columns_across_strips() {
         let (rows, cols) = (37, 70);
         let a: Vec<f32> = (0..rows * cols).map(|x| x as f32).collect();
         let t = transposed(&a, rows, cols);

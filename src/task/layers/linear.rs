@@ -7,7 +7,7 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, bail};
 use rayon::prelude::*;
 
-use super::gemm::{Mat, matmul, transposed};
+use super::gemm::{Mat, matmul, order_ignores_strides, transposed};
 use super::relu::{relu_in_place, through_relu};
 use super::{Target, numbers, small};
 
@@ -66,19 +66,17 @@ impl CustomOp3 for Linear {
         // view the product's kernel reads `out` columns 4·inputs bytes apart,
         // which for fc1 (9,216 inputs) fall in one L1 set and evict each other
         // (fc1's forward pass for 12 workers × 32 digits: 34 → 12–18 ms). The
-        // copy holds the same numbers, and gemm's blocked kernel sums each
-        // entry in the same order whatever its operands' strides. Pieces that
-        // gemm would give to its matrix-vector or horizontal kernels instead
-        // (one row, or at most 256 entries), whose order depends on the
-        // strides, keep the view. So the bits are the view's for every shape
-        // (tests: `large_linear_layers_keep_the_bits`).
-        let copy = (!small(rows * inputs * out)).then(|| transposed(weights, out, inputs));
+        // copy holds the same numbers; pieces whose order depends on the
+        // strides keep the view (`order_ignores_strides`), so the bits are the
+        // view's for every shape (tests: `large_linear_layers_keep_the_bits`).
+        let copy_for = |r: usize| order_ignores_strides(r, out);
+        let copy = (!small(rows * inputs * out) && copy_for(piece.min(rows))).then(|| transposed(weights, out, inputs));
         let view = Mat::new(weights, out, inputs).t();
         y.par_chunks_mut(piece * out).zip(x.par_chunks(piece * inputs)).for_each(|(y, x)| {
             y.chunks_mut(out).for_each(|r| r.copy_from_slice(bias));
             let r = y.len() / out;
             let w = match &copy {
-                Some(t) if r > 1 && r * out > 256 => Mat::new(t, inputs, out),
+                Some(t) if copy_for(r) => Mat::new(t, inputs, out),
                 _ => view,
             };
             matmul(y, Mat::new(x, r, inputs), w, true);
