@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::plan::Layer;
 use crate::rng::{Purpose, stream};
-use crate::task::layers::{Conv3x3, Linear, Mask, MaxPool2, ParamGrads, Relu, Target};
+use crate::task::layers::{Conv3x3, ConvPair, Linear, Mask, MaxPool2, ParamGrads, Relu, Target};
 
 use super::{Act, Classification, Params};
 
@@ -41,6 +41,30 @@ impl Masks {
     }
 }
 
+/// Whether a ReLU, and then a max-pooling, follow layer k and run inside it:
+/// a ReLU after a convolution or a linear layer, a pooling after a
+/// convolution (and its ReLU).
+fn fused_after(layers: &[Layer], k: usize) -> (bool, bool) {
+    let relu =
+        matches!(layers[k], Layer::Conv { .. } | Layer::Linear { .. }) && layers.get(k + 1) == Some(&Layer::Relu);
+    let pool =
+        matches!(layers[k], Layer::Conv { .. }) && layers.get(k + 1 + usize::from(relu)) == Some(&Layer::MaxPool);
+    (relu, pool)
+}
+
+/// The convolution at `off` in θ on (h, B) images of `[c, H, W]`, with the ReLU and pooling that follow it.
+fn conv3x3(
+    p: &Params,
+    off: usize,
+    (h, b): (usize, usize),
+    [c, hh, ww]: [usize; 3],
+    out: usize,
+    (relu, pool): (bool, bool),
+) -> Conv3x3 {
+    let argmax = Default::default();
+    Conv3x3 { workers: h, batch: b, h: hh, w: ww, c, out, relu, pool, argmax, grads: p.target(off) }
+}
+
 impl Classification {
     /// θ's blocks for h workers; with `track`, ready for a backward pass.
     pub(super) fn params(&self, theta: &[f32], h: usize, track: bool) -> candle_core::Result<Params> {
@@ -65,31 +89,39 @@ impl Classification {
         let mut k = 0;
         while k < layers.len() {
             let off = self.offsets[k];
-            // A ReLU right after a convolution or a linear layer runs inside it,
-            // and so does a max-pooling right after a convolution (and its ReLU).
-            let relu = matches!(layers[k], Layer::Conv { .. } | Layer::Linear { .. })
-                && layers.get(k + 1) == Some(&Layer::Relu);
-            let pool = matches!(layers[k], Layer::Conv { .. })
-                && layers.get(k + 1 + usize::from(relu)) == Some(&Layer::MaxPool);
+            let (relu, pool) = fused_after(layers, k);
+            let mut next = k + 1 + usize::from(relu) + usize::from(pool);
             act = match (layers[k], act) {
                 (Layer::Conv { out }, Act::Image(t, [c, hh, ww])) => {
-                    let n = out * c * 9;
-                    let argmax = Default::default();
-                    let conv = Conv3x3 {
-                        workers: h,
-                        batch: b,
-                        h: hh,
-                        w: ww,
-                        c,
-                        out,
-                        relu,
-                        pool,
-                        argmax,
-                        grads: p.target(off),
-                    };
-                    let y = t.contiguous()?.apply_op3(&p.block(off, n)?, &p.block(off + n, out)?, conv)?;
-                    let (ho, wo) = if pool { ((hh - 2) / 2, (ww - 2) / 2) } else { (hh - 2, ww - 2) };
-                    Act::Image(y, [out, ho, wo])
+                    let first = conv3x3(p, off, (h, b), [c, hh, ww], out, (relu, pool));
+                    let w = p.block(off, first.kernel_len())?;
+                    match layers.get(next) {
+                        // A convolution reading this one's output through its
+                        // ReLU runs with it, image by image (`ConvPair`).
+                        Some(&Layer::Conv { out: out2 }) if relu && !pool => {
+                            let off2 = self.offsets[next];
+                            let fused = fused_after(layers, next);
+                            let second = conv3x3(p, off2, (h, b), [out, hh - 2, ww - 2], out2, fused);
+                            let w2 = p.block(off2, second.kernel_len())?;
+                            let values = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
+                            let biases = [
+                                values(&p.block(off + w.elem_count(), out)?)?,
+                                values(&p.block(off2 + w2.elem_count(), out2)?)?,
+                            ];
+                            let (w_values, w2_values) = (values(&w)?, values(&w2)?);
+                            let shape = second.output_dims();
+                            let pair = ConvPair::new(first, second, [&w_values, &w2_values], [&biases[0], &biases[1]])?;
+                            next += 1 + usize::from(fused.0) + usize::from(fused.1);
+                            Act::Image(t.contiguous()?.apply_op3(&w, &w2, pair)?, shape)
+                        }
+                        _ => {
+                            let shape = first.output_dims();
+                            Act::Image(
+                                t.contiguous()?.apply_op3(&w, &p.block(off + w.elem_count(), out)?, first)?,
+                                shape,
+                            )
+                        }
+                    }
                 }
                 (Layer::MaxPool, Act::Image(t, [c, hh, ww])) => {
                     let pool = MaxPool2 { n: h * b, h: hh, w: ww, c, argmax: Default::default() };
@@ -120,7 +152,7 @@ impl Classification {
                     candle_core::bail!("the checker rejects convolutions and pooling on flat data")
                 }
             };
-            k += 1 + usize::from(relu) + usize::from(pool);
+            k = next;
         }
         match act {
             Act::Flat(t) => Ok(t),

@@ -34,6 +34,24 @@ pub struct Conv3x3 {
     pub grads: Option<Target>,
 }
 
+/// One thread's buffers for one image: its patches, their gradient, the
+/// full-size output before pooling (or its gradient after unpooling), and
+/// the gradient masked by a fused ReLU.
+pub(super) struct Scratch {
+    pub cols: Vec<f32>,
+    dcols: Vec<f32>,
+    full: Vec<f32>,
+    masked: Vec<f32>,
+}
+
+/// The gradient of one image's output, with what undoes the fused ReLU
+/// (the output, whose sign masks it) and pooling (its choices), if fused.
+pub(super) struct Grad<'a> {
+    pub g: &'a [f32],
+    pub relu_out: Option<&'a [f32]>,
+    pub arg: Option<&'a [u8]>,
+}
+
 /// (images, kernels, gradient of the output) → ∂images, or nothing when the
 /// images need no gradient; ∂kernels and ∂biases go to the workers' rows.
 struct Conv3x3Grad {
@@ -43,36 +61,43 @@ struct Conv3x3Grad {
 
 impl Conv3x3 {
     /// Output positions per image.
-    fn positions(&self) -> usize {
+    pub(super) fn positions(&self) -> usize {
         (self.h - 2) * (self.w - 2)
     }
 
     /// Rows of im2col's kernel matrix: (di, dj, channel).
-    fn depth(&self) -> usize {
+    pub(super) fn depth(&self) -> usize {
         9 * self.c
     }
 
-    fn image_len(&self) -> usize {
+    pub(super) fn image_len(&self) -> usize {
         self.h * self.w * self.c
     }
 
     /// Numbers per output image (after pooling, if fused).
-    fn out_len(&self) -> usize {
+    pub(super) fn out_len(&self) -> usize {
         if self.pool { pooled_len(self.h - 2, self.w - 2, self.out) } else { self.positions() * self.out }
     }
 
-    fn out_shape(&self) -> Shape {
+    /// An output image's [channels, height, width] (after pooling, if fused).
+    pub fn output_dims(&self) -> [usize; 3] {
+        let (ho, wo) = (self.h - 2, self.w - 2);
+        if self.pool { [self.out, ho / 2, wo / 2] } else { [self.out, ho, wo] }
+    }
+
+    pub(super) fn out_shape(&self) -> Shape {
         let (ho, wo) = (self.h - 2, self.w - 2);
         let (ho, wo) = if self.pool { (ho / 2, wo / 2) } else { (ho, wo) };
         Shape::from((self.workers, self.batch, ho, wo, self.out))
     }
 
-    fn kernel_len(&self) -> usize {
+    /// Numbers in the kernels: out × C × 9.
+    pub fn kernel_len(&self) -> usize {
         self.out * self.depth()
     }
 
     /// The kernels rearranged from (out, C, 3, 3) to im2col's (9C, out).
-    fn kernel_matrix(&self, w: &[f32]) -> Vec<f32> {
+    pub(super) fn kernel_matrix(&self, w: &[f32]) -> Vec<f32> {
         let (c, out) = (self.c, self.out);
         let mut m = vec![0f32; w.len()];
         for o in 0..out {
@@ -86,14 +111,33 @@ impl Conv3x3 {
     }
 
     /// One image (H, W, C) → its patches (positions, 9C), entries ordered (di, dj, channel).
-    fn im2col(&self, img: &[f32], cols: &mut [f32]) {
-        let (c, wo) = (self.c, self.w - 2);
-        for (p, row) in cols.chunks_mut(9 * c).enumerate() {
+    pub(super) fn im2col(&self, img: &[f32], cols: &mut [f32]) {
+        // A patch row is 3C numbers; with one or three channels a call to
+        // memcpy per 3 or 9 numbers cost more than the copy (the MNIST CNN's
+        // first layer: 676 × 3 calls per image), so these widths are copied
+        // by moves of a size known when compiling.
+        match self.c {
+            1 => self.patches::<3>(img, cols),
+            3 => self.patches::<9>(img, cols),
+            c => self.patches_of(3 * c, img, cols),
+        }
+    }
+
+    fn patches<const ROW: usize>(&self, img: &[f32], cols: &mut [f32]) {
+        self.patches_of(ROW, img, cols)
+    }
+
+    /// `im2col` with patch rows of `row` = 3C numbers (inlined into
+    /// `patches` so that a constant `row` sizes the copies).
+    #[inline(always)]
+    fn patches_of(&self, row: usize, img: &[f32], cols: &mut [f32]) {
+        let wo = self.w - 2;
+        for (p, patch) in cols.chunks_exact_mut(3 * row).enumerate() {
             let (y, x) = (p / wo, p % wo);
-            for di in 0..3 {
+            for (di, to) in patch.chunks_exact_mut(row).enumerate() {
                 // The three pixels (y + di, x..x + 3) are contiguous: 3C numbers.
-                let at = ((y + di) * self.w + x) * c;
-                row[di * 3 * c..(di + 1) * 3 * c].copy_from_slice(&img[at..at + 3 * c]);
+                let at = ((y + di) * self.w + x) * self.c;
+                to.copy_from_slice(&img[at..at + row]);
             }
         }
     }
@@ -110,7 +154,93 @@ impl Conv3x3 {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    /// Per-thread buffers for one image at a time.
+    pub(super) fn scratch(&self) -> Scratch {
+        let (positions, depth) = (self.positions(), self.depth());
+        Scratch {
+            cols: vec![0f32; positions * depth],
+            dcols: vec![],
+            full: vec![0f32; if self.pool { positions * self.out } else { 0 }],
+            masked: vec![],
+        }
+    }
+
+    /// One image's full-size output (positions × out), through the ReLU if
+    /// fused: its patches into `cols`, then bias + patches · kernels.
+    pub(super) fn convolve(&self, kernel: &[f32], bias: &[f32], img: &[f32], cols: &mut [f32], full: &mut [f32]) {
+        let (positions, depth, out) = (self.positions(), self.depth(), self.out);
+        self.im2col(img, cols);
+        full.chunks_mut(out).for_each(|row| row.copy_from_slice(bias));
+        matmul(full, Mat::new(cols, positions, depth), Mat::new(kernel, depth, out), true);
+        if self.relu {
+            relu_in_place(full);
+        }
+    }
+
+    /// One image's output `y` (pooled if fused, with its choices in `arg`).
+    pub(super) fn forward_image(
+        &self,
+        kernel: &[f32],
+        bias: &[f32],
+        img: &[f32],
+        s: &mut Scratch,
+        y: &mut [f32],
+        arg: &mut [u8],
+    ) {
+        if self.pool {
+            self.convolve(kernel, bias, img, &mut s.cols, &mut s.full);
+            pool_image(self.h - 2, self.w - 2, self.out, &s.full, y, arg);
+        } else {
+            self.convolve(kernel, bias, img, &mut s.cols, y);
+        }
+    }
+
+    /// One image's backward pass, its patches already in `s.cols`:
+    /// ∂kernels (im2col's layout) = patchesᵀ · G, added to `dk` when
+    /// `accumulate`; ∂biases += Σ G; with `dx` = (kernels, ∂image), ∂image
+    /// += col2im(G · kernelsᵀ).
+    pub(super) fn backward_image(
+        &self,
+        grad: Grad,
+        s: &mut Scratch,
+        (dk, db): (&mut [f32], &mut [f32]),
+        accumulate: bool,
+        dx: Option<(Mat, &mut [f32])>,
+    ) {
+        let (positions, depth, out) = (self.positions(), self.depth(), self.out);
+        let mut g = grad.g;
+        if let Some(y) = grad.relu_out {
+            s.masked.resize(g.len(), 0.0);
+            s.masked.iter_mut().zip(g.iter().zip(y)).for_each(|(m, (&g, &y))| *m = if y > 0.0 { g } else { 0.0 });
+            g = &s.masked;
+        }
+        if let Some(arg) = grad.arg {
+            s.full.fill(0.0);
+            unpool_image(self.h - 2, self.w - 2, out, g, arg, &mut s.full);
+            g = &s.full;
+        }
+        matmul(dk, Mat::new(&s.cols, positions, depth).t(), Mat::new(g, positions, out), accumulate);
+        g.chunks(out).for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
+        if let Some((kernel, dx)) = dx {
+            s.dcols.resize(positions * depth, 0.0);
+            matmul(&mut s.dcols, Mat::new(g, positions, out), kernel.t(), false);
+            self.col2im(&s.dcols, dx);
+        }
+    }
+
+    /// ∂kernels from im2col's (9C, out) back to PyTorch's (out, C, 3, 3) layout.
+    pub(super) fn to_pytorch(&self, dk: &[f32], dw: &mut [f32]) {
+        let (c, out) = (self.c, self.out);
+        for o in 0..out {
+            for ch in 0..c {
+                for d in 0..9 {
+                    dw[(o * c + ch) * 9 + d] = dk[(d * c + ch) * out + o];
+                }
+            }
+        }
+    }
+
+    pub(super) fn check(&self) -> Result<()> {
         if self.h < 3 || self.w < 3 || self.c == 0 || self.out == 0 || self.batch == 0 {
             bail!("conv3x3: needs images of at least 3 × 3, channels and a batch")
         }
@@ -133,38 +263,24 @@ impl CustomOp3 for Conv3x3 {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         self.check()?;
-        let (images, out, depth, positions) = (self.workers * self.batch, self.out, self.depth(), self.positions());
+        let images = self.workers * self.batch;
         let x = numbers(s1, l1, images * self.image_len(), "conv3x3 images")?;
         let w = numbers(s2, l2, self.kernel_len(), "conv3x3 kernels")?;
-        let bias = numbers(s3, l3, out, "conv3x3 biases")?;
+        let bias = numbers(s3, l3, self.out, "conv3x3 biases")?;
         let kernel = self.kernel_matrix(w);
-        // One image: its full-size output in `full`.
-        let convolve = |img: &[f32], cols: &mut [f32], full: &mut [f32]| {
-            self.im2col(img, cols);
-            full.chunks_mut(out).for_each(|row| row.copy_from_slice(bias));
-            matmul(full, Mat::new(cols, positions, depth), Mat::new(&kernel, depth, out), true);
-            if self.relu {
-                relu_in_place(full);
-            }
-        };
-        let mut y = vec![0f32; images * self.out_len()];
+        let (len, image) = (self.out_len(), self.image_len());
+        let mut y = vec![0f32; images * len];
         if self.pool {
             let mut arg = vec![0u8; y.len()];
-            y.par_chunks_mut(self.out_len())
-                .zip(arg.par_chunks_mut(self.out_len()))
-                .zip(x.par_chunks(self.image_len()))
-                .for_each_init(
-                    || (vec![0f32; positions * depth], vec![0f32; positions * out]),
-                    |(cols, full), ((y, arg), img)| {
-                        convolve(img, cols, full);
-                        pool_image(self.h - 2, self.w - 2, out, full, y, arg);
-                    },
-                );
+            y.par_chunks_mut(len).zip(arg.par_chunks_mut(len)).zip(x.par_chunks(image)).for_each_init(
+                || self.scratch(),
+                |s, ((y, arg), img)| self.forward_image(&kernel, bias, img, s, y, arg),
+            );
             self.argmax.keep(arg)?;
         } else {
-            y.par_chunks_mut(self.out_len())
-                .zip(x.par_chunks(self.image_len()))
-                .for_each_init(|| vec![0f32; positions * depth], |cols, (y, img)| convolve(img, cols, y));
+            y.par_chunks_mut(len)
+                .zip(x.par_chunks(image))
+                .for_each_init(|| self.scratch(), |s, (y, img)| self.forward_image(&kernel, bias, img, s, y, &mut []));
         }
         Ok((CpuStorage::F32(y), self.out_shape()))
     }
@@ -207,8 +323,7 @@ impl CustomOp3 for Conv3x3Grad {
         let conv = &self.conv;
         conv.check()?;
         let Some(target) = &conv.grads else { bail!("conv3x3: no gradient rows for a backward pass") };
-        let (workers, batch, out, depth, positions) =
-            (conv.workers, conv.batch, conv.out, conv.depth(), conv.positions());
+        let (workers, batch, out) = (conv.workers, conv.batch, conv.out);
         let image = conv.image_len();
         let x = numbers(s1, l1, workers * batch * image, "conv3x3-grad images")?;
         let g = numbers(s3, l3, workers * batch * conv.out_len(), "conv3x3-grad gradient")?;
@@ -222,49 +337,27 @@ impl CustomOp3 for Conv3x3Grad {
         } else {
             (vec![], None)
         };
-        let kernel = Mat::new(&kernel, if self.input { depth } else { 0 }, out);
+        let kernel = Mat::new(&kernel, if self.input { conv.depth() } else { 0 }, out);
         let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
-        let work = 2 * workers * batch * positions * depth * out;
+        let work = 2 * workers * batch * conv.positions() * conv.depth() * out;
         target.write(work, workers, (conv.kernel_len(), out), &mut dx, |worker, dw, db, dx| {
-            let mut cols = vec![0f32; positions * depth];
-            let mut dcols = vec![0f32; if self.input { positions * depth } else { 0 }];
+            let mut s = conv.scratch();
             let mut dk = vec![0f32; conv.kernel_len()];
-            let mut unpooled = vec![0f32; if conv.pool { positions * out } else { 0 }];
-            let mut masked = vec![0f32; if relu_out.is_some() { conv.out_len() } else { 0 }];
             db.fill(0.0);
             for j in 0..batch {
                 let i = worker * batch + j;
-                let mut gi = &g[i * conv.out_len()..(i + 1) * conv.out_len()];
-                if let Some(y) = relu_out {
-                    let y = &y[i * conv.out_len()..(i + 1) * conv.out_len()];
-                    masked
-                        .iter_mut()
-                        .zip(gi.iter().zip(y))
-                        .for_each(|(m, (&g, &y))| *m = if y > 0.0 { g } else { 0.0 });
-                    gi = &masked;
-                }
-                if let Some(arg) = &arg {
-                    unpooled.fill(0.0);
-                    let a = &arg[i * conv.out_len()..(i + 1) * conv.out_len()];
-                    unpool_image(conv.h - 2, conv.w - 2, out, gi, a, &mut unpooled);
-                    gi = &unpooled;
-                }
-                conv.im2col(&x[i * image..(i + 1) * image], &mut cols);
-                matmul(&mut dk, Mat::new(&cols, positions, depth).t(), Mat::new(gi, positions, out), j > 0);
-                gi.chunks(out).for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
-                if self.input {
-                    matmul(&mut dcols, Mat::new(gi, positions, out), kernel.t(), false);
-                    conv.col2im(&dcols, &mut dx[j * image..(j + 1) * image]);
-                }
+                let at = |len: usize| i * len..(i + 1) * len;
+                let img = &x[at(image)];
+                conv.im2col(img, &mut s.cols);
+                let grad = Grad {
+                    g: &g[at(conv.out_len())],
+                    relu_out: relu_out.map(|y| &y[at(conv.out_len())]),
+                    arg: arg.as_ref().map(|a| &a[at(conv.out_len())]),
+                };
+                let dx = self.input.then(|| (kernel, &mut dx[j * image..(j + 1) * image]));
+                conv.backward_image(grad, &mut s, (&mut dk, db), j > 0, dx);
             }
-            // Back to PyTorch's (out, C, 3, 3) layout.
-            for o in 0..out {
-                for ch in 0..conv.c {
-                    for d in 0..9 {
-                        dw[(o * conv.c + ch) * 9 + d] = dk[(d * conv.c + ch) * out + o];
-                    }
-                }
-            }
+            conv.to_pytorch(&dk, dw);
         })?;
         let shape = if self.input { Shape::from((workers, batch, conv.h, conv.w, conv.c)) } else { Shape::from(0) };
         Ok((CpuStorage::F32(dx), shape))

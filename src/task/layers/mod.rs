@@ -13,6 +13,7 @@
 //! depend on the number of threads.
 
 mod conv;
+mod conv_pair;
 mod dropout;
 mod gemm;
 mod linear;
@@ -23,6 +24,7 @@ mod relu;
 mod tests;
 
 pub use conv::Conv3x3;
+pub use conv_pair::ConvPair;
 pub use dropout::Mask;
 pub use linear::Linear;
 pub use pool::MaxPool2;

@@ -24,8 +24,12 @@ fn row_part(rows: &[Vec<f32>], w: usize, off: usize, len: usize, shape: &[usize]
 
 #[test]
 fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not() {
-    let (h, b, hh, ww, c, out) = (2, 2, 7, 6, 3, 4);
-    for (relu, pool) in [(false, false), (true, false), (false, true), (true, true)] {
+    let (h, b, hh, ww, out) = (2, 2, 7, 6, 4);
+    // One and three channels take im2col's fixed-size copies, two the general one.
+    let cases = [1, 2, 3]
+        .into_iter()
+        .flat_map(|c| [(false, false), (true, false), (false, true), (true, true)].map(|f| (c, f)));
+    for (c, (relu, pool)) in cases {
         let x = Var::from_vec(random(h * b * hh * ww * c, 1), (h, b, hh, ww, c), &DEV).unwrap();
         let kernel = Var::from_vec(random(out * c * 9, 2), (1, out * c * 9), &DEV).unwrap();
         let bias = Var::from_vec(random(out, 3), (1, out), &DEV).unwrap();
@@ -37,7 +41,7 @@ fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not()
         let weights = Tensor::from_vec(random(y.elem_count(), 4), y.dims(), &DEV).unwrap();
         let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
         let rows = grads.take().unwrap();
-        let case = format!("relu {relu}, pool {pool}");
+        let case = format!("{c} channels, relu {relu}, pool {pool}");
         // Without ∂images (a first layer), the same kernel and bias gradients.
         let untracked = ParamGrads::new(h, 5 + out * c * 9 + out);
         let target = Some(Target { grads: untracked.clone(), offset: 5 });
@@ -192,5 +196,63 @@ fn large_linear_layers_keep_the_bits() {
         super::relu::relu_in_place(&mut want);
         let same = y.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits());
         assert!(same, "the forward pass changed: {workers} × {batch} × {inputs} → {out}");
+    }
+}
+
+#[test]
+fn conv_pair_gives_the_bits_of_the_two_layers() {
+    let (h, b, hh, ww, c, mid, out) = (2, 3, 8, 7, 2, 3, 4);
+    let (n1, n2) = (mid * c * 9, out * mid * 9);
+    let (off1, off2) = (5, 5 + n1 + mid);
+    let flags = [(false, false), (true, false), (false, true), (true, true)];
+    for (tracked, (relu, pool)) in [false, true].into_iter().flat_map(|t| flags.map(|f| (t, f))) {
+        let case = format!("∂images {tracked}, relu {relu}, pool {pool}");
+        let x = Var::from_vec(random(h * b * hh * ww * c, 1), (h, b, hh, ww, c), &DEV).unwrap();
+        let x = if tracked { x.as_tensor().clone() } else { x.as_tensor().detach() };
+        let [w1, b1, w2, b2] = [(n1, 2), (mid, 3), (n2, 4), (out, 5)]
+            .map(|(n, seed)| Var::from_vec(random(n, seed), (1, n), &DEV).unwrap());
+        let conv = |off: usize, grads: &Arc<ParamGrads>, (hh, ww, c, out): (usize, usize, usize, usize), fused| {
+            let (relu, pool) = fused;
+            let target = Some(Target { grads: grads.clone(), offset: off });
+            Conv3x3 {
+                workers: h,
+                batch: b,
+                h: hh,
+                w: ww,
+                c,
+                out,
+                relu,
+                pool,
+                argmax: Default::default(),
+                grads: target,
+            }
+        };
+        let run = |pair: bool| {
+            let grads = ParamGrads::new(h, off2 + n2 + out + 3);
+            let first = conv(off1, &grads, (hh, ww, c, mid), (true, false));
+            let second = conv(off2, &grads, (hh - 2, ww - 2, mid, out), (relu, pool));
+            let y = if pair {
+                let values = |v: &Var| v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let (k1, k2, c1, c2) = (values(&w1), values(&w2), values(&b1), values(&b2));
+                let pair = ConvPair::new(first, second, [&k1, &k2], [&c1, &c2]).unwrap();
+                x.apply_op3(w1.as_tensor(), w2.as_tensor(), pair).unwrap()
+            } else {
+                let y1 = x.apply_op3(w1.as_tensor(), b1.as_tensor(), first).unwrap();
+                y1.apply_op3(w2.as_tensor(), b2.as_tensor(), second).unwrap()
+            };
+            let weights = Tensor::from_vec(random(y.elem_count(), 6), y.dims(), &DEV).unwrap();
+            let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+            let dx = store.get(&x).map(|d| d.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+            (y.flatten_all().unwrap().to_vec1::<f32>().unwrap(), grads.take().unwrap(), dx)
+        };
+        let (apart, together) = (run(false), run(true));
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&apart.0), bits(&together.0), "output, {case}");
+        for (w, (a, t)) in apart.1.iter().zip(&together.1).enumerate() {
+            assert_eq!(bits(a), bits(t), "worker {w}'s gradient row, {case}");
+            assert!(a[off1..off1 + n1].iter().any(|&g| g != 0.0), "the first layer's ∂kernels, {case}");
+        }
+        assert_eq!(apart.2.is_some(), tracked, "∂images, {case}");
+        assert_eq!(apart.2.map(|d| bits(&d)), together.2.map(|d| bits(&d)), "∂images, {case}");
     }
 }
