@@ -34,12 +34,11 @@ pub struct Conv3x3 {
     pub grads: Option<Target>,
 }
 
-/// One thread's buffers for one image: its patches, their gradient, the
+/// One thread's buffers for one image: its patches (or their gradient), the
 /// full-size output before pooling (or its gradient after unpooling), and
 /// the gradient masked by a fused ReLU.
 pub(super) struct Scratch {
     pub cols: Vec<f32>,
-    dcols: Vec<f32>,
     full: Vec<f32>,
     masked: Vec<f32>,
 }
@@ -159,7 +158,6 @@ impl Conv3x3 {
         let (positions, depth) = (self.positions(), self.depth());
         Scratch {
             cols: vec![0f32; positions * depth],
-            dcols: vec![],
             full: vec![0f32; if self.pool { positions * self.out } else { 0 }],
             masked: vec![],
         }
@@ -198,7 +196,7 @@ impl Conv3x3 {
     /// One image's backward pass, its patches already in `s.cols`:
     /// ∂kernels (im2col's layout) = patchesᵀ · G, added to `dk` when
     /// `accumulate`; ∂biases += Σ G; with `dx` = (kernels, ∂image), ∂image
-    /// += col2im(G · kernelsᵀ).
+    /// += col2im(G · kernelsᵀ), the patches' gradient written over them.
     pub(super) fn backward_image(
         &self,
         grad: Grad,
@@ -215,16 +213,18 @@ impl Conv3x3 {
             g = &s.masked;
         }
         if let Some(arg) = grad.arg {
-            s.full.fill(0.0);
             unpool_image(self.h - 2, self.w - 2, out, g, arg, &mut s.full);
             g = &s.full;
         }
         matmul(dk, Mat::new(&s.cols, positions, depth).t(), Mat::new(g, positions, out), accumulate);
         g.chunks(out).for_each(|row| db.iter_mut().zip(row).for_each(|(b, g)| *b += g));
         if let Some((kernel, dx)) = dx {
-            s.dcols.resize(positions * depth, 0.0);
-            matmul(&mut s.dcols, Mat::new(g, positions, out), kernel.t(), false);
-            self.col2im(&s.dcols, dx);
+            // The patches are not needed any more: their gradient takes their
+            // place, so that one image's backward pass reads and writes one
+            // buffer of patches, not two (1.3 MB for the MNIST CNN's second
+            // layer, more than a core's 1 MB L2 cache).
+            matmul(&mut s.cols, Mat::new(g, positions, out), kernel.t(), false);
+            self.col2im(&s.cols, dx);
         }
     }
 
