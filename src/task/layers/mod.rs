@@ -60,9 +60,13 @@ pub struct Target {
 }
 
 impl ParamGrads {
-    /// Zeroed gradient rows of `dim` numbers for `workers` workers.
+    /// Zeroed gradient rows of `dim` numbers for `workers` workers, zeroed
+    /// over the threads: one thread cloning 12 rows of the MNIST CNN's
+    /// 1.2 M numbers was 58 MB of copying per step while the other waited.
     pub fn new(workers: usize, dim: usize) -> Arc<Self> {
-        Arc::new(ParamGrads(Mutex::new(vec![vec![0.0; dim]; workers])))
+        use rayon::prelude::*;
+        let rows = (0..workers).into_par_iter().with_min_len(min_len(workers * dim, workers));
+        Arc::new(ParamGrads(Mutex::new(rows.map(|_| vec![0.0; dim]).collect())))
     }
 
     /// The rows written so far, leaving this empty.
