@@ -98,8 +98,13 @@ fn step(
     };
     let next = dynamics.advance(state, honest, byzantine)?;
     // ⟨ḡ, F⟩ < 0 means the step ascends the honest loss to first order (002 Definition 4).
-    let inner = kernels::dot(&honest_mean, &next.aggregate);
-    let norms = kernels::norm(&honest_mean) * kernels::norm(&next.aggregate);
-    let cosine = if norms > 0.0 { inner / norms } else { 0.0 };
+    let (inner, cosine) = if honest_mean.is_empty() {
+        // Not reported: no pass over the aggregate.
+        (0.0, 0.0)
+    } else {
+        let inner = kernels::dot(&honest_mean, &next.aggregate);
+        let norms = kernels::norm(&honest_mean) * kernels::norm(&next.aggregate);
+        (inner, if norms > 0.0 { inner / norms } else { 0.0 })
+    };
     Ok((next, (inner, cosine)))
 }

@@ -94,6 +94,7 @@ impl Classification {
             act = match (layers[k], act) {
                 (Layer::Conv { out }, Act::Image(t, [c, hh, ww])) => {
                     let first = conv3x3(p, off, (h, b), [c, hh, ww], out, (relu, pool));
+                    first.check()?;
                     let w = p.block(off, first.kernel_len())?;
                     match layers.get(next) {
                         // A convolution reading this one's output through its
@@ -102,11 +103,12 @@ impl Classification {
                             let off2 = self.offsets[next];
                             let fused = fused_after(layers, next);
                             let second = conv3x3(p, off2, (h, b), [out, hh - 2, ww - 2], out2, fused);
+                            second.check()?;
                             let w2 = p.block(off2, second.kernel_len())?;
                             let values = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
                             let biases = [
-                                values(&p.block(off + w.elem_count(), out)?)?,
-                                values(&p.block(off2 + w2.elem_count(), out2)?)?,
+                                values(&p.block(off + first.kernel_len(), out)?)?,
+                                values(&p.block(off2 + second.kernel_len(), out2)?)?,
                             ];
                             let (w_values, w2_values) = (values(&w)?, values(&w2)?);
                             let shape = second.output_dims();
@@ -117,7 +119,7 @@ impl Classification {
                         _ => {
                             let shape = first.output_dims();
                             Act::Image(
-                                t.contiguous()?.apply_op3(&w, &p.block(off + w.elem_count(), out)?, first)?,
+                                t.contiguous()?.apply_op3(&w, &p.block(off + first.kernel_len(), out)?, first)?,
                                 shape,
                             )
                         }

@@ -38,7 +38,7 @@ pub struct Conv3x3 {
 /// full-size output before pooling (or its gradient after unpooling), and
 /// the gradient masked by a fused ReLU.
 pub(super) struct Scratch {
-    pub cols: Vec<f32>,
+    pub(super) cols: Vec<f32>,
     full: Vec<f32>,
     masked: Vec<f32>,
 }
@@ -240,9 +240,13 @@ impl Conv3x3 {
         }
     }
 
-    pub(super) fn check(&self) -> Result<()> {
+    /// Whether the shapes can be convolved (and pooled, if fused).
+    pub fn check(&self) -> Result<()> {
         if self.h < 3 || self.w < 3 || self.c == 0 || self.out == 0 || self.batch == 0 {
             bail!("conv3x3: needs images of at least 3 × 3, channels and a batch")
+        }
+        if self.pool && (self.h < 4 || self.w < 4) {
+            bail!("conv3x3: pooling needs an output of at least 2 × 2")
         }
         Ok(())
     }

@@ -17,10 +17,11 @@ use super::conv::{Conv3x3, Grad, Scratch};
 use super::gemm::Mat;
 use super::numbers;
 
-/// (h, B, H, W, C) images → the second convolution's output. The kernels
-/// and biases are held in the op (in im2col's layout); candle's inputs
+/// (h, B, H, W, C) images → the second convolution's output. The op holds
+/// copies of the kernels (in im2col's layout) and biases; candle's inputs
 /// besides the images are the two kernel tensors, so that the op is
-/// tracked when they are. The gradients go to the layers' `grads` rows.
+/// tracked when they are (their sizes are checked, their values not read
+/// again). The gradients go to the layers' `grads` rows.
 #[derive(Clone)]
 pub struct ConvPair {
     first: Conv3x3,
@@ -87,20 +88,23 @@ impl CustomOp3 for ConvPair {
         s1: &CpuStorage,
         l1: &Layout,
         _: &CpuStorage,
-        _: &Layout,
+        l2: &Layout,
         _: &CpuStorage,
-        _: &Layout,
+        l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (first, second) = (&self.first, &self.second);
+        if (l2.shape().elem_count(), l3.shape().elem_count()) != (first.kernel_len(), second.kernel_len()) {
+            bail!("conv pair: the kernel tensors do not match the layers")
+        }
         let images = first.workers * first.batch;
         let x = numbers(s1, l1, images * first.image_len(), "conv3x3-pair images")?;
         let (len, image, p) = (second.out_len(), first.image_len(), &self.params);
         let mut y = vec![0f32; images * len];
         let mut arg = vec![0u8; if second.pool { y.len() } else { 0 }];
         let init = || (first.scratch(), vec![0f32; second.image_len()], second.scratch());
-        let run = |(s1, a1, s2): &mut (Scratch, Vec<f32>, Scratch), y: &mut [f32], arg: &mut [u8], img: &[f32]| {
-            self.first_output(img, &mut s1.cols, a1);
-            second.forward_image(&p.kernels[1], &p.biases[1], a1, s2, y, arg);
+        let run = |(sc1, a1, sc2): &mut (Scratch, Vec<f32>, Scratch), y: &mut [f32], arg: &mut [u8], img: &[f32]| {
+            self.first_output(img, &mut sc1.cols, a1);
+            second.forward_image(&p.kernels[1], &p.biases[1], a1, sc2, y, arg);
         };
         if second.pool {
             y.par_chunks_mut(len)
@@ -166,7 +170,7 @@ impl CustomOp3 for ConvPairGrad {
             let (dw1, rest) = w.split_at_mut(w1);
             let (db1, rest) = rest.split_at_mut(b1);
             let dw2 = &mut rest[gap..];
-            let (mut s1, mut s2) = (first.scratch(), second.scratch());
+            let (mut sc1, mut sc2) = (first.scratch(), second.scratch());
             let (mut a1, mut da1) = (vec![0f32; second.image_len()], vec![0f32; second.image_len()]);
             let (mut dk1, mut dk2) = (vec![0f32; first.kernel_len()], vec![0f32; second.kernel_len()]);
             db1.fill(0.0);
@@ -177,19 +181,19 @@ impl CustomOp3 for ConvPairGrad {
                 let img = &x[at(image)];
                 // The first layer's output again, then the second layer's
                 // backward pass on it, as the second layer alone would run it.
-                self.pair.first_output(img, &mut s1.cols, &mut a1);
-                second.im2col(&a1, &mut s2.cols);
+                self.pair.first_output(img, &mut sc1.cols, &mut a1);
+                second.im2col(&a1, &mut sc2.cols);
                 let grad = Grad {
                     g: &g[at(len)],
                     relu_out: second.relu.then(|| &y[at(len)]),
                     arg: arg.as_ref().map(|a| &a[at(len)]),
                 };
                 da1.fill(0.0);
-                second.backward_image(grad, &mut s2, (&mut dk2, db2), j > 0, Some((kernels[1], &mut da1)));
+                second.backward_image(grad, &mut sc2, (&mut dk2, db2), j > 0, Some((kernels[1], &mut da1)));
                 // Then the first's, its ReLU undone with its output.
                 let grad = Grad { g: &da1, relu_out: Some(&a1), arg: None };
                 let dx = self.input.then(|| (kernels[0], &mut dx[j * image..(j + 1) * image]));
-                first.backward_image(grad, &mut s1, (&mut dk1, db1), j > 0, dx);
+                first.backward_image(grad, &mut sc1, (&mut dk1, db1), j > 0, dx);
             }
             first.to_pytorch(&dk1, dw1);
             second.to_pytorch(&dk2, dw2);

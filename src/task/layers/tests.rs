@@ -1,7 +1,7 @@
 //! Each layer against candle's own ops on NCHW tensors (forward values and
 //! autograd's gradients), per worker, on small random shapes.
 
-use candle_core::{D, Device, Tensor, Var};
+use candle_core::{D, DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng};
 
 use super::*;
@@ -201,9 +201,11 @@ fn large_linear_layers_keep_the_bits() {
 
 #[test]
 fn conv_pair_gives_the_bits_of_the_two_layers() {
-    let (h, b, hh, ww, c, mid, out) = (2, 3, 8, 7, 2, 3, 4);
+    // Odd sizes after each layer (7 × 6, then 5 × 4), and two numbers
+    // between the layers' rows.
+    let (h, b, hh, ww, c, mid, out) = (2, 3, 9, 8, 2, 3, 4);
     let (n1, n2) = (mid * c * 9, out * mid * 9);
-    let (off1, off2) = (5, 5 + n1 + mid);
+    let (off1, off2) = (5, 5 + n1 + mid + 2);
     let flags = [(false, false), (true, false), (false, true), (true, true)];
     for (tracked, (relu, pool)) in [false, true].into_iter().flat_map(|t| flags.map(|f| (t, f))) {
         let case = format!("∂images {tracked}, relu {relu}, pool {pool}");
@@ -255,4 +257,25 @@ fn conv_pair_gives_the_bits_of_the_two_layers() {
         assert_eq!(apart.2.is_some(), tracked, "∂images, {case}");
         assert_eq!(apart.2.map(|d| bits(&d)), together.2.map(|d| bits(&d)), "∂images, {case}");
     }
+}
+
+#[test]
+fn pooling_a_one_pixel_wide_output_is_an_error_not_a_panic() {
+    let x = Tensor::from_vec(random(2 * 3 * 5, 1), (1, 2, 3, 5, 1), &DEV).unwrap();
+    let (w, bias) =
+        (Tensor::from_vec(random(9, 2), (1, 9), &DEV).unwrap(), Tensor::zeros((1, 1), DType::F32, &DEV).unwrap());
+    let conv = Conv3x3 {
+        workers: 1,
+        batch: 2,
+        h: 3,
+        w: 5,
+        c: 1,
+        out: 1,
+        relu: false,
+        pool: true,
+        argmax: Default::default(),
+        grads: None,
+    };
+    let err = x.apply_op3(&w, &bias, conv).unwrap_err().to_string();
+    assert!(err.contains("pooling needs an output of at least 2 × 2"), "{err}");
 }
