@@ -112,8 +112,18 @@ impl Classification {
                             ];
                             let (w_values, w2_values) = (values(&w)?, values(&w2)?);
                             let shape = second.output_dims();
-                            let pair = ConvPair::new(first, second, [&w_values, &w2_values], [&biases[0], &biases[1]])?;
+                            let per_worker = b * shape.iter().product::<usize>();
+                            let mut pair =
+                                ConvPair::new(first, second, [&w_values, &w2_values], [&biases[0], &biases[1]])?;
                             next += 1 + usize::from(fused.0) + usize::from(fused.1);
+                            // A dropout right after it (without a ReLU in
+                            // between, see `ConvPair::with_dropout`) too.
+                            if let (Some(masks), Some(&Layer::Dropout { p: rate })) = (dropout, layers.get(next))
+                                && !fused.0
+                            {
+                                pair = pair.with_dropout(self.dropout_mask(per_worker, rate, h, masks, next))?;
+                                next += 1;
+                            }
                             Act::Image(t.contiguous()?.apply_op3(&w, &w2, pair)?, shape)
                         }
                         _ => {
@@ -171,11 +181,20 @@ impl Classification {
         masks: Masks,
         layer: usize,
     ) -> candle_core::Result<Act> {
-        let Masks { step, first } = masks;
         let t = match &act {
             Act::Image(t, _) | Act::Flat(t) => t,
         };
-        let per_worker = t.elem_count() / h.max(1);
+        let mask = self.dropout_mask(t.elem_count() / h.max(1), rate, h, masks, layer);
+        Ok(match act {
+            Act::Image(t, s) => Act::Image(t.contiguous()?.apply_op1(mask)?, s),
+            Act::Flat(t) => Act::Flat(t.contiguous()?.apply_op1(mask)?),
+        })
+    }
+
+    /// The h workers' dropout masks of `per_worker` entries each for the
+    /// dropout at `layer`: 0 with probability `rate`, else 1/(1 − rate).
+    pub(super) fn dropout_mask(&self, per_worker: usize, rate: f64, h: usize, masks: Masks, layer: usize) -> Mask {
+        let Masks { step, first } = masks;
         let keep = (1.0 / (1.0 - rate)) as f32;
         let threshold = (rate * 4_294_967_296.0).round() as u64;
         let mut mask = vec![0f32; h * per_worker];
@@ -186,11 +205,7 @@ impl Classification {
                 m.iter_mut().for_each(|m| *m = if u64::from(rng.random::<u32>()) < threshold { 0.0 } else { keep });
             });
         }
-        let mask = Mask(Arc::new(mask));
-        Ok(match act {
-            Act::Image(t, s) => Act::Image(t.contiguous()?.apply_op1(mask)?, s),
-            Act::Flat(t) => Act::Flat(t.contiguous()?.apply_op1(mask)?),
-        })
+        Mask(Arc::new(mask))
     }
 
     /// Batch normalisation with each worker's own batch statistics, then a

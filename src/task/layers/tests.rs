@@ -206,9 +206,15 @@ fn conv_pair_gives_the_bits_of_the_two_layers() {
     let (h, b, hh, ww, c, mid, out) = (2, 3, 9, 8, 2, 3, 4);
     let (n1, n2) = (mid * c * 9, out * mid * 9);
     let (off1, off2) = (5, 5 + n1 + mid + 2);
-    let flags = [(false, false), (true, false), (false, true), (true, true)];
-    for (tracked, (relu, pool)) in [false, true].into_iter().flat_map(|t| flags.map(|f| (t, f))) {
-        let case = format!("∂images {tracked}, relu {relu}, pool {pool}");
+    // (ReLU, pooling, dropout) on the second layer; dropout only without a ReLU.
+    let flags = [(false, false, false), (true, false, false), (false, true, false), (true, true, false)];
+    let flags = flags.into_iter().chain([(false, false, true), (false, true, true)]);
+    for (tracked, (relu, pool, drop)) in [false, true].into_iter().flat_map(|t| flags.clone().map(move |f| (t, f))) {
+        let case = format!("∂images {tracked}, relu {relu}, pool {pool}, dropout {drop}");
+        let (ho, wo) = if pool { ((hh - 4) / 2, (ww - 4) / 2) } else { (hh - 4, ww - 4) };
+        // Dropped entries (0) where the gradient is negative too, so that 0 · g = −0 is met.
+        let mask =
+            Mask(Arc::new(random(h * b * ho * wo * out, 7).iter().map(|&r| if r < 0.0 { 0.0 } else { 1.6 }).collect()));
         let x = Var::from_vec(random(h * b * hh * ww * c, 1), (h, b, hh, ww, c), &DEV).unwrap();
         let x = if tracked { x.as_tensor().clone() } else { x.as_tensor().detach() };
         let [w1, b1, w2, b2] = [(n1, 2), (mid, 3), (n2, 4), (out, 5)]
@@ -237,10 +243,12 @@ fn conv_pair_gives_the_bits_of_the_two_layers() {
                 let values = |v: &Var| v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
                 let (k1, k2, c1, c2) = (values(&w1), values(&w2), values(&b1), values(&b2));
                 let pair = ConvPair::new(first, second, [&k1, &k2], [&c1, &c2]).unwrap();
+                let pair = if drop { pair.with_dropout(mask.clone()).unwrap() } else { pair };
                 x.apply_op3(w1.as_tensor(), w2.as_tensor(), pair).unwrap()
             } else {
                 let y1 = x.apply_op3(w1.as_tensor(), b1.as_tensor(), first).unwrap();
-                y1.apply_op3(w2.as_tensor(), b2.as_tensor(), second).unwrap()
+                let y2 = y1.apply_op3(w2.as_tensor(), b2.as_tensor(), second).unwrap();
+                if drop { y2.apply_op1(mask.clone()).unwrap() } else { y2 }
             };
             let weights = Tensor::from_vec(random(y.elem_count(), 6), y.dims(), &DEV).unwrap();
             let store = (&y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
