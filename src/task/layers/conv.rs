@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::gemm::{Mat, matmul};
 use super::pool::{Argmax, pool_image, pooled_len, unpool_image};
-use super::relu::{relu_in_place, through_relu};
+use super::relu::{relu_grad, relu_in_place, through_relu};
 use super::{Target, numbers};
 
 /// (h, B, H, W, C) images, kernels (out·C·9, PyTorch's (out, C, 3, 3) layout)
@@ -85,9 +85,14 @@ impl Conv3x3 {
     }
 
     pub(super) fn out_shape(&self) -> Shape {
-        let (ho, wo) = (self.h - 2, self.w - 2);
-        let (ho, wo) = if self.pool { (ho / 2, wo / 2) } else { (ho, wo) };
-        Shape::from((self.workers, self.batch, ho, wo, self.out))
+        let [c, ho, wo] = self.output_dims();
+        Shape::from((self.workers, self.batch, ho, wo, c))
+    }
+
+    /// Multiply-adds × 2 of one backward product over every image (the
+    /// work that decides whether a pass is shared between threads).
+    pub(super) fn product_work(&self) -> usize {
+        2 * self.workers * self.batch * self.positions() * self.depth() * self.out
     }
 
     /// Numbers in the kernels: out × C × 9.
@@ -209,7 +214,7 @@ impl Conv3x3 {
         let mut g = grad.g;
         if let Some(y) = grad.relu_out {
             s.masked.resize(g.len(), 0.0);
-            s.masked.iter_mut().zip(g.iter().zip(y)).for_each(|(m, (&g, &y))| *m = if y > 0.0 { g } else { 0.0 });
+            relu_grad(y, g, &mut s.masked);
             g = &s.masked;
         }
         if let Some(arg) = grad.arg {
@@ -343,8 +348,7 @@ impl CustomOp3 for Conv3x3Grad {
         };
         let kernel = Mat::new(&kernel, if self.input { conv.depth() } else { 0 }, out);
         let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
-        let work = 2 * workers * batch * conv.positions() * conv.depth() * out;
-        target.write(work, workers, (conv.kernel_len(), out), &mut dx, |worker, dw, db, dx| {
+        target.write(conv.product_work(), workers, (conv.kernel_len(), out), &mut dx, |worker, dw, db, dx| {
             let mut s = conv.scratch();
             let mut dk = vec![0f32; conv.kernel_len()];
             db.fill(0.0);

@@ -182,46 +182,48 @@ impl CustomOp3 for ConvPairGrad {
         // [w1 | b1 | (nothing between, for this model) | w2] and b2.
         let (w1, b1, gap) = (first.kernel_len(), first.out, t2.offset - t1.offset - first.kernel_len() - first.out);
         let span = w1 + b1 + gap + second.kernel_len();
-        let work = 2
-            * workers
-            * batch
-            * (first.positions() * first.depth() * first.out + second.positions() * second.depth() * second.out);
-        t1.write(work, workers, (span, second.out), &mut dx, |worker, w, db2, dx| {
-            let (dw1, rest) = w.split_at_mut(w1);
-            let (db1, rest) = rest.split_at_mut(b1);
-            let dw2 = &mut rest[gap..];
-            let (mut sc1, mut sc2) = (first.scratch(), second.scratch());
-            let (mut a1, mut da1) = (vec![0f32; second.image_len()], vec![0f32; second.image_len()]);
-            let (mut dk1, mut dk2) = (vec![0f32; first.kernel_len()], vec![0f32; second.kernel_len()]);
-            let mut dropped = vec![0f32; if dropout.is_some() { len } else { 0 }];
-            db1.fill(0.0);
-            db2.fill(0.0);
-            for j in 0..batch {
-                let i = worker * batch + j;
-                let at = |len: usize| i * len..(i + 1) * len;
-                let img = &x[at(image)];
-                // The first layer's output again, then the second layer's
-                // backward pass on it, as the second layer alone would run it.
-                self.pair.first_output(img, &mut sc1.cols, &mut a1);
-                second.im2col(&a1, &mut sc2.cols);
-                let mut g = &g[at(len)];
-                if let Some(mask) = dropout {
-                    let m = &mask.0[at(len)];
-                    dropped.iter_mut().zip(g.iter().zip(m)).for_each(|(d, (&g, &m))| *d = 0.0 + g * m);
-                    g = &dropped;
+        t1.write(
+            first.product_work() + second.product_work(),
+            workers,
+            (span, second.out),
+            &mut dx,
+            |worker, w, db2, dx| {
+                let (dw1, rest) = w.split_at_mut(w1);
+                let (db1, rest) = rest.split_at_mut(b1);
+                let dw2 = &mut rest[gap..];
+                let (mut sc1, mut sc2) = (first.scratch(), second.scratch());
+                let (mut a1, mut da1) = (vec![0f32; second.image_len()], vec![0f32; second.image_len()]);
+                let (mut dk1, mut dk2) = (vec![0f32; first.kernel_len()], vec![0f32; second.kernel_len()]);
+                let mut dropped = vec![0f32; if dropout.is_some() { len } else { 0 }];
+                db1.fill(0.0);
+                db2.fill(0.0);
+                for j in 0..batch {
+                    let i = worker * batch + j;
+                    let at = |len: usize| i * len..(i + 1) * len;
+                    let img = &x[at(image)];
+                    // The first layer's output again, then the second layer's
+                    // backward pass on it, as the second layer alone would run it.
+                    self.pair.first_output(img, &mut sc1.cols, &mut a1);
+                    second.im2col(&a1, &mut sc2.cols);
+                    let mut g = &g[at(len)];
+                    if let Some(mask) = dropout {
+                        let m = &mask.0[at(len)];
+                        dropped.iter_mut().zip(g.iter().zip(m)).for_each(|(d, (&g, &m))| *d = 0.0 + g * m);
+                        g = &dropped;
+                    }
+                    let grad =
+                        Grad { g, relu_out: second.relu.then(|| &y[at(len)]), arg: arg.as_ref().map(|a| &a[at(len)]) };
+                    da1.fill(0.0);
+                    second.backward_image(grad, &mut sc2, (&mut dk2, db2), j > 0, Some((kernels[1], &mut da1)));
+                    // Then the first's, its ReLU undone with its output.
+                    let grad = Grad { g: &da1, relu_out: Some(&a1), arg: None };
+                    let dx = self.input.then(|| (kernels[0], &mut dx[j * image..(j + 1) * image]));
+                    first.backward_image(grad, &mut sc1, (&mut dk1, db1), j > 0, dx);
                 }
-                let grad =
-                    Grad { g, relu_out: second.relu.then(|| &y[at(len)]), arg: arg.as_ref().map(|a| &a[at(len)]) };
-                da1.fill(0.0);
-                second.backward_image(grad, &mut sc2, (&mut dk2, db2), j > 0, Some((kernels[1], &mut da1)));
-                // Then the first's, its ReLU undone with its output.
-                let grad = Grad { g: &da1, relu_out: Some(&a1), arg: None };
-                let dx = self.input.then(|| (kernels[0], &mut dx[j * image..(j + 1) * image]));
-                first.backward_image(grad, &mut sc1, (&mut dk1, db1), j > 0, dx);
-            }
-            first.to_pytorch(&dk1, dw1);
-            second.to_pytorch(&dk2, dw2);
-        })?;
+                first.to_pytorch(&dk1, dw1);
+                second.to_pytorch(&dk2, dw2);
+            },
+        )?;
         let shape = if self.input { Shape::from((workers, batch, first.h, first.w, first.c)) } else { Shape::from(0) };
         Ok((CpuStorage::F32(dx), shape))
     }

@@ -15,6 +15,11 @@ pub struct Relu;
 /// The gradient through a ReLU, from its output y and the gradient g of y: g where y > 0, else 0.
 pub(super) struct ReluGrad;
 
+/// The gradient through a ReLU: `g` where its output `y` > 0, else 0.
+pub(super) fn relu_grad(y: &[f32], g: &[f32], dx: &mut [f32]) {
+    dx.iter_mut().zip(y.iter().zip(g)).for_each(|(dx, (&y, &g))| *dx = if y > 0.0 { g } else { 0.0 });
+}
+
 /// ReLU in place.
 pub(super) fn relu_in_place(y: &mut [f32]) {
     y.iter_mut().for_each(|y| *y = if *y <= 0.0 { 0.0 } else { *y });
@@ -46,9 +51,9 @@ impl CustomOp2 for ReluGrad {
         let n = l1.shape().elem_count();
         let (y, g) = (numbers(s1, l1, n, "relu-grad")?, numbers(s2, l2, n, "relu-grad")?);
         let mut dx = vec![0f32; n];
-        dx.par_chunks_mut(CHUNK).zip(y.par_chunks(CHUNK).zip(g.par_chunks(CHUNK))).for_each(|(dx, (y, g))| {
-            dx.iter_mut().zip(y.iter().zip(g)).for_each(|(dx, (&y, &g))| *dx = if y > 0.0 { g } else { 0.0 });
-        });
+        dx.par_chunks_mut(CHUNK)
+            .zip(y.par_chunks(CHUNK).zip(g.par_chunks(CHUNK)))
+            .for_each(|(dx, (y, g))| relu_grad(y, g, dx));
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
 }
