@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::aggregate::copies::WithCopies;
-use crate::aggregate::{Aggregator, Ctx, rule_entry};
+use crate::aggregate::{Aggregator, Ctx, kernels, rule_entry};
 use crate::plan::{RunPlan, Train};
 use crate::rng::{Purpose, stream};
 use crate::task::{self, LossLine, Task, TaskError};
@@ -145,7 +145,8 @@ impl Dynamics {
             return Err(TaskError::Lacks("this task holds no root data set for the server").into());
         };
         let mut g = g?;
-        self.momentum_step(&mut g, previous, self.train.clip);
+        let s = self.train.clip.map_or(1.0, |c| clip_scale(&g, c));
+        self.momentum_step(&mut g, previous, s);
         // A non-finite server vector would make every later aggregate zero: a stall, not a run.
         if g.iter().any(|x| !x.is_finite()) {
             return Err(SimError::Diverged { step, cause: Divergence::ServerVector });
@@ -169,31 +170,39 @@ impl Dynamics {
     fn send(&self, mut grads: Vec<Vec<f32>>, state: &State) -> Vec<Vec<f32>> {
         // Each worker's vector is its own, so workers run in parallel with the same numbers.
         let small = crate::task::min_len(grads.len() * state.theta.len(), grads.len());
-        let workers = grads.par_iter_mut().zip(&state.momenta).enumerate().with_min_len(small);
         match self.train.noise {
-            None => workers.for_each(|(_, (g, m))| self.momentum_step(g, m, self.train.clip)),
-            Some(sigma) => workers.for_each(|(w, (g, m))| {
-                // Clip, add N(0, σ² I), then momentum: the noise must not be clipped.
-                if let Some(c) = self.train.clip {
-                    clip(g, c);
-                }
-                let mut rng = stream(self.seed, Purpose::Noise, w as u64, state.step as u64);
-                // σ is finite and above 0 (the checker's), so the distribution exists.
-                if let Ok(normal) = rand_distr::Normal::new(0.0f32, sigma as f32) {
-                    g.iter_mut().for_each(|x| *x += rand_distr::Distribution::sample(&normal, &mut rng));
-                }
-                self.momentum_step(g, m, None);
-            }),
+            None => {
+                let scales = match self.train.clip {
+                    Some(c) => clip_scales(&grads, c),
+                    None => vec![1.0; grads.len()],
+                };
+                let workers = grads.par_iter_mut().zip(&state.momenta).zip(scales).with_min_len(small);
+                workers.for_each(|((g, m), s)| self.momentum_step(g, m, s));
+            }
+            Some(sigma) => {
+                grads.par_iter_mut().zip(&state.momenta).enumerate().with_min_len(small).for_each(|(w, (g, m))| {
+                    // Clip, add N(0, σ² I), then momentum: the noise must not be clipped.
+                    if let Some(c) = self.train.clip {
+                        clip(g, c);
+                    }
+                    let mut rng = stream(self.seed, Purpose::Noise, w as u64, state.step as u64);
+                    // σ is finite and above 0 (the checker's), so the distribution exists.
+                    if let Ok(normal) = rand_distr::Normal::new(0.0f32, sigma as f32) {
+                        g.iter_mut().for_each(|x| *x += rand_distr::Distribution::sample(&normal, &mut rng));
+                    }
+                    self.momentum_step(g, m, 1.0);
+                })
+            }
         }
         grads
     }
 
-    /// g ← β m + (1 − β) clip(g): clipping's scale and the momentum in one
-    /// pass (the same numbers as two); `clip` is `None` for a gradient already
-    /// clipped (before `train.noise` was added to it).
-    fn momentum_step(&self, g: &mut [f32], m: &[f32], clip: Option<f64>) {
+    /// g ← β m + (1 − β) s·g, s being clipping's scale (`clip_scale`; 1 for
+    /// no clipping, or a gradient already clipped before `train.noise` was
+    /// added to it): the scale and the momentum in one pass (the same numbers
+    /// as two).
+    fn momentum_step(&self, g: &mut [f32], m: &[f32], s: f32) {
         let beta = self.train.momentum as f32;
-        let s = clip.map_or(1.0, |c| clip_scale(g, c));
         match (beta != 0.0, s != 1.0) {
             (true, _) => g.iter_mut().zip(m).for_each(|(g, m)| *g = beta * m + (1.0 - beta) * (*g * s)),
             (false, true) => g.iter_mut().for_each(|g| *g *= s),
@@ -376,7 +385,18 @@ fn clip(g: &mut [f32], c: f64) {
 
 /// The factor that brings ‖g‖ down to c, or 1 when it is within c.
 fn clip_scale(g: &[f32], c: f64) -> f32 {
-    let norm = g.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    scale_to(kernels::norm(g), c)
+}
+
+/// `clip_scale` of each row, the rows' norms taken together (`kernels::norms`:
+/// the same bits, several times faster than one row after another).
+fn clip_scales(rows: &[Vec<f32>], c: f64) -> Vec<f32> {
+    let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+    kernels::norms(&rows).into_iter().map(|norm| scale_to(norm, c)).collect()
+}
+
+/// The factor that brings a vector of this norm down to c.
+fn scale_to(norm: f64, c: f64) -> f32 {
     if norm > c { (c / norm) as f32 } else { 1.0 }
 }
 

@@ -576,6 +576,58 @@ pub fn norm(x: &[f32]) -> f64 {
     x.iter().map(|&t| f64::from(t).powi(2)).sum::<f64>().sqrt()
 }
 
+/// Each row's [`norm`], bit for bit, for many rows at once. `norm`'s sum is
+/// one chain of `f64` additions, each waiting for the one before (3–4 cycles
+/// on the CPUs here, so 12 CNN gradients of 1.2 M numbers took ~9 ms a step);
+/// here the chains of up to [`LANES`] rows advance together, each still in
+/// index order, and the groups of rows run on the threads.
+pub(crate) fn norms(rows: &[&[f32]]) -> Vec<f64> {
+    let groups = rows.len().div_ceil(LANES).max(1);
+    // Groups of equal size, so that 12 rows make two groups of 6, not 8 and 4.
+    let size = rows.len().div_ceil(groups).max(1);
+    let work: usize = rows.iter().map(|r| r.len()).sum();
+    let min = crate::task::min_len(work, groups);
+    let sums: Vec<Vec<f64>> = rows.par_chunks(size).with_min_len(min).map(sums_of_squares).collect();
+    sums.into_iter().flatten().map(f64::sqrt).collect()
+}
+
+/// Rows whose sums [`norms`] interleaves: enough independent chains to keep
+/// both of a core's adders busy.
+const LANES: usize = 8;
+
+/// Σ x² of each of at most [`LANES`] rows, each in index order from −0.0 (as
+/// `Iterator::sum` starts), chained together up to the shortest row.
+fn sums_of_squares(rows: &[&[f32]]) -> Vec<f64> {
+    fn interleaved<const L: usize>(rows: &[&[f32]]) -> Vec<f64> {
+        let d = rows.iter().map(|r| r.len()).min().unwrap_or(0);
+        let heads: [&[f32]; L] = std::array::from_fn(|k| &rows[k][..d]);
+        let mut acc = [-0.0f64; L];
+        // One index into all L rows: entry i of every row before entry i + 1 of any.
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..d {
+            for k in 0..L {
+                let x = f64::from(heads[k][i]);
+                acc[k] += x * x;
+            }
+        }
+        for (a, row) in acc.iter_mut().zip(rows) {
+            *a = row[d..].iter().fold(*a, |a, &x| a + f64::from(x) * f64::from(x));
+        }
+        acc.to_vec()
+    }
+    match rows.len() {
+        8 => interleaved::<8>(rows),
+        7 => interleaved::<7>(rows),
+        6 => interleaved::<6>(rows),
+        5 => interleaved::<5>(rows),
+        4 => interleaved::<4>(rows),
+        3 => interleaved::<3>(rows),
+        2 => interleaved::<2>(rows),
+        1 => interleaved::<1>(rows),
+        _ => rows.iter().map(|r| r.iter().map(|&t| f64::from(t).powi(2)).sum()).collect(),
+    }
+}
+
 /// `x` scaled to norm `c` if it is longer (Allouah et al. 2024, eq. (2):
 /// clip_c(x) = min(1, c/‖x‖)·x). A vector of non-finite norm is returned
 /// unchanged: it has no direction to keep, and the rule after decides.
@@ -738,5 +790,35 @@ mod tests {
                 assert_eq!(m.to_bits(), want.to_bits());
             }
         }
+    }
+
+    /// `norms` is `norm` of each row, bit for bit: every group size from 1 to
+    /// past two groups, rows of unequal length (the tails after the shortest),
+    /// empty rows (−0.0, as `sum`) and non-finite entries.
+    #[test]
+    fn norms_are_each_rows_norm_bit_for_bit() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            // Magnitudes over many binades, so that rounding in the sum matters.
+            ((rng >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 2f32.powi((rng % 40) as i32 - 20)
+        };
+        for n in 1..=19 {
+            let rows: Vec<Vec<f32>> = (0..n).map(|k| (0..1000 + 37 * (k % 4)).map(|_| next()).collect()).collect();
+            let slices: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+            let got = norms(&slices);
+            assert_eq!(got.len(), n);
+            for (row, g) in rows.iter().zip(&got) {
+                assert_eq!(g.to_bits(), norm(row).to_bits(), "n = {n}");
+            }
+        }
+        let special: [&[f32]; 4] = [&[], &[f32::NAN, 1.0], &[3.0, 4.0, f32::INFINITY], &[3.0, 4.0]];
+        let got = norms(&special);
+        assert!(
+            got[0] == 0.0 && got[0].is_sign_negative() && got[1].is_nan() && got[2] == f64::INFINITY && got[3] == 5.0
+        );
+        assert!(norms(&[]).is_empty());
     }
 }
