@@ -291,7 +291,7 @@ impl Dynamics {
         const CHUNK: usize = 1 << 16;
         let n = state.theta.len().min(agg.len());
         let pieces = crate::task::min_len(n, n.div_ceil(CHUNK));
-        let mut theta = vec![0f32; n];
+        let mut theta = crate::alloc::zeroed(n);
         theta
             .par_chunks_mut(CHUNK)
             .zip(state.theta.par_chunks(CHUNK).zip(agg.par_chunks(CHUNK)))

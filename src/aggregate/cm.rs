@@ -57,7 +57,7 @@ fn median_of_runs(runs: &[(&[f32], usize)], n: usize) -> Vec<f32> {
     use rayon::prelude::*;
     let (lo, mid) = (n.saturating_sub(1) / 2, n / 2);
     let d = runs.iter().map(|(r, _)| r.len()).min().unwrap_or(0);
-    let mut out = vec![0f32; d];
+    let mut out = crate::alloc::zeroed(d);
     out.par_chunks_mut(BLOCK).with_min_len(blocks_per_task(BLOCK * runs.len())).enumerate().for_each(|(b, out)| {
         let mut at = [(0i32, 0usize); MOST_RUNS];
         for (l, o) in out.iter_mut().enumerate() {

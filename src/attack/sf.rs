@@ -10,8 +10,9 @@ struct SignFlip;
 
 impl Attack for SignFlip {
     fn vectors(&mut self, view: &View) -> Result<Vec<Vec<f32>>, SimError> {
-        let mean = view.honest_mean();
-        Ok(view.collude(mean.iter().map(|x| -x).collect()))
+        let mut mean = view.honest_mean();
+        mean.iter_mut().for_each(|x| *x = -*x);
+        Ok(view.collude(mean))
     }
 }
 

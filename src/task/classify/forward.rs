@@ -197,7 +197,7 @@ impl Classification {
         let Masks { step, first } = masks;
         let keep = (1.0 / (1.0 - rate)) as f32;
         let threshold = (rate * 4_294_967_296.0).round() as u64;
-        let mut mask = vec![0f32; h * per_worker];
+        let mut mask = crate::alloc::zeroed(h * per_worker);
         if per_worker > 0 {
             mask.par_chunks_mut(per_worker).enumerate().for_each(|(w, m)| {
                 let mut rng = stream(self.seed, Purpose::Dropout, first + w as u64, (step as u64) << 8 | layer as u64);

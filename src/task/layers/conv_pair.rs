@@ -116,7 +116,7 @@ impl CustomOp3 for ConvPair {
         let images = first.workers * first.batch;
         let x = numbers(s1, l1, images * first.image_len(), "conv3x3-pair images")?;
         let (len, image, p) = (second.out_len(), first.image_len(), &self.params);
-        let mut y = vec![0f32; images * len];
+        let mut y = crate::alloc::zeroed(images * len);
         let mut arg = vec![0u8; if second.pool { y.len() } else { 0 }];
         let init = || (first.scratch(), vec![0f32; second.image_len()], second.scratch());
         let run = |(sc1, a1, sc2): &mut (Scratch, Vec<f32>, Scratch), i: usize, y: &mut [f32], arg: &mut [u8]| {

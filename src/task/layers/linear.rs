@@ -121,7 +121,7 @@ impl CustomOp3 for LinearGrad {
         let x = numbers(s1, l1, workers * batch * inputs, "linear-grad inputs")?;
         let w = Mat::new(numbers(s2, l2, out * inputs, "linear-grad weights")?, out, inputs);
         let g = numbers(s3, l3, workers * batch * out, "linear-grad gradient")?;
-        let mut dx = vec![0f32; if self.input { x.len() } else { 0 }];
+        let mut dx = crate::alloc::zeroed(if self.input { x.len() } else { 0 });
         target.write(
             2 * workers * batch * inputs * out,
             workers,
