@@ -25,8 +25,8 @@ fn row_part(rows: &[Vec<f32>], w: usize, off: usize, len: usize, shape: &[usize]
 #[test]
 fn conv_matches_candle_forward_and_backward_with_relu_and_pooling_fused_or_not() {
     let (h, b, hh, ww, out) = (2, 2, 7, 6, 4);
-    // One and three channels take im2col's fixed-size copies, two the general one.
-    let cases = [1, 2, 3]
+    // One, three and 32 channels take im2col's fixed-size copies, two the general one.
+    let cases = [1, 2, 3, 32]
         .into_iter()
         .flat_map(|c| [(false, false), (true, false), (false, true), (true, true)].map(|f| (c, f)));
     for (c, (relu, pool)) in cases {
