@@ -405,6 +405,24 @@ mod tests {
     use super::*;
     use std::error::Error;
 
+    /// Each worker's clipping scale taken with the others' is the one taken
+    /// alone, bit for bit: long and short rows, a row within c, an empty one.
+    #[test]
+    fn clip_scales_are_each_rows_clip_scale() {
+        let rows: Vec<Vec<f32>> = (0..13)
+            .map(|w| (0..(w * 997) % 3001).map(|i| ((i * 7 + w) % 23) as f32 * 0.01 - 0.1).collect())
+            .chain([vec![0.1, 0.2], vec![]])
+            .collect();
+        for c in [0.5, 2.0, 50.0] {
+            let scales = clip_scales(&rows, c);
+            assert_eq!(scales.len(), rows.len());
+            for (row, s) in rows.iter().zip(&scales) {
+                assert_eq!(s.to_bits(), clip_scale(row, c).to_bits(), "c = {c}");
+            }
+            assert!(c > 2.0 || scales.iter().any(|&s| s < 1.0), "some rows are clipped at c = {c}");
+        }
+    }
+
     /// Results files and the store record these messages: they stay as they were
     /// when the errors were strings, and a placed task error keeps its cause.
     #[test]

@@ -624,6 +624,7 @@ fn sums_of_squares(rows: &[&[f32]]) -> Vec<f64> {
         3 => interleaved::<3>(rows),
         2 => interleaved::<2>(rows),
         1 => interleaved::<1>(rows),
+        // Zero rows: `norms` never makes a group of more than LANES.
         _ => rows.iter().map(|r| r.iter().map(|&t| f64::from(t).powi(2)).sum()).collect(),
     }
 }
@@ -816,6 +817,9 @@ mod tests {
         }
         let special: [&[f32]; 4] = [&[], &[f32::NAN, 1.0], &[3.0, 4.0, f32::INFINITY], &[3.0, 4.0]];
         let got = norms(&special);
+        for (row, g) in special.iter().zip(&got) {
+            assert_eq!(g.to_bits(), norm(row).to_bits());
+        }
         assert!(
             got[0] == 0.0 && got[0].is_sign_negative() && got[1].is_nan() && got[2] == f64::INFINITY && got[3] == 5.0
         );

@@ -43,19 +43,24 @@ impl View<'_> {
         crate::aggregate::mean::mean(self.honest)
     }
 
-    /// The same vector for every Byzantine worker. The copies are made over
-    /// the threads: three of the CNN's 1.2 M numbers kept one thread busy
-    /// while the other waited.
+    /// The same vector for every Byzantine worker. The f − 1 copies are made
+    /// over the threads: copying the CNN's 1.2 M numbers twice (f = 3) kept
+    /// one thread busy while the other waited.
     pub(crate) fn collude(&self, v: Vec<f32>) -> Vec<Vec<f32>> {
-        use rayon::prelude::*;
-        let Some(copies) = self.f.checked_sub(1) else {
-            return vec![];
-        };
-        let small = crate::task::min_len(copies * v.len(), copies);
-        let mut all: Vec<Vec<f32>> = (0..copies).into_par_iter().with_min_len(small).map(|_| v.clone()).collect();
-        all.push(v);
-        all
+        copies(v, self.f)
     }
+}
+
+/// `vec![v; f]`, the f − 1 clones made over the threads.
+fn copies(v: Vec<f32>, f: usize) -> Vec<Vec<f32>> {
+    use rayon::prelude::*;
+    let Some(clones) = f.checked_sub(1) else {
+        return vec![];
+    };
+    let small = crate::task::min_len(clones * v.len(), clones);
+    let mut all: Vec<Vec<f32>> = (0..clones).into_par_iter().with_min_len(small).map(|_| v.clone()).collect();
+    all.push(v);
+    all
 }
 
 /// A Byzantine attack: what the Byzantine workers send each step, given what the omniscient adversary sees.
@@ -137,4 +142,21 @@ pub(crate) fn honest_std(honest: &[Vec<f32>], mean: &[f32]) -> Vec<f32> {
             var.sqrt() as f32
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// f copies of v, none for f = 0, on either side of the size from which
+    /// the threads make them.
+    #[test]
+    fn copies_are_f_equal_vectors() {
+        for len in [3, 1 << 20] {
+            let v: Vec<f32> = (0..len).map(|i| i as f32 * 0.5 - 1.0).collect();
+            for f in [0, 1, 3] {
+                let all = super::copies(v.clone(), f);
+                assert_eq!(all.len(), f);
+                assert!(all.iter().all(|c| *c == v), "f = {f}, {len} numbers");
+            }
+        }
+    }
 }

@@ -238,7 +238,7 @@ impl Classification {
 /// below `threshold` (the rate × 2³²), else `keep`. The draws are taken a
 /// block at a time (`fill` takes the same words of the stream as
 /// `random::<u32>()` one by one) so that the comparisons vectorise (perf on
-/// the CNN's step: 2.6 % fewer of the samples in the closures perf lists).
+/// the CNN's step: the closures' share of the samples 7.2 → 4.7 %).
 fn draw_mask(mut rng: impl Rng, threshold: u64, keep: f32, mask: &mut [f32]) {
     let mut draws = [0u32; 256];
     for m in mask.chunks_mut(draws.len()) {
@@ -265,5 +265,15 @@ mod tests {
             assert!(mask.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "length {len}");
             assert!(len < 1000 || mask.iter().filter(|&&m| m == 0.0).count().abs_diff(300) < 60);
         }
+        // From the middle of the generator's buffer of words, as after other draws.
+        let (mut a, mut b) = (stream(7, Purpose::Dropout, 4, 5), stream(7, Purpose::Dropout, 4, 5));
+        for _ in 0..5 {
+            assert_eq!(a.random::<u32>(), b.random::<u32>());
+        }
+        let mut mask = vec![f32::NAN; 300];
+        draw_mask(&mut a, threshold, keep, &mut mask);
+        let want: Vec<f32> =
+            (0..300).map(|_| if u64::from(b.random::<u32>()) < threshold { 0.0 } else { keep }).collect();
+        assert!(mask.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "after 5 draws");
     }
 }
