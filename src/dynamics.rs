@@ -286,20 +286,11 @@ impl Dynamics {
     pub fn descend(&self, state: &State, agg: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), SimError> {
         let lr = self.lr_at(state.step) as f32;
         // Entry by entry, so any split gives the same bits; over the threads
-        // for large models (the MNIST CNN's 1.2 M weights kept one thread
-        // busy while the other waited).
+        // in pieces of at least CHUNK (the MNIST CNN's 1.2 M weights kept one
+        // thread busy while the other waited), each written once.
         const CHUNK: usize = 1 << 16;
-        let n = state.theta.len().min(agg.len());
-        let pieces = crate::task::min_len(n, n.div_ceil(CHUNK));
-        let mut theta = crate::alloc::zeroed(n);
-        theta
-            .par_chunks_mut(CHUNK)
-            .zip(state.theta.par_chunks(CHUNK).zip(agg.par_chunks(CHUNK)))
-            .with_min_len(pieces)
-            .for_each(|(theta, (t, a))| {
-                theta.iter_mut().zip(t.iter().zip(a)).for_each(|(theta, (t, a))| *theta = t - lr * a)
-            });
-        if !theta.par_chunks(CHUNK).with_min_len(pieces).all(|c| c.iter().all(|x| x.is_finite())) {
+        let theta: Vec<f32> = state.theta.par_iter().zip(&agg).with_min_len(CHUNK).map(|(t, a)| t - lr * a).collect();
+        if !theta.par_iter().with_min_len(CHUNK).all(|x| x.is_finite()) {
             return Err(SimError::Diverged { step: state.step + 1, cause: Divergence::Model });
         }
         Ok((theta, agg))
