@@ -28,7 +28,15 @@ fn attack_vector(attack: &str) -> Vec<f32> {
     let dynamics = Dynamics::build(plan).unwrap();
     let state = dynamics.initial().unwrap();
     let honest = vec![vec![1.0, 0.0], vec![3.0, 2.0], vec![2.0, 4.0]];
-    let view = View { dynamics: &dynamics, state: &state, honest: &honest, f: 1, n: 4, phase_end: 1 };
+    let view = View {
+        dynamics: &dynamics,
+        state: &state,
+        honest: &honest,
+        f: 1,
+        n: 4,
+        phase_end: 1,
+        mean: Default::default(),
+    };
     attack::build(&plan.attack.phases[0].attack).vectors(&view).unwrap().remove(0)
 }
 

@@ -187,7 +187,15 @@ fn label_flipping_sends_the_gradient_on_flipped_labels_and_hurts_the_mean() {
     let state = dynamics.initial().unwrap();
     let flipped = dynamics.flipped_gradients(&state).unwrap().expect("MNIST has labels");
     let honest = dynamics.honest_vectors(&state).unwrap();
-    let view = byz::attack::View { dynamics: &dynamics, state: &state, honest: &honest, f: 3, n: 15, phase_end: 300 };
+    let view = byz::attack::View {
+        dynamics: &dynamics,
+        state: &state,
+        honest: &honest,
+        f: 3,
+        n: 15,
+        phase_end: 300,
+        mean: Default::default(),
+    };
     let sent = byz::attack::build(&plan.attack.phases[0].attack).vectors(&view).unwrap();
     assert_eq!(sent[0], byz::aggregate::mean::mean(&flipped));
     assert_ne!(flipped[0], honest[0]);

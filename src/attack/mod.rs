@@ -18,6 +18,8 @@ pub mod rop;
 pub mod sf;
 pub mod solver;
 
+use std::sync::Mutex;
+
 use crate::dynamics::{Dynamics, SimError, State};
 use crate::plan::ComponentPlan;
 pub use crate::plan::memory::AttackMemory;
@@ -35,12 +37,17 @@ pub struct View<'a> {
     pub n: usize,
     /// First step after this attack's phase (capped at the number of steps).
     pub phase_end: usize,
+    /// `honest`'s mean when it was taken with momentum's pass (`Dynamics::honest_vectors_and_loss`),
+    /// handed out once by `honest_mean`.
+    pub mean: Mutex<Option<Vec<f32>>>,
 }
 
 impl View<'_> {
-    /// ḡ_t^H, the average of the honest vectors (001 §3.1).
+    /// ḡ_t^H, the average of the honest vectors (001 §3.1): the one taken
+    /// with momentum's pass the first time, computed again after that.
     pub(crate) fn honest_mean(&self) -> Vec<f32> {
-        crate::aggregate::mean::mean(self.honest)
+        let taken = self.mean.lock().ok().and_then(|mut m| m.take());
+        taken.unwrap_or_else(|| crate::aggregate::mean::mean(self.honest))
     }
 
     /// The same vector for every Byzantine worker. The f − 1 copies are made

@@ -107,7 +107,15 @@ impl Planner {
         let honest =
             if beam.state.step == start { view.honest.to_vec() } else { view.dynamics.honest_vectors(&beam.state)? };
         for k in 0..self.choose.len() {
-            let step_view = View { state: &beam.state, honest: &honest, ..*view };
+            let step_view = View {
+                state: &beam.state,
+                honest: &honest,
+                mean: std::sync::Mutex::default(),
+                dynamics: view.dynamics,
+                f: view.f,
+                n: view.n,
+                phase_end: view.phase_end,
+            };
             let mut attacks = beam.attacks.clone();
             let next =
                 attacks[k].vectors(&step_view).and_then(|byz| view.dynamics.advance(&beam.state, honest.clone(), byz));
@@ -215,5 +223,5 @@ pub fn plan_from(
     end: usize,
 ) -> Result<Planned, SimError> {
     let honest = dynamics.honest_vectors(state)?;
-    planner.search(&View { dynamics, state, honest: &honest, f, n, phase_end: end })
+    planner.search(&View { dynamics, state, honest: &honest, f, n, phase_end: end, mean: std::sync::Mutex::default() })
 }

@@ -30,8 +30,9 @@ pub(crate) fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResu
         // The step's honest vectors come first: their gradient pass also gives
         // the training loss recorded for this step.
         let (honest, loss) = if state.step < steps {
-            let (honest, loss) = dynamics.honest_vectors_and_loss(&state).map_err(|e| e.at(state.step))?;
-            (Some(honest), loss)
+            let want_mean = plan.report.inner_product || attacked(plan, state.step);
+            let sent = dynamics.honest_vectors_and_loss(&state, want_mean).map_err(|e| e.at(state.step))?;
+            (Some((sent.vectors, sent.mean)), sent.loss)
         } else {
             (None, dynamics.training_loss(&state.theta, state.step).map_err(|e| e.at(state.step))?)
         };
@@ -42,8 +43,8 @@ pub(crate) fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResu
         }
         series.record(state.step, loss, &state.theta, plan.report.trajectory);
         evaluate(plan, &dynamics, &state, &mut series).map_err(|e| e.at(state.step))?;
-        let Some(honest) = honest else { break };
-        match step(plan, &dynamics, &mut attacks, &state, honest) {
+        let Some((honest, mean)) = honest else { break };
+        match step(plan, &dynamics, &mut attacks, &state, honest, mean) {
             Ok((next, (inner, cosine))) => {
                 if plan.report.inner_product {
                     series.inner_product.push(inner);
@@ -76,20 +77,34 @@ fn evaluate(plan: &RunPlan, dynamics: &Dynamics, state: &State, series: &mut Ser
     Ok(())
 }
 
+/// Whether an attack sends vectors at `step` (Byzantine workers, in a phase).
+fn attacked(plan: &RunPlan, step: usize) -> bool {
+    plan.workers.byzantine > 0 && plan.attack.phase_at(step).is_some()
+}
+
+/// One step from `state`: the attack's vectors, the aggregate, θ's update and
+/// ⟨ḡ, F⟩. `mean` is the honest vectors' mean when momentum's pass took it.
 fn step(
     plan: &RunPlan,
     dynamics: &Dynamics,
     attacks: &mut [Box<dyn attack::Attack>],
     state: &State,
     honest: Vec<Vec<f32>>,
+    mean: Option<Vec<f32>>,
 ) -> Result<(State, (f64, f64)), SimError> {
-    // ḡ only when ⟨ḡ, F⟩ is reported: it costs a pass over the honest vectors.
-    let honest_mean = if plan.report.inner_product { crate::aggregate::mean::mean(&honest) } else { vec![] };
+    // ḡ only when ⟨ḡ, F⟩ is reported: it costs a pass over the honest vectors
+    // unless momentum's pass took it (then the attack gets a copy).
+    let honest_mean = match (&mean, plan.report.inner_product) {
+        (_, false) => vec![],
+        (Some(m), true) => m.clone(),
+        (None, true) => crate::aggregate::mean::mean(&honest),
+    };
     let f = plan.workers.byzantine;
     let byzantine = match plan.attack.phase_at(state.step) {
         Some(i) if f > 0 => {
             let phase_end = plan.attack.phases[i].end.unwrap_or(usize::MAX).min(plan.train.steps);
-            let view = View { dynamics, state, honest: &honest, f, n: plan.workers.n(), phase_end };
+            let mean = std::sync::Mutex::new(mean);
+            let view = View { dynamics, state, honest: &honest, f, n: plan.workers.n(), phase_end, mean };
             // Non-finite Byzantine vectors are the rule's problem (see `inf`);
             // a non-finite model ends the run in `advance`.
             attacks[i].vectors(&view)?

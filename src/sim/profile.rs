@@ -26,10 +26,10 @@ pub fn honest(plan: &RunPlan, steps: usize) -> Result<HonestCost, SimError> {
     let dynamics = Dynamics::build(plan)?;
     let state = dynamics.initial()?;
     let setup = start.elapsed();
-    let (mut honest, _) = dynamics.honest_vectors_and_loss(&state)?;
+    let mut honest = dynamics.honest_vectors_and_loss(&state, false)?.vectors;
     let timed = Instant::now();
     for _ in 0..steps.max(1) {
-        honest = dynamics.honest_vectors_and_loss(&state)?.0;
+        honest = dynamics.honest_vectors_and_loss(&state, false)?.vectors;
     }
     Ok(HonestCost { setup, per_step: timed.elapsed() / steps.max(1) as u32, honest })
 }
@@ -41,6 +41,6 @@ pub fn server(plan: &RunPlan, honest: &[Vec<f32>]) -> Result<Duration, SimError>
     let mut attacks: Vec<_> = plan.attack.phases.iter().map(|p| attack::build(&p.attack)).collect();
     let state = dynamics.initial()?;
     let start = Instant::now();
-    step(plan, &dynamics, &mut attacks, &state, honest.to_vec())?;
+    step(plan, &dynamics, &mut attacks, &state, honest.to_vec(), None)?;
     Ok(start.elapsed())
 }
