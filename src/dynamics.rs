@@ -161,8 +161,8 @@ impl Dynamics {
     }
 
     /// `honest_vectors` and the training loss recorded for `state`, from one
-    /// gradient pass; with `want_mean`, also the vectors' mean when it comes
-    /// at little cost with momentum's pass.
+    /// gradient pass; with `want_mean`, also the vectors' mean when momentum's
+    /// pass can take it (long vectors, no `train.noise`).
     pub fn honest_vectors_and_loss(&self, state: &State, want_mean: bool) -> Result<Sent, SimError> {
         let (grads, loss) = self.task.gradients_and_training_loss(&state.theta, state.step)?;
         let (vectors, mean) = self.send_with_mean(grads, state, want_mean);

@@ -77,7 +77,11 @@ fn evaluate(plan: &RunPlan, dynamics: &Dynamics, state: &State, series: &mut Ser
     Ok(())
 }
 
-/// Whether an attack sends vectors at `step` (Byzantine workers, in a phase).
+/// Whether an attack sends vectors at `step` (Byzantine workers, in a
+/// phase), the condition under which `step` builds the attack's view. Not
+/// every attack reads the honest mean (LF, JUMP, noise do not); for them
+/// the mean taken with momentum is dropped: it costs momentum's pass its
+/// additions, not a pass of its own.
 fn attacked(plan: &RunPlan, step: usize) -> bool {
     plan.workers.byzantine > 0 && plan.attack.phase_at(step).is_some()
 }
@@ -93,11 +97,14 @@ fn step(
     mean: Option<Vec<f32>>,
 ) -> Result<(State, (f64, f64)), SimError> {
     // ḡ only when ⟨ḡ, F⟩ is reported: it costs a pass over the honest vectors
-    // unless momentum's pass took it (then the attack gets a copy).
-    let honest_mean = match (&mean, plan.report.inner_product) {
-        (_, false) => vec![],
-        (Some(m), true) => m.clone(),
-        (None, true) => crate::aggregate::mean::mean(&honest),
+    // unless momentum's pass took it. The attack, which may change its mean
+    // in place, gets that one; ⟨ḡ, F⟩ a copy, or the mean itself when no
+    // attack sends this step.
+    let (honest_mean, mean) = match (mean, plan.report.inner_product) {
+        (mean, false) => (vec![], mean),
+        (Some(m), true) if attacked(plan, state.step) => (m.clone(), Some(m)),
+        (Some(m), true) => (m, None),
+        (None, true) => (crate::aggregate::mean::mean(&honest), None),
     };
     let f = plan.workers.byzantine;
     let byzantine = match plan.attack.phase_at(state.step) {
