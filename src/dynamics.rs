@@ -423,8 +423,8 @@ pub struct Sent {
 }
 
 /// The least dimension from which momentum's pass also takes the honest mean:
-/// four of `mean`'s blocks of 2¹⁴ coordinates, two for each thread.
-pub const FUSED_MEAN_FROM: usize = 1 << 16;
+/// four of `mean`'s blocks, so that the blocks keep two threads busy.
+pub const FUSED_MEAN_FROM: usize = 4 * crate::aggregate::mean::BLOCK;
 
 /// The factor that brings a vector of this norm down to c.
 fn scale_to(norm: f64, c: f64) -> f32 {

@@ -15,7 +15,7 @@ use super::{Capabilities, RuleEntry};
 use crate::spec::{Kind, Spec};
 
 /// Coordinates per block: each block's `f64` sums (128 KB) stay in a core's L2.
-const BLOCK: usize = 1 << 14;
+pub(crate) const BLOCK: usize = 1 << 14;
 
 /// Coordinate-wise average of the vectors, accumulated in `f64`. Blocks of
 /// coordinates run in parallel; each coordinate's sum is in index order.

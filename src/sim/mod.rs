@@ -30,7 +30,7 @@ pub(crate) fn run_observed(plan: &RunPlan, on_step: &dyn Fn()) -> Result<RunResu
         // The step's honest vectors come first: their gradient pass also gives
         // the training loss recorded for this step.
         let (honest, loss) = if state.step < steps {
-            let want_mean = plan.report.inner_product || attacked(plan, state.step);
+            let want_mean = plan.report.inner_product || attack_phase(plan, state.step).is_some();
             let sent = dynamics.honest_vectors_and_loss(&state, want_mean).map_err(|e| e.at(state.step))?;
             (Some((sent.vectors, sent.mean)), sent.loss)
         } else {
@@ -77,13 +77,13 @@ fn evaluate(plan: &RunPlan, dynamics: &Dynamics, state: &State, series: &mut Ser
     Ok(())
 }
 
-/// Whether an attack sends vectors at `step` (Byzantine workers, in a
-/// phase), the condition under which `step` builds the attack's view. Not
-/// every attack reads the honest mean (LF, JUMP, noise do not); for them
-/// the mean taken with momentum is dropped: it costs momentum's pass its
-/// additions, not a pass of its own.
-fn attacked(plan: &RunPlan, step: usize) -> bool {
-    plan.workers.byzantine > 0 && plan.attack.phase_at(step).is_some()
+/// The attack phase that sends vectors at `step`, if any (there are
+/// Byzantine workers and a phase covers the step): where `step` builds the
+/// attack's view. Not every attack reads the honest mean (LF, JUMP, noise do
+/// not); for them the mean taken with momentum is dropped: it costs
+/// momentum's pass its additions, not a pass of its own.
+fn attack_phase(plan: &RunPlan, step: usize) -> Option<usize> {
+    plan.attack.phase_at(step).filter(|_| plan.workers.byzantine > 0)
 }
 
 /// One step from `state`: the attack's vectors, the aggregate, θ's update and
@@ -100,15 +100,16 @@ fn step(
     // unless momentum's pass took it. The attack, which may change its mean
     // in place, gets that one; ⟨ḡ, F⟩ a copy, or the mean itself when no
     // attack sends this step.
+    let phase = attack_phase(plan, state.step);
     let (honest_mean, mean) = match (mean, plan.report.inner_product) {
         (mean, false) => (vec![], mean),
-        (Some(m), true) if attacked(plan, state.step) => (m.clone(), Some(m)),
+        (Some(m), true) if phase.is_some() => (m.clone(), Some(m)),
         (Some(m), true) => (m, None),
         (None, true) => (crate::aggregate::mean::mean(&honest), None),
     };
     let f = plan.workers.byzantine;
-    let byzantine = match plan.attack.phase_at(state.step) {
-        Some(i) if f > 0 => {
+    let byzantine = match phase {
+        Some(i) => {
             let phase_end = plan.attack.phases[i].end.unwrap_or(usize::MAX).min(plan.train.steps);
             let mean = std::sync::Mutex::new(mean);
             let view = View { dynamics, state, honest: &honest, f, n: plan.workers.n(), phase_end, mean };

@@ -119,9 +119,12 @@ impl Conv3x3 {
         // A patch row is 3C numbers; with one or three channels a call to
         // memcpy per 3 or 9 numbers cost more than the copy (the MNIST CNN's
         // first layer: 676 × 3 calls per image), so these widths are copied
-        // by moves of a size known when compiling; so are 32 channels' 96
-        // (the second layer's 576 × 3 calls per image; perf on the CNN's
-        // step: im2col and memmove 4.9 → 4.1 % of the samples).
+        // by moves of a size known when compiling. 32 channels' 96 numbers
+        // (the second layer's 576 × 3 rows per image) are too long for that:
+        // LLVM still calls memcpy, with the size fixed (seen in the
+        // disassembly; moves of 32 numbers at a time were turned back into
+        // calls too). perf: im2col and memmove 4.9 → 4.1 % of the CNN step's
+        // samples, measured together with that sitting's other changes.
         match self.c {
             1 => self.patches::<3>(img, cols),
             3 => self.patches::<9>(img, cols),
